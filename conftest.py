@@ -1,0 +1,1 @@
+"""Shared pytest setup: the ML test-file collector lives in tests/language/conftest.py."""

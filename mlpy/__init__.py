@@ -1,0 +1,65 @@
+"""mlpy: run scripts written in ML, a small JavaScript-like language, inside Python.
+
+The one-line API runs on a process-wide default :class:`Engine`::
+
+    import mlpy
+    result = mlpy.execute("total = price * qty;", {"price": 2.5, "qty": 4})
+    result.globals["total"]   # 10.0
+"""
+
+from __future__ import annotations
+
+import threading
+from os import PathLike
+from typing import Any, Iterable, Mapping
+
+from mlpy._version import __version__
+from mlpy.engine import Engine, ExecutionResult, MLFunction, Session
+from mlpy.errors import (
+    CapabilityError, Diagnostic, MLCallError, MLCancelledError, MLCompileError,
+    MLConfigurationError, MLError, MLExecutionError, MLHostError, MLLimitError, MLMarshalError,
+    MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError, MLSyntaxError,
+    MLTimeoutError, SecurityError,
+)
+from mlpy.program import Program, TranspileResult
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide Engine behind :func:`execute`, :func:`compile` and :func:`transpile`."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Engine()
+    return _default
+
+
+def execute(source_or_program: str | Program, variables: Mapping[str, Any] | None = None,
+            **options: Any) -> ExecutionResult:
+    """Compile (cached) and run ML code; see :meth:`Engine.execute` for the options."""
+    return default_engine().execute(source_or_program, variables, **options)
+
+
+def compile(source: str | PathLike[str], *, filename: str | None = None,
+            inputs: Iterable[str] = ()) -> Program:
+    """Compile ML code into a reusable :class:`Program`; raise :class:`MLCompileError`."""
+    return default_engine().compile(source, filename=filename, inputs=inputs)
+
+
+def transpile(source: str, *, filename: str = "<string>",
+              inputs: Iterable[str] = ()) -> TranspileResult:
+    """The Python code generated for ML ``source``, or the diagnostics that prevent it."""
+    return default_engine().transpile(source, filename=filename, inputs=inputs)
+
+
+__all__ = [
+    "CapabilityError", "Diagnostic", "Engine", "ExecutionResult", "MLCallError",
+    "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError", "MLExecutionError",
+    "MLFunction", "MLHostError", "MLLimitError", "MLMarshalError", "MLResourceError",
+    "MLRuntimeError", "MLSandboxError", "MLSecurityError", "MLSyntaxError", "MLTimeoutError",
+    "Program", "SecurityError", "Session", "TranspileResult", "__version__", "compile",
+    "default_engine", "execute", "transpile",
+]

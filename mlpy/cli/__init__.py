@@ -1,0 +1,1 @@
+"""The ``mlpy`` command line (click). Uses only the public API."""

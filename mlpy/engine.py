@@ -1,0 +1,499 @@
+"""Running ML programs from Python: Engine, Session, ExecutionResult and MLFunction.
+
+An :class:`Engine` owns what executions share -- default grants, the module registry and a
+cache of compiled programs -- and is safe to use from many threads. ``Engine.execute`` never
+raises for a failing ML program: the failure is ``ExecutionResult.error``. A :class:`Session`
+keeps one namespace across executions, so running chunks one after another behaves like
+running their concatenation. :class:`MLFunction` makes an ML function a Python callable.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import keyword
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from os import PathLike, fspath
+from types import FunctionType, MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from mlpy.errors import (
+    MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
+)
+from mlpy.language.codegen import LAST, py_name
+from mlpy.modules.registry import ModuleRegistry
+from mlpy.program import (
+    Program, TranspileResult, compile_program, fingerprint, new_namespace, runtime_builtins,
+    transpile_source, translate_error, user_names,
+)
+from mlpy.runtime import ops
+from mlpy.runtime.builtins import BUILTINS
+from mlpy.runtime.state import CURRENT, ExecutionState, new_ticker
+from mlpy.runtime.values import ModuleObject
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+CapabilitySpec = Iterable[str]
+
+
+def _capabilities(spec: CapabilitySpec | None) -> frozenset[str]:
+    if spec is None:
+        return frozenset()
+    if isinstance(spec, str):
+        spec = [spec]
+    result = set()
+    for item in spec:
+        if not isinstance(item, str) or not re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", item):
+            raise MLConfigurationError(
+                f"malformed capability {item!r}: a capability looks like 'area.action', "
+                "e.g. 'file.read'"
+            )
+        result.add(item)
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What one execution produced. ``execute`` returns it and never raises for ML errors."""
+
+    ok: bool
+    value: Any = None
+    error: MLError | None = None
+    globals: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    stdout: str | None = None
+    stderr: str | None = None
+    execution_id: str = ""
+    timings: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+    capabilities_used: frozenset[str] = frozenset()
+
+    def unwrap(self) -> Any:
+        """The value, or raise the error."""
+        self.raise_for_error()
+        return self.value
+
+    def raise_for_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "value": self.value, "stdout": self.stdout, "stderr": self.stderr,
+            "error": self.error.to_dict() if self.error else None,
+            "execution_id": self.execution_id, "timings": dict(self.timings),
+            "usage": dict(self.usage),
+        }
+
+
+class Engine:
+    """Compiles and runs ML programs; owns the program cache, the modules and default grants.
+
+    ``capabilities`` are the grants executions get unless a call passes its own;
+    ``timeout`` (seconds) and ``max_steps`` are the default limits; ``cache_size`` bounds the
+    compiled-program cache (0 disables it).
+    """
+
+    def __init__(
+        self,
+        *,
+        capabilities: CapabilitySpec = (),
+        timeout: float | None = None,
+        max_steps: int | None = None,
+        cache_size: int = 512,
+        registry: ModuleRegistry | None = None,
+    ):
+        self.capabilities = _capabilities(capabilities)
+        self.timeout = timeout
+        self.max_steps = max_steps
+        self.registry = registry or ModuleRegistry()
+        builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
+        self._builtins = runtime_builtins(self.registry.load, builtin_module)
+        self._cache: OrderedDict[str, Program] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._running: dict[str, ExecutionState] = {}
+
+    # ------------------------------------------------------------------ compiling
+
+    def compile(
+        self,
+        source: str | PathLike[str],
+        *,
+        filename: str | None = None,
+        inputs: Iterable[str] = (),
+        _prior_def_only: Iterable[str] = (),
+    ) -> Program:
+        """Compile ML source (or a path to a ``.ml`` file); raise MLCompileError on errors.
+
+        ``inputs`` names the top-level variables the host will pass in ``variables=``; the
+        compiler reports any other unknown name as an error.
+        """
+        if isinstance(source, PathLike):
+            path = fspath(source)
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            filename = filename or path
+        else:
+            text = source
+        if not isinstance(text, str):
+            raise TypeError("ML source must be a str or a path")
+        filename = filename or "<string>"
+        inputs = tuple(sorted(set(inputs)))
+        prior = tuple(sorted(set(_prior_def_only)))
+        key = fingerprint(text, filename, (inputs, prior, True))
+        if self._cache_size:
+            with self._lock:
+                program = self._cache.get(key)
+                if program is not None:
+                    self._cache.move_to_end(key)
+                    return program
+        program = compile_program(text, filename, self.registry, inputs=inputs,
+                                  prior_def_only=prior, key=key)
+        if self._cache_size:
+            with self._lock:
+                self._cache[key] = program
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return program
+
+    def transpile(self, source: str, *, filename: str = "<string>",
+                  inputs: Iterable[str] = ()) -> TranspileResult:
+        return transpile_source(source, filename, self.registry, inputs)
+
+    def check(self, source: str, *, filename: str = "<string>", inputs: Iterable[str] = ()):
+        """Parse and check only; the list of diagnostics (errors and warnings)."""
+        try:
+            return list(self.compile(source, filename=filename, inputs=inputs).diagnostics)
+        except MLCompileError as error:
+            return error.diagnostics
+
+    # ------------------------------------------------------------------ running
+
+    def execute(
+        self,
+        source_or_program: str | Program,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        filename: str | None = None,
+        capabilities: CapabilitySpec | None = None,
+        timeout: float | None = None,
+        max_steps: int | None = None,
+        result_name: str = "result",
+        capture_output: bool = False,
+        execution_id: str | None = None,
+    ) -> ExecutionResult:
+        """Compile (cached) and run a program in a fresh namespace; never raises for ML errors."""
+        start = time.perf_counter()
+        variables = dict(variables or {})
+        compile_start = time.perf_counter()
+        try:
+            program = self._program(source_or_program, filename, variables)
+            namespace = new_namespace(self._builtins)
+            namespace.update(_marshal_in(variables))
+        except MLError as error:
+            return ExecutionResult(False, error=error, execution_id=execution_id or "",
+                                   timings={"compile": time.perf_counter() - compile_start,
+                                            "run": 0.0, "total": time.perf_counter() - start})
+        compiled = time.perf_counter()
+        state = self._state(capabilities, timeout, max_steps, execution_id, capture_output)
+        result = self._run(program, namespace, state, result_name)
+        result.timings["compile"] = compiled - compile_start
+        result.timings["total"] = time.perf_counter() - start
+        return result
+
+    def call(self, source_or_program: str | Program, function: str, /, *args: Any,
+             capabilities: CapabilitySpec | None = None, timeout: float | None = None,
+             **kwargs: Any) -> Any:
+        """Run a program, then call one of its functions; raise MLError on failure."""
+        session = self.session(capabilities=capabilities)
+        session.exec(source_or_program).raise_for_error()
+        return session.function(function, timeout=timeout)(*args, **kwargs)
+
+    def session(self, variables: Mapping[str, Any] | None = None, *,
+                capabilities: CapabilitySpec | None = None, name: str | None = None) -> "Session":
+        """A namespace that lives across executions."""
+        return Session(self, variables, capabilities=capabilities, name=name)
+
+    def cancel(self, execution_id: str) -> bool:
+        """Ask a running execution to stop; True if it was running."""
+        with self._lock:
+            state = self._running.get(execution_id)
+        if state is None:
+            return False
+        state.cancel()
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _program(self, source_or_program: str | Program, filename: str | None,
+                 variables: Mapping[str, Any], prior_def_only: Iterable[str] = ()) -> Program:
+        if isinstance(source_or_program, Program):
+            return source_or_program
+        return self.compile(source_or_program, filename=filename, inputs=variables,
+                            _prior_def_only=prior_def_only)
+
+    def _state(self, capabilities, timeout, max_steps, execution_id, capture_output):
+        grants = self.capabilities if capabilities is None else _capabilities(capabilities)
+        state = ExecutionState(
+            timeout=self.timeout if timeout is None else timeout,
+            max_steps=self.max_steps if max_steps is None else max_steps,
+            capabilities=grants, execution_id=execution_id,
+        )
+        if capture_output:
+            state.write_out = io.StringIO().write
+            state.write_err = io.StringIO().write
+        return state
+
+    def _run(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
+             result_name: str) -> ExecutionResult:
+        namespace["__ml_T"] = new_ticker()
+        namespace.pop(LAST, None)
+        exit_value = None
+        error: MLError | None = None
+        with self._lock:
+            self._running[state.execution_id] = state
+        token = CURRENT.set(state)
+        run_start = time.perf_counter()
+        try:
+            exec(program.code, namespace)
+        except ops.ProgramExit as stop:
+            exit_value = stop.value
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every ML failure becomes a result
+            error = translate_error(exc, state.execution_id)
+        finally:
+            CURRENT.reset(token)
+            with self._lock:
+                self._running.pop(state.execution_id, None)
+        run_time = time.perf_counter() - run_start
+        if state.tripped is not None:  # a limit ML code swallowed still ends the execution
+            error = state.tripped if error is None or error is not state.tripped else error
+            if not error.span:
+                error = translate_error(error, state.execution_id) if error.__traceback__ else error
+        if result_name in namespace and result_name in program.globals_defined:
+            value = namespace[result_name]
+        elif exit_value is not None:
+            value = exit_value
+        else:
+            value = namespace.get(LAST)
+        stdout = _captured(state.write_out)
+        stderr = _captured(state.write_err)
+        return ExecutionResult(
+            ok=error is None,
+            value=_marshal_out(value, state) if error is None else None,
+            error=error,
+            globals=MappingProxyType(user_names(namespace)),
+            stdout=stdout, stderr=stderr,
+            execution_id=state.execution_id,
+            timings={"run": run_time, "cache_hit": None},
+            usage={"steps": state.steps},
+        )
+
+
+def _captured(write: Any) -> str | None:
+    owner = getattr(write, "__self__", None)
+    return owner.getvalue() if isinstance(owner, io.StringIO) else None
+
+
+def _marshal_in(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """Host values bound as top-level names; callables ML may not call are refused."""
+    bound = {}
+    for name, value in variables.items():
+        if not isinstance(name, str) or not _IDENTIFIER.match(name) or name.startswith("__") \
+                or keyword.iskeyword(name) and False:
+            raise MLMarshalError(f"{name!r} is not a valid ML variable name", path=str(name))
+        bound[py_name(name)] = ops.guard_callable(value)
+    return bound
+
+
+def _marshal_out(value: Any, state: ExecutionState) -> Any:
+    if value.__class__ is FunctionType and "__ml_ns__" in value.__globals__:
+        return MLFunction(value, capabilities=state.capabilities)
+    return value
+
+
+class Session:
+    """One ML namespace across many executions (and the host's calls into it).
+
+    Running chunks one after another behaves exactly like running their concatenation:
+    functions see, and may assign with ``nonlocal``, the top-level names of earlier chunks.
+    Work on a session is serialised by ``lock``; use several sessions for parallelism.
+    """
+
+    def __init__(self, engine: Engine, variables: Mapping[str, Any] | None = None, *,
+                 capabilities: CapabilitySpec | None = None, name: str | None = None):
+        self.engine = engine
+        self.name = name or "session"
+        self.lock = threading.RLock()
+        self._grants = engine.capabilities if capabilities is None else _capabilities(
+            capabilities)
+        self._namespace = new_namespace(engine._builtins)
+        self._def_only: set[str] = set()
+        self._chunks = 0
+        if variables:
+            self._namespace.update(_marshal_in(variables))
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self._grants
+
+    def grant(self, *capabilities: str) -> None:
+        with self.lock:
+            self._grants = self._grants | _capabilities(capabilities)
+
+    def revoke(self, *capabilities: str) -> None:
+        with self.lock:
+            self._grants = self._grants - _capabilities(capabilities)
+
+    def exec(self, source: str | Program, *, filename: str | None = None,
+             timeout: float | None = None, max_steps: int | None = None,
+             capture_output: bool = False) -> ExecutionResult:
+        """Run a chunk in this session's namespace."""
+        with self.lock:
+            self._chunks += 1
+            filename = filename or f"<{self.name}:{self._chunks}>"
+            known = self.names()
+            try:
+                program = self.engine._program(source, filename, dict.fromkeys(known),
+                                               self._def_only)
+            except MLError as error:
+                return ExecutionResult(False, error=error)
+            state = self.engine._state(self._grants, timeout, max_steps, None, capture_output)
+            result = self.engine._run(program, self._namespace, state, "result")
+            self._def_only = (self._def_only - set(program.globals_defined)) | set(
+                program.def_only)
+            return result
+
+    def eval(self, expression: str, *, timeout: float | None = None) -> Any:
+        """The value of one ML expression; raise MLError on failure."""
+        return self.exec(expression.rstrip().rstrip(";") + ";", timeout=timeout).unwrap()
+
+    def call(self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return self.function(name, timeout=timeout)(*args, **kwargs)
+
+    def function(self, name: str, *, bind: str = "late", timeout: float | None = None) -> "MLFunction":
+        """The ML function ``name`` as a Python callable."""
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise MLCallError(f"{name!r} is not a valid ML function name")
+        with self.lock:
+            fn = self._namespace.get(py_name(name))
+        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
+            raise MLCallError(f"'{name}' is not an ML function in this session")
+        return MLFunction(fn if bind == "early" else None, session=self, name=name,
+                          capabilities=self._grants, timeout=timeout)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._namespace.get(py_name(name), default)
+
+    def set(self, name: str, value: Any) -> None:
+        with self.lock:
+            self._namespace.update(_marshal_in({name: value}))
+            self._def_only.discard(name)
+
+    def __contains__(self, name: str) -> bool:
+        return py_name(name) in self._namespace
+
+    def names(self) -> list[str]:
+        return sorted(user_names(self._namespace))
+
+    def snapshot(self) -> dict[str, Any]:
+        return {k: v for k, v in user_names(self._namespace).items()
+                if not callable(v)}
+
+    def reset(self) -> None:
+        with self.lock:
+            self._namespace = new_namespace(self.engine._builtins)
+            self._def_only.clear()
+
+    def close(self) -> None:
+        self.reset()
+
+
+class MLFunction:
+    """An ML function as a plain Python callable.
+
+    Calling it runs the function under the grants (and optional ``timeout``) it was made
+    with; an ML failure raises the corresponding :class:`~mlpy.errors.MLError`. Keyword
+    arguments bind to the ML parameter names.
+    """
+
+    __slots__ = ("_fn", "session", "name", "capabilities", "timeout", "_resident")
+
+    def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
+                 name: str | None = None, capabilities: frozenset[str] = frozenset(),
+                 timeout: float | None = None):
+        self._fn = fn
+        self.session = session
+        self.name = name or (fn.__name__ if fn is not None else "?")
+        self.capabilities = capabilities
+        self.timeout = timeout
+        self._resident = None if timeout is not None else ExecutionState(
+            capabilities=capabilities)
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(inspect.signature(self._target()).parameters)
+
+    def _target(self) -> FunctionType:
+        if self._fn is not None:
+            return self._fn
+        fn = self.session._namespace.get(py_name(self.name))
+        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
+            raise MLCallError(f"'{self.name}' is no longer an ML function in this session")
+        return fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fn = self._fn if self._fn is not None else self._target()
+        if kwargs:
+            args = self._bind(fn, args, kwargs)
+        if CURRENT.get() is not None:  # called back from running ML code
+            return fn(*args)
+        state = self._resident or ExecutionState(timeout=self.timeout,
+                                                 capabilities=self.capabilities)
+        token = CURRENT.set(state)
+        try:
+            return fn(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise translate_error(exc, state.execution_id) from None
+        finally:
+            CURRENT.reset(token)
+
+    def _bind(self, fn: FunctionType, args: tuple, kwargs: dict) -> tuple:
+        names = [p for p in inspect.signature(fn).parameters]
+        values = list(args) + [None] * (len(names) - len(args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise MLCallError(f"{self.name}() has no parameter '{key}'")
+            values[names.index(key)] = value
+        missing = [n for n, v in zip(names, values) if v is None and n not in kwargs
+                   and names.index(n) >= len(args)]
+        if missing:
+            raise MLCallError(f"{self.name}() is missing {', '.join(missing)}")
+        return tuple(values)
+
+    def with_timeout(self, seconds: float) -> "MLFunction":
+        return MLFunction(self._fn, session=self.session, name=self.name,
+                          capabilities=self.capabilities, timeout=seconds)
+
+    def with_capabilities(self, capabilities: CapabilitySpec) -> "MLFunction":
+        return MLFunction(self._fn, session=self.session, name=self.name,
+                          capabilities=_capabilities(capabilities), timeout=self.timeout)
+
+    def __repr__(self) -> str:
+        return f"<MLFunction {self.name}>"

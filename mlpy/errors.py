@@ -1,0 +1,360 @@
+"""The error hierarchy rooted at :class:`MLError`, and how errors point at ML source.
+
+Every error that mlpy reports to a host or a terminal is an ``MLError``. Errors that concern a
+place in an ML program carry the file name, the 1-based line and column, the source line and a
+caret, so the message reads the same from the API, the CLI and the REPL::
+
+    rules.ml:3:11: error: division by zero
+      3 | total = a / b;
+        |         ^^^^^
+    hint: check the divisor before dividing
+
+This module imports nothing from the rest of mlpy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of ML source: 1-based line and column of its first and last character."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> "Span":
+        return cls(line, column, line, column)
+
+
+# ----------------------------------------------------------------------------- excerpts
+
+
+def _wants_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return False
+
+
+def excerpt(source: str | None, span: Span | None, *, color: bool = False) -> str:
+    """The source line(s) of ``span`` with a caret line under the marked columns."""
+    if not source or span is None:
+        return ""
+    lines = source.splitlines()
+    if not 1 <= span.line <= len(lines):
+        return ""
+    text = lines[span.line - 1].expandtabs(1)
+    start = max(span.column, 1)
+    if span.end_line == span.line:
+        end = max(span.end_column, start)
+    else:
+        end = max(len(text), start)
+    width = len(str(span.line))
+    caret = " " * (start - 1) + "^" * (end - start + 1)
+    if color:
+        caret = f"\x1b[1;31m{caret}\x1b[0m"
+    return f"  {span.line:>{width}} | {text}\n  {'':>{width}} | {caret}"
+
+
+# ----------------------------------------------------------------------------- diagnostics
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    """One finding of the compiler: an error, a warning or a note, with its place."""
+
+    code: str
+    message: str
+    severity: str = "error"  # error | warning | info
+    category: str = "syntax"  # syntax | security | import | codegen | name
+    file: str = "<string>"
+    span: Span | None = None
+    suggestions: list[str] = field(default_factory=list)
+    cwe: int | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.column if self.span else None
+
+    @property
+    def end_line(self) -> int | None:
+        return self.span.end_line if self.span else None
+
+    @property
+    def end_column(self) -> int | None:
+        return self.span.end_column if self.span else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "category": self.category,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "suggestions": list(self.suggestions),
+            "cwe": self.cwe,
+        }
+
+    def format(self, source: str | None = None, *, color: bool | None = None) -> str:
+        return format_report(
+            self.file, self.span, self.severity, self.message, self.code, source,
+            self.suggestions, color=_wants_color(color),
+        )
+
+
+def format_report(
+    file: str | None,
+    span: Span | None,
+    severity: str,
+    message: str,
+    code: str | None,
+    source: str | None,
+    hints: list[str],
+    *,
+    color: bool = False,
+) -> str:
+    where = file or "<string>"
+    if span is not None:
+        where += f":{span.line}:{span.column}"
+    label = f"\x1b[1;31m{severity}\x1b[0m" if color and severity == "error" else severity
+    if color and severity == "warning":
+        label = f"\x1b[1;33m{severity}\x1b[0m"
+    head = f"{where}: {label}: {message}"
+    if code:
+        head += f" [{code}]"
+    parts = [head]
+    shown = excerpt(source, span, color=color)
+    if shown:
+        parts.append(shown)
+    parts.extend(f"hint: {hint}" for hint in hints)
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------- the hierarchy
+
+
+class MLError(Exception):
+    """Base of every error mlpy reports. ``str(error)`` is the full report with the caret."""
+
+    code = "ML000"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        span: Span | None = None,
+        source: str | None = None,
+        hints: list[str] | None = None,
+        code: str | None = None,
+        cwe: int | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.span = span
+        self.source = source
+        self.suggestions = list(hints or [])
+        if code:
+            self.code = code
+        self.cwe = cwe
+
+    # The names the embedding spec uses for the innermost ML position.
+    @property
+    def ml_file(self) -> str | None:
+        return self.file
+
+    @property
+    def ml_line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def ml_column(self) -> int | None:
+        return self.span.column if self.span else None
+
+    @property
+    def hints(self) -> list[str]:
+        return self.suggestions
+
+    def format(self, color: bool | None = None) -> str:
+        return format_report(
+            self.file, self.span, "error", self.message, self.code, self.source,
+            self.suggestions, color=_wants_color(color),
+        )
+
+    def __str__(self) -> str:
+        return self.format(color=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": type(self).__name__,
+            "code": self.code,
+            "message": self.message,
+            "ml_file": self.file,
+            "ml_line": self.ml_line,
+            "ml_column": self.ml_column,
+            "suggestions": list(self.suggestions),
+        }
+
+
+class MLCompileError(MLError):
+    """The program was rejected before running; ``diagnostics`` lists every finding."""
+
+    code = "MLC000"
+
+    def __init__(self, message: str, *, diagnostics: list[Diagnostic] | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.diagnostics = list(diagnostics or [])
+
+    def format(self, color: bool | None = None) -> str:
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        if len(errors) <= 1:
+            return super().format(color)
+        return "\n\n".join(d.format(self.source, color=color) for d in errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["diagnostics"] = [d.to_dict() for d in self.diagnostics]
+        return data
+
+
+class MLSyntaxError(MLCompileError):
+    code = "MLS001"
+
+
+class MLSecurityError(MLCompileError):
+    """Static analysis refused the program (a dunder name, a dangerous import, ...)."""
+
+    code = "MLSEC001"
+
+
+class MLExecutionError(MLError):
+    """A failure while ML code ran."""
+
+    code = "MLR000"
+
+    def __init__(self, message: str, *, execution_id: str | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.execution_id = execution_id
+        self.ml_traceback: list[tuple[str, int, int]] = []
+
+
+class MLRuntimeError(MLExecutionError):
+    """An ML exception: a failed operation (``kind`` says which) or an uncaught ``throw``.
+
+    ``kind`` is one of ``division_by_zero``, ``key_error``, ``index_error``, ``type_error``,
+    ``value_error``, ``name_error``, ``attribute_error``, ``thrown`` or ``error``; ``payload``
+    holds the thrown value for ``throw``.
+    """
+
+    code = "MLR001"
+
+    def __init__(self, message: str, *, kind: str = "error", payload: Any = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.kind = kind
+        self.payload = payload
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["kind"] = self.kind
+        return data
+
+
+class SecurityError(MLExecutionError):
+    """The runtime gate refused a call or a member access."""
+
+    code = "MLSEC100"
+
+
+class CapabilityError(MLExecutionError):
+    """A guarded function was called without the capability it requires."""
+
+    code = "MLCAP001"
+
+    def __init__(self, message: str, *, required: str | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.required = required
+        self.resource: str | None = None
+
+
+class MLHostError(MLExecutionError):
+    """A host function called from ML raised; ``__cause__`` is the original exception."""
+
+    code = "MLH001"
+
+
+class MLLimitError(MLExecutionError):
+    """Base of the errors that end an execution and that ML code can never catch."""
+
+    code = "MLL000"
+
+
+class MLTimeoutError(MLLimitError):
+    """The execution ran past its wall-time limit (``limit`` seconds)."""
+
+    code = "MLL001"
+
+    def __init__(self, message: str, *, limit: float | None = None, elapsed: float | None = None,
+                 **kw: Any):
+        super().__init__(message, **kw)
+        self.limit = limit
+        self.elapsed = elapsed
+
+
+class MLCancelledError(MLLimitError):
+    """The execution was cancelled from another thread."""
+
+    code = "MLL002"
+
+
+class MLResourceError(MLLimitError):
+    """A resource limit was reached: ``resource`` is steps, recursion, memory, output or cpu."""
+
+    code = "MLL003"
+
+    def __init__(self, message: str, *, resource: str, limit: Any = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.resource = resource
+        self.limit = limit
+
+
+class MLSandboxError(MLExecutionError):
+    code = "MLX001"
+
+
+class MLCallError(MLError, TypeError):
+    """A host called an ML function by a wrong name or with wrong arguments."""
+
+    code = "MLCALL001"
+
+
+class MLMarshalError(MLError, TypeError):
+    """A value cannot cross the host/ML boundary; ``path`` says where it sits."""
+
+    code = "MLM001"
+
+    def __init__(self, message: str, *, path: str = "", **kw: Any):
+        super().__init__(message, **kw)
+        self.path = path
+
+
+class MLConfigurationError(MLError):
+    code = "MLCFG001"
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false", "no")

@@ -1,0 +1,253 @@
+"""The ML syntax tree.
+
+Every node carries a :class:`~mlpy.errors.Span` (1-based line and column of its first and
+last character), so every later pass -- checks, code generation, runtime errors -- can point
+at the exact ML source. Nodes are plain slotted dataclasses; the passes dispatch on their type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlpy.errors import Span
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    span: Span
+
+
+# ------------------------------------------------------------------------------- expressions
+
+
+@dataclass(slots=True, eq=False)
+class Expr(Node):
+    pass
+
+
+@dataclass(slots=True, eq=False)
+class Number(Expr):
+    value: int | float
+
+
+@dataclass(slots=True, eq=False)
+class String(Expr):
+    value: str
+
+
+@dataclass(slots=True, eq=False)
+class Boolean(Expr):
+    value: bool
+
+
+@dataclass(slots=True, eq=False)
+class Null(Expr):
+    pass
+
+
+@dataclass(slots=True, eq=False)
+class Name(Expr):
+    id: str
+
+
+@dataclass(slots=True, eq=False)
+class Array(Expr):
+    items: list[Expr]
+
+
+@dataclass(slots=True, eq=False)
+class Object(Expr):
+    pairs: list[tuple[str, Expr]]
+
+
+@dataclass(slots=True, eq=False)
+class Binary(Expr):
+    op: str  # one of + - * / // %
+    left: Expr
+    right: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Compare(Expr):
+    op: str  # one of == != < > <= >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Logical(Expr):
+    op: str  # && or ||
+    left: Expr
+    right: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Unary(Expr):
+    op: str  # ! or -
+    operand: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Ternary(Expr):
+    test: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Call(Expr):
+    callee: Expr
+    args: list[Expr]
+
+
+@dataclass(slots=True, eq=False)
+class Index(Expr):
+    target: Expr
+    index: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Slice(Expr):
+    target: Expr
+    start: Expr | None
+    stop: Expr | None
+    step: Expr | None
+
+
+@dataclass(slots=True, eq=False)
+class Member(Expr):
+    target: Expr
+    name: str
+    name_span: Span
+
+
+@dataclass(slots=True, eq=False)
+class Param(Node):
+    name: str
+    annotation: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Arrow(Expr):
+    params: list[Param]
+    body: Expr | list[Stmt]  # an expression, or the statements of a block body
+
+
+# ------------------------------------------------------------------------------- statements
+
+
+@dataclass(slots=True, eq=False)
+class Stmt(Node):
+    pass
+
+
+@dataclass(slots=True, eq=False)
+class ExprStmt(Stmt):
+    value: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Assign(Stmt):
+    target: Expr  # Name, Index, Slice or Member
+    value: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Destructure(Stmt):
+    kind: str  # "array" (by position) or "object" (by key)
+    names: list[Name]
+    value: Expr
+
+
+@dataclass(slots=True, eq=False)
+class FunctionDef(Stmt):
+    name: str
+    name_span: Span
+    params: list[Param]
+    body: list[Stmt]
+
+
+@dataclass(slots=True, eq=False)
+class If(Stmt):
+    branches: list[tuple[Expr, list[Stmt]]]  # if and every elif, in order
+    otherwise: list[Stmt] | None
+
+
+@dataclass(slots=True, eq=False)
+class While(Stmt):
+    test: Expr
+    body: list[Stmt]
+
+
+@dataclass(slots=True, eq=False)
+class For(Stmt):
+    var: Name
+    iterable: Expr
+    body: list[Stmt]
+
+
+@dataclass(slots=True, eq=False)
+class Return(Stmt):
+    value: Expr | None
+
+
+@dataclass(slots=True, eq=False)
+class Throw(Stmt):
+    value: Expr
+
+
+@dataclass(slots=True, eq=False)
+class Except(Node):
+    name: Name | None
+    body: list[Stmt]
+
+
+@dataclass(slots=True, eq=False)
+class Try(Stmt):
+    body: list[Stmt]
+    handlers: list[Except]
+    final: list[Stmt] | None
+
+
+@dataclass(slots=True, eq=False)
+class Break(Stmt):
+    pass
+
+
+@dataclass(slots=True, eq=False)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(slots=True, eq=False)
+class Nonlocal(Stmt):
+    names: list[Name]
+
+
+@dataclass(slots=True, eq=False)
+class Import(Stmt):
+    path: list[str]  # ["lib", "geometry"] for `import lib.geometry;`
+    alias: str | None
+
+    @property
+    def module(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def bound_name(self) -> str:
+        """The ML name the import binds: the alias, else the first path segment."""
+        return self.alias or self.path[0]
+
+
+@dataclass(slots=True, eq=False)
+class CapabilityDecl(Stmt):
+    """`capability Name { resource "..."; allow read "..."; }`: inert metadata, never a grant."""
+
+    name: str
+    resources: list[String] = field(default_factory=list)
+    allows: list[tuple[str, String | None, Span]] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Program(Node):
+    body: list[Stmt]

@@ -1,0 +1,548 @@
+"""Static checks: scopes, names and the security rules, all reported at once.
+
+This pass walks the ML tree once to build its scopes, then once more to check every use.
+
+Scopes. ML has Python's scoping: the program's top level is one scope, every ``function`` and
+arrow function is another, blocks are not scopes. A name bound anywhere in a function --
+assigned, destructured, a parameter, a loop or ``except`` variable, a nested ``function`` --
+is local to the whole function unless declared ``nonlocal``. A name only read is looked up in
+the enclosing functions, then at the top level, then among the builtins. ``nonlocal x`` in a
+function binds to the nearest enclosing function that binds ``x``, or else to the top level.
+
+The name check is scope-accurate: a name used where no scope binds it (and that is not a
+builtin, an import, a host input or a name an earlier session chunk defined) is an error with
+"did you mean" suggestions. It does not follow control flow -- a top-level name read before
+the line that assigns it is accepted and fails at run time if really unbound -- so every
+program the textual reference check accepts is accepted here too.
+
+Security (language spec §11, DESIGN D8). Refused with the exact position: any identifier or
+member name starting with ``__``; members starting with ``_`` on modules; imports of host
+modules (``os``, ``sys``, ...); the names of Python's code-execution and reflection builtins
+(``eval``, ``exec``, ``open``, ``globals``, ...); wildcard ``capability`` declarations. String
+contents are data and are never scanned.
+
+The analysis result also tells code generation what it may do natively: which calls by name
+reach a builtin or a ``function`` definition directly, and which must go through the gate.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from mlpy.errors import Diagnostic, Span
+from mlpy.language import ast
+
+BUILTIN_NAMES: frozenset[str] = frozenset()  # filled in by configure_builtins()
+
+
+def configure_builtins(names: Iterable[str]) -> None:
+    """Tell the checker which names are ML builtins (the runtime owns the list)."""
+    global BUILTIN_NAMES
+    BUILTIN_NAMES = frozenset(names)
+
+
+HOST_MODULES = frozenset(
+    "os sys subprocess shutil pickle marshal imp importlib types inspect gc ctypes builtins "
+    "__builtin__ socket threading multiprocessing signal pty code codeop".split()
+)
+
+DANGEROUS_NAMES = {
+    "eval": "ML cannot run code held in a string",
+    "exec": "ML cannot run code held in a string",
+    "compile": "ML cannot compile code at run time",
+    "execfile": "ML cannot run code held in a file",
+    "open": "files are reached through the `file` module, with a capability",
+    "file": "files are reached through the `file` module: write `import file;` first",
+    "globals": "ML has no reflection on scopes",
+    "locals": "ML has no reflection on scopes",
+    "vars": "ML has no reflection on scopes",
+    "dir": "use methods(value) to list what ML can use on a value",
+    "exit": "a program ends when its last statement runs; use `return` at the top level",
+    "quit": "a program ends when its last statement runs; use `return` at the top level",
+    "delattr": "ML cannot delete members",
+    "setattr": "assign with `o.key = value;`",
+    "type": "use typeof(value)",
+    "object": "write an object literal `{...}`",
+}
+
+KNOWN_ANNOTATIONS = frozenset(
+    "number string boolean bool array object function null any int float str list dict "
+    "error module".split()
+)
+
+PERMISSIONS = frozenset({"read", "write", "execute", "network", "system"})
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # "program" or "function"
+    parent: "Scope | None"
+    node: ast.Node | None = None
+    bindings: dict[str, set[str]] = field(default_factory=dict)
+    nonlocals: dict[str, Span] = field(default_factory=dict)
+    params: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, kind: str) -> None:
+        self.bindings.setdefault(name, set()).add(kind)
+
+    def owner_of(self, name: str) -> "Scope | None":
+        """The scope whose binding ``name`` refers to here, or None (builtin or unknown)."""
+        scope: Scope | None = self
+        while scope is not None:
+            # A scope that declares the name nonlocal does not own it: the binding is further out.
+            if name in scope.bindings and name not in scope.nonlocals:
+                return scope
+            scope = scope.parent
+        return None
+
+
+@dataclass
+class Analysis:
+    """What the checks found, and what code generation needs to know."""
+
+    program: ast.Program
+    diagnostics: list[Diagnostic]
+    root: Scope
+    scopes: dict[int, Scope]  # id(function or arrow node) -> its scope
+    direct_calls: set[int]  # id(ast.Call) whose callee may be called natively
+    module_names: dict[str, str]  # ML name bound by an import -> module path
+    nonlocal_targets: dict[tuple[int, str], str]  # (id(scope node), name) -> "global"/"nonlocal"
+    def_only_globals: set[str]  # top-level names bound only by `function` definitions
+    module_refs: set[int]  # id(ast.Name) of names that denote a module (an import, `builtin`)
+    guarded_names: set[str]  # def-only names of earlier chunks: stores to them are guarded
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+class _Checker:
+    def __init__(self, filename: str, known_globals: Iterable[str], modules: "ModuleResolver",
+                 prior_def_only: Iterable[str]):
+        self.filename = filename
+        self.known_globals = set(known_globals)
+        self.modules = modules
+        self.prior_def_only = set(prior_def_only)
+        self.diagnostics: list[Diagnostic] = []
+        self.scopes: dict[int, Scope] = {}
+        self.direct_calls: set[int] = set()
+        self.module_names: dict[str, str] = {}
+        self.nonlocal_targets: dict[tuple[int, str], str] = {}
+        self.module_refs: set[int] = set()
+
+    # ------------------------------------------------------------------ reporting
+
+    def error(self, code: str, message: str, span: Span, category: str = "name",
+              hints: Iterable[str] = (), severity: str = "error", cwe: int | None = None) -> None:
+        self.diagnostics.append(Diagnostic(
+            code, message, severity, category, self.filename, span, list(hints), cwe
+        ))
+
+    def warn(self, code: str, message: str, span: Span, hints: Iterable[str] = ()) -> None:
+        self.error(code, message, span, "name", hints, severity="warning")
+
+    def check_identifier(self, name: str, span: Span) -> bool:
+        if name.startswith("__"):
+            self.error(
+                "MLSEC001", f"names starting with '__' are reserved: '{name}'", span,
+                "security", ["choose a name without the leading double underscore"], cwe=94,
+            )
+            return False
+        return True
+
+    # ------------------------------------------------------------------ pass 1: bindings
+
+    def collect(self, body: list[ast.Stmt], scope: Scope) -> None:
+        for stmt in body:
+            self.collect_stmt(stmt, scope)
+
+    def collect_stmt(self, stmt: ast.Stmt, scope: Scope) -> None:
+        kind = type(stmt)
+        if kind is ast.Assign:
+            if isinstance(stmt.target, ast.Name):
+                scope.bind(stmt.target.id, "assign")
+            self.collect_expr(stmt.target, scope)
+            self.collect_expr(stmt.value, scope)
+        elif kind is ast.Destructure:
+            for name in stmt.names:
+                scope.bind(name.id, "destructure")
+            self.collect_expr(stmt.value, scope)
+        elif kind is ast.FunctionDef:
+            scope.bind(stmt.name, "def")
+            inner = self.new_scope(stmt, scope, stmt.params)
+            self.collect(stmt.body, inner)
+        elif kind is ast.For:
+            scope.bind(stmt.var.id, "for")
+            self.collect_expr(stmt.iterable, scope)
+            self.collect(stmt.body, scope)
+        elif kind is ast.Try:
+            self.collect(stmt.body, scope)
+            for handler in stmt.handlers:
+                if handler.name is not None:
+                    scope.bind(handler.name.id, "except")
+                self.collect(handler.body, scope)
+            if stmt.final:
+                self.collect(stmt.final, scope)
+        elif kind is ast.Import:
+            scope.bind(stmt.bound_name, "import")
+        elif kind is ast.Nonlocal:
+            for name in stmt.names:
+                scope.nonlocals.setdefault(name.id, name.span)
+        elif kind is ast.If:
+            for test, body in stmt.branches:
+                self.collect_expr(test, scope)
+                self.collect(body, scope)
+            if stmt.otherwise:
+                self.collect(stmt.otherwise, scope)
+        elif kind is ast.While:
+            self.collect_expr(stmt.test, scope)
+            self.collect(stmt.body, scope)
+        elif kind in (ast.ExprStmt, ast.Throw):
+            self.collect_expr(stmt.value, scope)
+        elif kind is ast.Return and stmt.value is not None:
+            self.collect_expr(stmt.value, scope)
+
+    def collect_expr(self, expr: ast.Expr | None, scope: Scope) -> None:
+        """Find the arrow functions inside an expression and collect their scopes."""
+        for node in _walk_expr(expr):
+            if type(node) is ast.Arrow:
+                inner = self.new_scope(node, scope, node.params)
+                if isinstance(node.body, list):
+                    self.collect(node.body, inner)
+                else:
+                    self.collect_expr(node.body, inner)
+
+    def new_scope(self, node: ast.Node, parent: Scope, params: list[ast.Param]) -> Scope:
+        scope = Scope("function", parent, node)
+        for param in params:
+            scope.bind(param.name, "param")
+            scope.params.add(param.name)
+        self.scopes[id(node)] = scope
+        return scope
+
+    # ------------------------------------------------------------------ pass 2: uses
+
+    def check(self, body: list[ast.Stmt], scope: Scope, loop: bool) -> None:
+        for stmt in body:
+            self.check_stmt(stmt, scope, loop)
+
+    def check_stmt(self, stmt: ast.Stmt, scope: Scope, loop: bool) -> None:
+        kind = type(stmt)
+        if kind is ast.ExprStmt:
+            self.expr(stmt.value, scope)
+        elif kind is ast.Assign:
+            self.assign_target(stmt.target, scope)
+            self.expr(stmt.value, scope)
+        elif kind is ast.Destructure:
+            for name in stmt.names:
+                self.binding_name(name.id, name.span, scope)
+            self.expr(stmt.value, scope)
+        elif kind is ast.FunctionDef:
+            self.function(stmt, scope)
+        elif kind is ast.If:
+            for test, body in stmt.branches:
+                self.expr(test, scope)
+                self.check(body, scope, loop)
+            if stmt.otherwise:
+                self.check(stmt.otherwise, scope, loop)
+        elif kind is ast.While:
+            self.expr(stmt.test, scope)
+            self.check(stmt.body, scope, True)
+        elif kind is ast.For:
+            self.binding_name(stmt.var.id, stmt.var.span, scope)
+            self.expr(stmt.iterable, scope)
+            self.check(stmt.body, scope, True)
+        elif kind is ast.Return:
+            if stmt.value is not None:
+                self.expr(stmt.value, scope)
+        elif kind is ast.Throw:
+            self.expr(stmt.value, scope)
+        elif kind is ast.Try:
+            self.check(stmt.body, scope, loop)
+            for position, handler in enumerate(stmt.handlers):
+                if position == 1:
+                    self.warn("MLW003", "this except clause never runs: the first one catches "
+                              "every error", handler.span, ["merge the clauses into one"])
+                if handler.name is not None:
+                    self.binding_name(handler.name.id, handler.name.span, scope)
+                self.check(handler.body, scope, loop)
+            if stmt.final:
+                self.check(stmt.final, scope, loop)
+        elif kind in (ast.Break, ast.Continue):
+            if not loop:
+                word = "break" if kind is ast.Break else "continue"
+                self.error("MLC010", f"'{word}' outside a loop", stmt.span, "syntax")
+        elif kind is ast.Nonlocal:
+            self.nonlocal_stmt(stmt, scope)
+        elif kind is ast.Import:
+            self.import_stmt(stmt, scope)
+        elif kind is ast.CapabilityDecl:
+            self.capability(stmt)
+
+    def binding_name(self, name: str, span: Span, scope: Scope) -> None:
+        self.check_identifier(name, span)
+
+    def assign_target(self, target: ast.Expr, scope: Scope) -> None:
+        if type(target) is ast.Name:
+            self.binding_name(target.id, target.span, scope)
+        elif type(target) is ast.Member:
+            if self.module_of(target.target, scope):
+                self.error("MLC020", "module members cannot be assigned", target.span, "name")
+            self.member_name(target, scope)
+            self.expr(target.target, scope)
+        else:
+            self.expr(target, scope)
+
+    def function(self, node: ast.FunctionDef, scope: Scope) -> None:
+        self.check_identifier(node.name, node.name_span)
+        if node.name in BUILTIN_NAMES:
+            self.warn("MLW001", f"function '{node.name}' shadows the builtin {node.name}()",
+                      node.name_span, [f"calls to {node.name}() in this scope reach this "
+                                       "function; rename it to keep the builtin"])
+        inner = self.scopes[id(node)]
+        self.params(node.params)
+        self.check(node.body, inner, False)
+
+    def params(self, params: list[ast.Param]) -> None:
+        seen: set[str] = set()
+        for param in params:
+            self.check_identifier(param.name, param.span)
+            if param.name in seen:
+                self.error("MLC011", f"duplicate parameter '{param.name}'", param.span, "syntax")
+            seen.add(param.name)
+            if param.annotation is not None and param.annotation not in KNOWN_ANNOTATIONS:
+                self.warn("MLW002", f"unknown type name '{param.annotation}' in annotation",
+                          param.span, ["annotations are documentation; known names: "
+                                       + ", ".join(sorted(KNOWN_ANNOTATIONS))])
+
+    def nonlocal_stmt(self, stmt: ast.Nonlocal, scope: Scope) -> None:
+        for name in stmt.names:
+            self.check_identifier(name.id, name.span)
+            if scope.kind == "program":
+                self.error("MLC012", "'nonlocal' is only allowed inside a function", name.span,
+                           "syntax", ["top-level names are already visible everywhere"])
+                continue
+            if name.id in scope.params:
+                self.error("MLC013", f"'{name.id}' is a parameter and cannot be nonlocal",
+                           name.span, "syntax")
+                continue
+            owner = scope.parent.owner_of(name.id) if scope.parent else None
+            if owner is None and name.id in self.known_globals:
+                owner = self.root
+            if owner is None:
+                self.error("MLC014", f"no binding for nonlocal '{name.id}' found", name.span,
+                           "name", ["assign the name in an enclosing function or at the top "
+                                    "level first"])
+                continue
+            target = "global" if owner.kind == "program" else "nonlocal"
+            self.nonlocal_targets[(id(scope.node), name.id)] = target
+
+    def import_stmt(self, stmt: ast.Import, scope: Scope) -> None:
+        if stmt.alias:
+            self.check_identifier(stmt.alias, stmt.span)
+        for part in stmt.path:
+            if part.startswith("_"):
+                self.error("MLSEC003", f"module names cannot start with '_': '{part}'",
+                           stmt.span, "security", cwe=94)
+                return
+        head = stmt.path[0]
+        if head in HOST_MODULES:
+            self.error(
+                "MLSEC002", f"importing the host module '{stmt.module}' is not allowed",
+                stmt.span, "security",
+                ["ML reaches the host only through ML modules and granted capabilities"], cwe=94,
+            )
+            return
+        if stmt.module == "builtin":
+            self.warn("MLW004", "'builtin' is always available; the import is not needed",
+                      stmt.span)
+            return
+        if not self.modules.has(stmt.module):
+            close = difflib.get_close_matches(stmt.module, self.modules.available(), 3)
+            self.error("MLI001", f"no module named '{stmt.module}'", stmt.span, "import",
+                       [f"did you mean: {', '.join(close)}?"] if close else
+                       [f"available modules: {', '.join(self.modules.available())}"])
+            return
+        self.module_names[stmt.bound_name] = stmt.module
+
+    def capability(self, stmt: ast.CapabilityDecl) -> None:
+        for resource in stmt.resources:
+            if resource.value.strip("'\"") in ("*", "**"):
+                self.error("MLSEC010", "a capability cannot claim every resource ('*')",
+                           resource.span, "security", ["name the files or hosts it needs"])
+        for permission, target, span in stmt.allows:
+            if permission not in PERMISSIONS:
+                self.error("MLC030", f"unknown permission '{permission}'", span, "syntax",
+                           [f"use one of: {', '.join(sorted(PERMISSIONS))}"])
+            elif permission in ("system", "execute") and (
+                target is None or target.value.strip("'\"") == "*"
+            ):
+                self.error("MLSEC011", f"'allow {permission}' needs a specific target", span,
+                           "security", [f'write `allow {permission} "name";`'])
+
+    # ------------------------------------------------------------------ expressions
+
+    def module_of(self, expr: ast.Expr, scope: Scope) -> str | None:
+        """The module a name refers to, if it is an import binding nothing else rebinds."""
+        if type(expr) is not ast.Name:
+            return None
+        owner = scope.owner_of(expr.id)
+        if owner is self.root and self.root.bindings.get(expr.id) == {"import"}:
+            module = self.module_names.get(expr.id)
+        elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
+            module = "builtin"
+        else:
+            module = None
+        if module is not None:
+            self.module_refs.add(id(expr))
+        return module
+
+    def member_name(self, node: ast.Member, scope: Scope) -> None:
+        if node.name.startswith("__"):
+            self.error("MLSEC004", f"access to '{node.name}' is not allowed", node.name_span,
+                       "security", ["members starting with '__' are never reachable"], cwe=94)
+        elif node.name.startswith("_") and self.module_of(node.target, scope):
+            self.error("MLSEC005", f"'{node.name}' is private to its module", node.name_span,
+                       "security")
+
+    def expr(self, expr: ast.Expr | None, scope: Scope) -> None:
+        if expr is None:
+            return
+        kind = type(expr)
+        if kind is ast.Name:
+            self.use(expr, scope)
+        elif kind is ast.Call:
+            callee = expr.callee
+            if type(callee) is ast.Name:
+                self.use(callee, scope)
+                if self.is_direct(callee.id, scope):
+                    self.direct_calls.add(id(expr))
+            else:
+                self.expr(callee, scope)
+            for arg in expr.args:
+                self.expr(arg, scope)
+        elif kind is ast.Member:
+            self.member_name(expr, scope)
+            self.module_of(expr.target, scope)
+            self.expr(expr.target, scope)
+        elif kind is ast.Arrow:
+            inner = self.scopes[id(expr)]
+            self.params(expr.params)
+            if isinstance(expr.body, list):
+                self.check(expr.body, inner, False)
+            else:
+                self.expr(expr.body, inner)
+        else:
+            for child in _children(expr):
+                self.expr(child, scope)
+
+    def is_direct(self, name: str, scope: Scope) -> bool:
+        """Whether ``name(...)`` may be compiled as a native call."""
+        owner = scope.owner_of(name)
+        if owner is None:
+            if name in self.prior_def_only:
+                return True
+            return name in BUILTIN_NAMES and name not in self.known_globals
+        kinds = owner.bindings[name]
+        if owner is self.root and name in self.known_globals and name not in self.prior_def_only:
+            return False
+        return kinds == {"def"}
+
+    def use(self, name: ast.Name, scope: Scope) -> None:
+        if not self.check_identifier(name.id, name.span):
+            return
+        if scope.owner_of(name.id) is not None:
+            return
+        if name.id in BUILTIN_NAMES or name.id in self.known_globals or name.id == "builtin":
+            return
+        if name.id in DANGEROUS_NAMES:
+            self.error("MLSEC006", f"'{name.id}' is not available in ML", name.span, "security",
+                       [DANGEROUS_NAMES[name.id]], cwe=94)
+            return
+        visible = set(BUILTIN_NAMES) | self.known_globals
+        walker: Scope | None = scope
+        while walker is not None:
+            visible |= set(walker.bindings)
+            walker = walker.parent
+        close = difflib.get_close_matches(name.id, sorted(visible), 3)
+        hints = [f"did you mean: {', '.join(close)}?"] if close else []
+        if name.id in self.modules.available():
+            hints.append(f"write `import {name.id};` first")
+        else:
+            hints.append("if the host provides it, declare it with inputs=[...]")
+        self.error("MLC001", f"unknown name '{name.id}'", name.span, "name", hints)
+
+    # ------------------------------------------------------------------ entry
+
+    def run(self, program: ast.Program) -> Analysis:
+        self.root = Scope("program", None, program)
+        self.collect(program.body, self.root)
+        self.check(program.body, self.root, False)
+        def_only = {n for n, kinds in self.root.bindings.items() if kinds == {"def"}}
+        guarded = set(self.prior_def_only)
+        return Analysis(
+            program, self.diagnostics, self.root, self.scopes, self.direct_calls,
+            self.module_names, self.nonlocal_targets, def_only, self.module_refs, guarded,
+        )
+
+
+class ModuleResolver:
+    """What the checker needs to know about importable modules."""
+
+    def has(self, name: str) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def available(self) -> list[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def analyze(
+    program: ast.Program,
+    filename: str,
+    modules: ModuleResolver,
+    known_globals: Iterable[str] = (),
+    prior_def_only: Iterable[str] = (),
+) -> Analysis:
+    """Check ``program``; ``known_globals`` are top-level names that exist before it runs
+    (host inputs, names an earlier session chunk defined)."""
+    return _Checker(filename, known_globals, modules, prior_def_only).run(program)
+
+
+# ----------------------------------------------------------------------------- tree walking
+
+
+def _children(expr: ast.Expr) -> list[ast.Expr]:
+    kind = type(expr)
+    if kind in (ast.Binary, ast.Compare, ast.Logical):
+        return [expr.left, expr.right]
+    if kind is ast.Unary:
+        return [expr.operand]
+    if kind is ast.Ternary:
+        return [expr.test, expr.then, expr.otherwise]
+    if kind is ast.Array:
+        return list(expr.items)
+    if kind is ast.Object:
+        return [value for _, value in expr.pairs]
+    if kind is ast.Index:
+        return [expr.target, expr.index]
+    if kind is ast.Slice:
+        return [e for e in (expr.target, expr.start, expr.stop, expr.step) if e is not None]
+    if kind is ast.Member:
+        return [expr.target]
+    if kind is ast.Call:
+        return [expr.callee, *expr.args]
+    return []
+
+
+def _walk_expr(expr: ast.Expr | None):
+    """Every node of an expression, not descending into arrow functions' bodies."""
+    if expr is None:
+        return
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if type(node) is not ast.Arrow:
+            stack.extend(_children(node))

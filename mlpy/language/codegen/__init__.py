@@ -1,0 +1,128 @@
+"""Code generation: the checked ML tree to a Python ``ast.Module``.
+
+The generated tree is compiled with the ML file name, and every node carries the line and
+column of the ML code it came from, so tracebacks, debuggers and mlpy's own error reports
+point at ML source; ``mlpy transpile`` prints ``ast.unparse`` of the same tree.
+
+The program's top level becomes the module body; ML functions become Python functions and
+arrow functions become lambdas (or, with a block body, nested ``def``s hoisted right before
+the statement that contains them). Code generated here refers to the runtime only through the
+names in :data:`HELPERS`, which the program binds in the namespace's builtins; ML code cannot
+name them, because identifiers starting with ``__`` are refused by the checks.
+
+The generator is split by concern: :mod:`.statements`, :mod:`.expressions` and
+:mod:`.functions` each add the methods for their part of the tree.
+"""
+
+from __future__ import annotations
+
+import ast as py
+import keyword
+from typing import Any
+
+from mlpy.errors import Span
+from mlpy.language import ast
+from mlpy.language.checks import Analysis, Scope
+
+# Runtime names the generated code uses; program.py binds each to its runtime object.
+HELPERS = {
+    "get": "__ml_get",  # ops.ml_get(obj, name)
+    "method": "__ml_method",  # ops.ml_method(obj, name, *args)
+    "call": "__ml_call",  # ops.ml_call(fn, *args)
+    "str": "__ml_str",  # values.display
+    "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
+    "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
+    "guard": "__ml_guard",  # ops.guard_callable(value)
+    "import": "__ml_import",  # registry.load(name)
+    "exit": "__ml_ProgramExit",  # ops.ProgramExit
+    "Exception": "__ml_Exception",  # Exception
+    "compress": "__ml_compress",  # itertools.compress
+    "next": "__ml_next",  # next
+    "len": "__ml_len",  # len
+    "S": "__ml_S",  # str
+    "L": "__ml_L",  # list
+    "D": "__ml_D",  # dict
+    "builtin": "__ml_builtin",  # the `builtin` module object
+}
+TICKER = "__ml_T"  # per-namespace, set by the engine (see runtime.state)
+TICK_VAR = "__ml_tick"
+LAST = "__ml_last"  # the value of a final expression statement
+KEYWORD_PREFIX = "__mlkw_"
+
+PYTHON_RESERVED = frozenset(keyword.kwlist) | {"None", "True", "False"}
+
+
+def py_name(name: str) -> str:
+    """The Python identifier for an ML identifier (Python keywords are renamed)."""
+    return KEYWORD_PREFIX + name if name in PYTHON_RESERVED else name
+
+
+def ml_name(name: str) -> str:
+    """The ML identifier for a Python identifier produced by :func:`py_name`."""
+    return name[len(KEYWORD_PREFIX):] if name.startswith(KEYWORD_PREFIX) else name
+
+
+from mlpy.language.codegen.expressions import ExpressionsMixin  # noqa: E402
+from mlpy.language.codegen.functions import FunctionsMixin  # noqa: E402
+from mlpy.language.codegen.statements import StatementsMixin  # noqa: E402
+
+
+class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
+    def __init__(self, analysis: Analysis, *, ticks: bool = True):
+        self.analysis = analysis
+        self.ticks = ticks
+        self.scope: Scope = analysis.root
+        self.prelude: list[py.stmt] = []
+        self.counter = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def at(span: Span, node: Any) -> Any:
+        """Stamp ``node`` with the ML position ``span`` (children inherit it later)."""
+        node.lineno = span.line
+        node.col_offset = span.column - 1
+        node.end_lineno = span.end_line
+        node.end_col_offset = span.end_column
+        return node
+
+    def fresh(self, stem: str) -> str:
+        self.counter += 1
+        return f"__ml_{stem}{self.counter}"
+
+    @staticmethod
+    def load(name: str) -> py.Name:
+        return py.Name(id=name, ctx=py.Load())
+
+    @staticmethod
+    def store(name: str) -> py.Name:
+        return py.Name(id=name, ctx=py.Store())
+
+    def helper(self, key: str) -> py.Name:
+        return self.load(HELPERS[key])
+
+    def helper_call(self, key: str, *args: py.expr) -> py.Call:
+        return py.Call(func=self.helper(key), args=list(args), keywords=[])
+
+    def tick_stmt(self) -> py.stmt:
+        """One step of the cooperative limit: ``for __ml_tick in __ml_T: break``."""
+        return py.For(target=self.store(TICK_VAR), iter=self.load(TICKER),
+                      body=[py.Break()], orelse=[])
+
+    def module(self) -> py.Module:
+        program = self.analysis.program
+        body = self.block(program.body)
+        if program.body and isinstance(program.body[-1], ast.ExprStmt):
+            last = body[-1]
+            if isinstance(last, py.Expr):
+                body[-1] = py.copy_location(
+                    py.Assign(targets=[self.store(LAST)], value=last.value), last
+                )
+        module = py.Module(body=body, type_ignores=[])
+        py.fix_missing_locations(module)
+        return module
+
+
+def generate(analysis: Analysis, *, ticks: bool = True) -> py.Module:
+    """The Python module for a checked program (``ticks=False`` leaves out the limit hooks)."""
+    return Generator(analysis, ticks=ticks).module()

@@ -1,0 +1,185 @@
+"""Expressions: native Python operations wherever ML and Python agree, helpers elsewhere.
+
+Member reads and method calls on a plain name get an inline fast path: the common case
+(an object's key, a list or string method) runs natively after a one-instruction type test,
+and anything else falls back to the runtime helper, which applies the full allow-list.
+"""
+
+from __future__ import annotations
+
+import ast as py
+
+from mlpy.language import ast
+from mlpy.language.codegen import HELPERS, py_name
+
+BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
+COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">=": py.GtE}
+
+# Methods whose receiver type the fast path tests for (the rest goes through the helper).
+LIST_FAST = frozenset("append extend insert remove pop sort reverse clear copy".split())
+STRING_FAST = frozenset(
+    "upper lower strip lstrip rstrip replace split rsplit join startswith endswith find rfind "
+    "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
+    "title swapcase center ljust rjust".split()
+)
+
+
+def could_be_string(expr: ast.Expr) -> bool:
+    """The string-literal rule for `+`: a literal, or a `+` with such an operand."""
+    if type(expr) is ast.String:
+        return True
+    return type(expr) is ast.Binary and expr.op == "+" and (
+        could_be_string(expr.left) or could_be_string(expr.right)
+    )
+
+
+class ExpressionsMixin:
+    name_of = staticmethod(py_name)
+
+    def expr(self, node: ast.Expr) -> py.expr:
+        method = getattr(self, "expr_" + type(node).__name__)
+        return self.at(node.span, method(node))
+
+    # ------------------------------------------------------------------ atoms
+
+    def expr_Number(self, node: ast.Number) -> py.expr:
+        return py.Constant(node.value)
+
+    def expr_String(self, node: ast.String) -> py.expr:
+        return py.Constant(node.value)
+
+    def expr_Boolean(self, node: ast.Boolean) -> py.expr:
+        return py.Constant(node.value)
+
+    def expr_Null(self, node: ast.Null) -> py.expr:
+        return py.Constant(None)
+
+    def expr_Name(self, node: ast.Name) -> py.expr:
+        if id(node) in self.analysis.module_refs and node.id == "builtin":
+            return self.helper("builtin")
+        return self.load(self.name_of(node.id))
+
+    def expr_Array(self, node: ast.Array) -> py.expr:
+        return py.List(elts=[self.expr(item) for item in node.items], ctx=py.Load())
+
+    def expr_Object(self, node: ast.Object) -> py.expr:
+        return py.Dict(keys=[py.Constant(key) for key, _ in node.pairs],
+                       values=[self.expr(value) for _, value in node.pairs])
+
+    # ------------------------------------------------------------------ operators
+
+    def expr_Binary(self, node: ast.Binary) -> py.expr:
+        if node.op == "+" and could_be_string(node):
+            return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+        return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
+                        right=self.expr(node.right))
+
+    def text(self, node: ast.Expr) -> py.expr:
+        """An operand of a concatenation, as display text (D3)."""
+        if type(node) is ast.String or could_be_string(node):
+            return self.expr(node)
+        value = self.expr(node)
+        if type(node) is ast.Name:  # skip the call when it already is a string
+            test = py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
+                              ops=[py.Is()], comparators=[self.helper("S")])
+            return self.at(node.span, py.IfExp(test=test, body=self.expr(node),
+                                               orelse=self.helper_call("str", self.expr(node))))
+        return self.at(node.span, self.helper_call("str", value))
+
+    def expr_Compare(self, node: ast.Compare) -> py.expr:
+        return py.Compare(left=self.expr(node.left), ops=[COMPARE[node.op]()],
+                          comparators=[self.expr(node.right)])
+
+    def expr_Logical(self, node: ast.Logical) -> py.expr:
+        op = py.And() if node.op == "&&" else py.Or()
+        return py.BoolOp(op=op, values=[self.expr(node.left), self.expr(node.right)])
+
+    def expr_Unary(self, node: ast.Unary) -> py.expr:
+        op = py.Not() if node.op == "!" else py.USub()
+        return py.UnaryOp(op=op, operand=self.expr(node.operand))
+
+    def expr_Ternary(self, node: ast.Ternary) -> py.expr:
+        return py.IfExp(test=self.expr(node.test), body=self.expr(node.then),
+                        orelse=self.expr(node.otherwise))
+
+    # ------------------------------------------------------------------ indexing
+
+    def expr_Index(self, node: ast.Index) -> py.expr:
+        return py.Subscript(value=self.expr(node.target), slice=self.expr(node.index),
+                            ctx=py.Load())
+
+    def slice_of(self, node: ast.Slice) -> py.Slice:
+        part = lambda e: self.expr(e) if e is not None else None  # noqa: E731
+        return py.Slice(lower=part(node.start), upper=part(node.stop), step=part(node.step))
+
+    def expr_Slice(self, node: ast.Slice) -> py.expr:
+        return py.Subscript(value=self.expr(node.target), slice=self.slice_of(node),
+                            ctx=py.Load())
+
+    # ------------------------------------------------------------------ members
+
+    def is_module(self, node: ast.Expr) -> bool:
+        return type(node) is ast.Name and id(node) in self.analysis.module_refs
+
+    def class_is(self, name: ast.Name, key: str) -> py.expr:
+        cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
+        return py.Compare(left=cls, ops=[py.Is()], comparators=[self.helper(key)])
+
+    def expr_Member(self, node: ast.Member) -> py.expr:
+        target = node.target
+        if self.is_module(target):  # module members are plain attributes of the module object
+            return py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
+        slow = self.helper_call("get", self.expr(target), py.Constant(node.name))
+        if type(target) is not ast.Name:
+            return slow
+        if node.name == "length":
+            fast = self.helper_call("len", self.expr(target))
+            return py.IfExp(test=self.class_is(target, "L"), body=fast, orelse=slow)
+        fast = py.Call(func=py.Attribute(value=self.expr(target), attr="get", ctx=py.Load()),
+                       args=[py.Constant(node.name)], keywords=[])
+        return py.IfExp(test=self.class_is(target, "D"), body=fast, orelse=slow)
+
+    # ------------------------------------------------------------------ calls
+
+    def expr_Call(self, node: ast.Call) -> py.expr:
+        args = [self.expr(arg) for arg in node.args]
+        callee = node.callee
+        if type(callee) is ast.Name:
+            if id(node) in self.analysis.direct_calls:
+                return py.Call(func=self.expr(callee), args=args, keywords=[])
+            return self.helper_call("call", self.expr(callee), *args)
+        if type(callee) is ast.Member:
+            return self.method_call(callee, args)
+        return self.helper_call("call", self.expr(callee), *args)
+
+    def method_call(self, member: ast.Member, args: list[py.expr]) -> py.expr:
+        target, name = member.target, member.name
+        if self.is_module(target):
+            func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
+                                                     ctx=py.Load()))
+            return py.Call(func=func, args=args, keywords=[])
+        if type(target) is ast.String and name in STRING_FAST:
+            func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
+            return py.Call(func=func, args=args, keywords=[])
+        slow = self.helper_call("method", self.expr(target), py.Constant(name), *args)
+        if type(target) is not ast.Name or (name not in LIST_FAST and name not in STRING_FAST):
+            return slow
+        kind = "L" if name in LIST_FAST else "S"
+        func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
+        fast = py.Call(func=func, args=[self.copy(a) for a in args], keywords=[])
+        return py.IfExp(test=self.class_is(target, kind), body=fast, orelse=slow)
+
+    @staticmethod
+    def copy(node: py.expr) -> py.expr:
+        """The same expression again (it is evaluated in only one branch)."""
+        import copy
+
+        return copy.deepcopy(node)
+
+    # ------------------------------------------------------------------ functions
+
+    def expr_Arrow(self, node: ast.Arrow) -> py.expr:
+        return self.arrow(node)
+
+
+assert {"get", "method", "call", "str", "len", "S", "L", "D"} <= set(HELPERS)

@@ -1,0 +1,183 @@
+"""Statements: assignment, control flow, loops with their ticks, try/except, throw, imports."""
+
+from __future__ import annotations
+
+import ast as py
+
+from mlpy.language import ast
+
+
+class StatementsMixin:
+    def block(self, body: list[ast.Stmt]) -> list[py.stmt]:
+        """Generate a statement list; hoisted definitions go right before their statement."""
+        saved = self.prelude
+        out: list[py.stmt] = []
+        for stmt in body:
+            self.prelude = []
+            generated = self.statement(stmt)
+            out.extend(self.prelude)
+            out.extend(generated)
+        self.prelude = saved
+        return out
+
+    def body_or_pass(self, body: list[ast.Stmt], span) -> list[py.stmt]:
+        return self.block(body) or [self.at(span, py.Pass())]
+
+    def statement(self, stmt: ast.Stmt) -> list[py.stmt]:
+        method = getattr(self, "stmt_" + type(stmt).__name__)
+        return method(stmt)
+
+    # ------------------------------------------------------------------ simple statements
+
+    def stmt_ExprStmt(self, stmt: ast.ExprStmt) -> list[py.stmt]:
+        return [self.at(stmt.span, py.Expr(value=self.expr(stmt.value)))]
+
+    def stmt_Assign(self, stmt: ast.Assign) -> list[py.stmt]:
+        value = self.expr(stmt.value)
+        target = stmt.target
+        if type(target) is ast.Name:
+            return [self.at(stmt.span, py.Assign(targets=[self.target_name(target)],
+                                                 value=self.guarded(target.id, value)))]
+        if type(target) is ast.Member:
+            node = py.Subscript(value=self.expr(target.target),
+                                slice=self.at(target.name_span, py.Constant(target.name)),
+                                ctx=py.Store())
+        elif type(target) is ast.Index:
+            node = py.Subscript(value=self.expr(target.target), slice=self.expr(target.index),
+                                ctx=py.Store())
+        else:
+            node = py.Subscript(value=self.expr(target.target), slice=self.slice_of(target),
+                                ctx=py.Store())
+        return [self.at(stmt.span, py.Assign(targets=[self.at(target.span, node)], value=value))]
+
+    def target_name(self, name: ast.Name) -> py.Name:
+        return self.at(name.span, self.store(self.name_of(name.id)))
+
+    def guarded(self, name: str, value: py.expr) -> py.expr:
+        """Stores to a name earlier chunks call natively must not bind a host callable."""
+        if name in self.analysis.guarded_names and self.scope.owner_of(name) in (
+            None, self.analysis.root,
+        ):
+            return self.helper_call("guard", value)
+        return value
+
+    def rebind_guard(self, name: ast.Name) -> list[py.stmt]:
+        if name.id not in self.analysis.guarded_names:
+            return []
+        target = self.name_of(name.id)
+        return [self.at(name.span, py.Assign(
+            targets=[self.store(target)], value=self.helper_call("guard", self.load(target))
+        ))]
+
+    def stmt_Destructure(self, stmt: ast.Destructure) -> list[py.stmt]:
+        value = self.expr(stmt.value)
+        if stmt.kind == "array":
+            targets = py.Tuple(elts=[self.target_name(n) for n in stmt.names], ctx=py.Store())
+            out = [self.at(stmt.span, py.Assign(targets=[targets], value=value))]
+        else:
+            temp = self.fresh("value")
+            out = [self.at(stmt.span, py.Assign(targets=[self.store(temp)], value=value))]
+            for name in stmt.names:
+                pick = py.Subscript(value=self.load(temp), slice=py.Constant(name.id),
+                                    ctx=py.Load())
+                out.append(self.at(name.span, py.Assign(targets=[self.target_name(name)],
+                                                        value=pick)))
+        for name in stmt.names:
+            out.extend(self.rebind_guard(name))
+        return out
+
+    def stmt_Return(self, stmt: ast.Return) -> list[py.stmt]:
+        value = self.expr(stmt.value) if stmt.value is not None else None
+        if self.scope is self.analysis.root:  # a top-level return ends the program
+            exit_call = self.helper_call("exit", *([value] if value is not None else []))
+            return [self.at(stmt.span, py.Raise(exc=exit_call, cause=None))]
+        return [self.at(stmt.span, py.Return(value=value))]
+
+    def stmt_Throw(self, stmt: ast.Throw) -> list[py.stmt]:
+        error = self.helper_call("throw", self.expr(stmt.value))
+        return [self.at(stmt.span, py.Raise(exc=self.at(stmt.span, error), cause=None))]
+
+    def stmt_Break(self, stmt: ast.Break) -> list[py.stmt]:
+        return [self.at(stmt.span, py.Break())]
+
+    def stmt_Continue(self, stmt: ast.Continue) -> list[py.stmt]:
+        return [self.at(stmt.span, py.Continue())]
+
+    def stmt_Nonlocal(self, stmt: ast.Nonlocal) -> list[py.stmt]:
+        return []  # declared at the top of the function (see functions.py)
+
+    def stmt_Import(self, stmt: ast.Import) -> list[py.stmt]:
+        if stmt.module == "builtin":
+            return []
+        load = self.helper_call("import", py.Constant(stmt.module))
+        return [self.at(stmt.span, py.Assign(targets=[self.store(self.name_of(stmt.bound_name))],
+                                             value=load))]
+
+    def stmt_CapabilityDecl(self, stmt: ast.CapabilityDecl) -> list[py.stmt]:
+        return []  # inert metadata: declarations never grant anything
+
+    # ------------------------------------------------------------------ control flow
+
+    def stmt_If(self, stmt: ast.If) -> list[py.stmt]:
+        orelse = self.block(stmt.otherwise) if stmt.otherwise else []
+        for test, body in reversed(stmt.branches[1:]):
+            node = py.If(test=self.expr(test), body=self.body_or_pass(body, test.span),
+                         orelse=orelse)
+            orelse = [self.at(test.span, node)]
+        test, body = stmt.branches[0]
+        node = py.If(test=self.expr(test), body=self.body_or_pass(body, stmt.span), orelse=orelse)
+        return [self.at(stmt.span, node)]
+
+    def stmt_While(self, stmt: ast.While) -> list[py.stmt]:
+        body = self.block(stmt.body)
+        always = isinstance(stmt.test, ast.Boolean) and stmt.test.value
+        if not self.ticks:
+            test = py.Constant(True) if always else self.expr(stmt.test)
+            return [self.at(stmt.span, py.While(test=test, body=body or [py.Pass()], orelse=[]))]
+        # `for _ in ticker: if not test: break` ticks once per iteration at C speed.
+        if not always:
+            stop = py.If(test=py.UnaryOp(op=py.Not(), operand=self.expr(stmt.test)),
+                         body=[py.Break()], orelse=[])
+            body.insert(0, self.at(stmt.test.span, stop))
+        loop = py.For(target=self.store(TICK_VAR), iter=self.load(TICKER),
+                      body=body or [py.Pass()], orelse=[])
+        return [self.at(stmt.span, loop)]
+
+    def stmt_For(self, stmt: ast.For) -> list[py.stmt]:
+        iterable = self.expr(stmt.iterable)
+        if self.ticks:  # compress(seq, ticker) yields seq's items, one tick each
+            iterable = self.at(stmt.iterable.span,
+                               self.helper_call("compress", iterable, self.load(TICKER)))
+        body = self.rebind_guard(stmt.var) + self.block(stmt.body)
+        loop = py.For(target=self.target_name(stmt.var), iter=iterable,
+                      body=body or [py.Pass()], orelse=[])
+        return [self.at(stmt.span, loop)]
+
+    def stmt_Try(self, stmt: ast.Try) -> list[py.stmt]:
+        body = self.body_or_pass(stmt.body, stmt.span)
+        handlers = []
+        if stmt.handlers:
+            handler = stmt.handlers[0]  # the first clause catches everything
+            caught = self.fresh("exc")
+            bind = self.helper_call("catch", self.load(caught))
+            if handler.name is not None:
+                first = py.Assign(targets=[self.target_name(handler.name)], value=bind)
+            else:
+                first = py.Expr(value=bind)
+            inner = [self.at(handler.span, first)]
+            if handler.name is not None:
+                inner.extend(self.rebind_guard(handler.name))
+            inner.extend(self.block(handler.body))
+            handlers.append(self.at(handler.span, py.ExceptHandler(
+                type=self.helper("Exception"), name=caught, body=inner,
+            )))
+        final = self.block(stmt.final) if stmt.final is not None else []
+        if stmt.final is not None and not final:
+            final = [py.Pass()]
+        if not handlers and not final:
+            return body
+        return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
+                                          finalbody=final))]
+
+
+from mlpy.language.codegen import TICK_VAR, TICKER  # noqa: E402

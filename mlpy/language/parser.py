@@ -1,0 +1,199 @@
+"""Source text to ML syntax tree, with syntax errors that say what was expected and where.
+
+One lark LALR parser is built per process, on first use. Its tables are pickled in the user
+cache directory (``MLPY_CACHE_DIR``, else ``~/.cache/mlpy``), keyed by a hash of the grammar and
+the lark version, so a new process loads them instead of rebuilding them. Nothing is ever written
+next to user sources; if the cache directory is not writable the tables are simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from mlpy.errors import Diagnostic, MLSyntaxError, Span
+from mlpy.language import ast
+from mlpy.language.transform import ToAST, TreeError
+
+_lock = threading.Lock()
+_parser: lark.Lark | None = None
+
+GRAMMAR = resources.files("mlpy.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+GRAMMAR_VERSION = hashlib.sha256(GRAMMAR.encode()).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("MLPY_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mlpy"
+
+
+def _build() -> lark.Lark:
+    options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                   maybe_placeholders=True)
+    cache_file = cache_dir() / f"grammar-{GRAMMAR_VERSION}-lark{lark.__version__}.pickle"
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        return lark.Lark(GRAMMAR, cache=str(cache_file), **options)
+    except OSError:
+        return lark.Lark(GRAMMAR, **options)
+
+
+def get_parser() -> lark.Lark:
+    global _parser
+    if _parser is None:
+        with _lock:
+            if _parser is None:
+                _parser = _build()
+    return _parser
+
+
+def parse(source: str, filename: str = "<string>") -> ast.Program:
+    """Parse ML ``source``; raise :class:`MLSyntaxError` pointing at the first problem."""
+    parser = get_parser()
+    try:
+        tree = parser.parse(source)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, source, filename, parser) from None
+    try:
+        return ToAST().transform(tree)
+    except VisitError as error:
+        inner = error.orig_exc
+        if isinstance(inner, TreeError):
+            raise _error(inner.message, inner.span, source, filename,
+                         [inner.hint] if inner.hint else []) from None
+        raise
+
+
+def _error(message: str, span: Span, source: str, filename: str, hints: list[str]) -> MLSyntaxError:
+    diagnostic = Diagnostic("MLS001", message, "error", "syntax", filename, span, list(hints))
+    return MLSyntaxError(message, diagnostics=[diagnostic], file=filename, span=span,
+                         source=source, hints=hints)
+
+
+# ----------------------------------------------------------------------------- messages
+
+_READABLE = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "$END": "the end of the file",
+}
+
+
+def _describe(terminal: str, parser: lark.Lark) -> str:
+    if terminal in _READABLE:
+        return _READABLE[terminal]
+    try:
+        pattern = parser.get_terminal(terminal).pattern
+    except KeyError:
+        return terminal
+    if pattern.type == "str":
+        return f"`{pattern.value}`"
+    return terminal.lower().replace("_", " ")
+
+
+def _expected(names: set[str], parser: lark.Lark) -> list[str]:
+    if {"NAME", "NUMBER", "STRING"} <= names:  # every expression start: say so in a word
+        rest = {n for n in names if _describe(n, parser) in ("`)`", "`]`", "`}`")}
+        return ["an expression", *sorted(_describe(n, parser) for n in rest)]
+    described = sorted({_describe(n, parser) for n in names})
+    # Long lists help nobody: show the punctuation that usually fixes the problem.
+    if len(described) > 8:
+        short = [d for d in described if d in ("`;`", "`)`", "`]`", "`}`", "`,`")]
+        return short or described[:8]
+    return described
+
+
+def _previous_token_end(source: str, offset: int) -> Span | None:
+    """The position just after the last token before ``offset`` (skips blanks and comments)."""
+    lines = source[:offset].split("\n")
+    while lines:
+        text = lines[-1]
+        comment = _comment_start(text)
+        if comment is not None:
+            text = text[:comment]
+        stripped = text.rstrip()
+        if stripped:
+            line = len(lines)
+            column = len(stripped) + 1
+            return Span(line, column, line, column)
+        lines.pop()
+    return None
+
+
+def _comment_start(text: str) -> int | None:
+    quote = None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif text.startswith("//", i):
+            return i
+        i += 1
+    return None
+
+
+def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: lark.Lark):
+    hints: list[str] = []
+    if isinstance(error, UnexpectedCharacters):
+        char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else ""
+        span = Span.point(error.line, error.column)
+        message = f"unexpected character {char!r}"
+        if char in "\"'":
+            message = "unterminated string"
+            hints.append(f"close the string with a matching {char}")
+        elif char in "&|":
+            hints.append(f"ML's logical operators are `&&` and `||`; there are no bitwise operators")
+        elif char == "=" and source[error.pos_in_stream:error.pos_in_stream + 3] == "===":
+            hints.append("ML compares with `==` and `!=`")
+        return _error(message, span, source, filename, hints)
+
+    if isinstance(error, UnexpectedEOF):
+        span = _previous_token_end(source, len(source)) or Span(1, 1, 1, 1)
+        expected = _expected(set(error.expected), parser)
+        message = "unexpected end of file"
+        if expected:
+            message += f", expected {' or '.join(expected)}"
+        return _error(message, span, source, filename, hints)
+
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    expected_names = set(error.expected)
+    if token.type == "$END":
+        span = _previous_token_end(source, len(source)) or Span(1, 1, 1, 1)
+        found = "the end of the file"
+    else:
+        span = Span(token.line, token.column, token.end_line or token.line,
+                    max((token.end_column or token.column + 1) - 1, token.column))
+        found = f"`{token.value}`"
+    expected = _expected(expected_names, parser)
+    message = f"unexpected {found}"
+    if expected:
+        message += f", expected {' or '.join(expected)}"
+    if "SEMICOLON" in expected_names and token.type != "$END":
+        before = _previous_token_end(source, token.start_pos)
+        if before is not None and before.line < token.line:
+            span = before
+            message = f"missing `;` at the end of the statement"
+            hints.append("every ML statement ends with `;`")
+    if token.value == "if" and source[:token.start_pos].rstrip().endswith("else"):
+        hints.append("write `elif (...) { ... }` instead of `else if`")
+    elif token.value in ("=", "+=", "-=") and "SEMICOLON" not in expected_names:
+        hints.append("assignment is a statement: `name = value;`")
+    elif token.type == "SEMICOLON" and source[:token.start_pos].rstrip().endswith("}"):
+        message = "unexpected `;` after a block"
+        hints.append("a block `{ ... }` is not followed by `;`")
+    return _error(message, span, source, filename, hints)

@@ -1,0 +1,168 @@
+"""The decorators that turn a Python class into an ML module (``mlpy.ext``).
+
+A module is a class decorated with :func:`ml_module`; the methods decorated with
+:func:`ml_function` are what ML can call, constants declared with :func:`ml_constant` are what
+ML can read. Nothing else -- plain attributes, undecorated methods, names starting with ``_`` --
+is reachable from ML. The decorators only attach metadata: calling a decorated method from
+Python behaves exactly as before.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_CAPABILITY = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\Z")
+
+
+class ModuleDefinitionError(TypeError):
+    """A mistake in a module definition, reported with the definition's file and line."""
+
+
+def _where(obj: Any) -> str:
+    try:
+        return f"{inspect.getsourcefile(obj)}:{inspect.getsourcelines(obj)[1]}"
+    except (TypeError, OSError):
+        return getattr(obj, "__qualname__", repr(obj))
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0].strip()
+
+
+def _capabilities(values: Iterable[str], owner: Any) -> tuple[str, ...]:
+    result = []
+    for value in values:
+        if not isinstance(value, str) or not _CAPABILITY.match(value):
+            raise ModuleDefinitionError(
+                f"{_where(owner)}: capability {value!r} is not of the form 'area.action'"
+            )
+        result.append(value)
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class FunctionMetadata:
+    name: str
+    py_name: str
+    description: str
+    capabilities: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "py_name": self.py_name, "description": self.description,
+                "capabilities": list(self.capabilities)}
+
+
+@dataclass(frozen=True)
+class ConstantMetadata:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ModuleMetadata:
+    name: str
+    description: str
+    version: str
+    capabilities: tuple[str, ...]
+    functions: dict[str, FunctionMetadata] = field(default_factory=dict)
+    constants: dict[str, ConstantMetadata] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "description": self.description, "version": self.version,
+            "capabilities": list(self.capabilities),
+            "functions": sorted(self.functions), "constants": sorted(self.constants),
+        }
+
+
+class _Constant:
+    def __init__(self, value: Any, description: str | None):
+        self.value = value
+        self.description = description or ""
+
+
+def ml_constant(value: Any, description: str | None = None) -> Any:
+    """Declare a read-only constant in a module class body."""
+    return _Constant(value, description)
+
+
+def ml_function(
+    fn: Callable[..., Any] | None = None,
+    /,
+    description: str | None = None,
+    *,
+    name: str | None = None,
+    capabilities: Iterable[str] = (),
+) -> Any:
+    """Expose a method of a module class to ML (bare ``@ml_function`` or called)."""
+
+    def mark(target: Any) -> Any:
+        inner = target.__func__ if isinstance(target, (staticmethod, classmethod)) else target
+        if inspect.iscoroutinefunction(inner):
+            raise ModuleDefinitionError(f"{_where(inner)}: async functions cannot be exposed")
+        if not callable(inner):
+            raise ModuleDefinitionError(f"{_where(target)}: ml_function needs a function")
+        ml_name = name or inner.__name__
+        if not _NAME.match(ml_name):
+            raise ModuleDefinitionError(f"{_where(inner)}: '{ml_name}' is not a valid ML name")
+        inner._ml_function = FunctionMetadata(
+            ml_name, inner.__name__, description or _first_line(inner.__doc__),
+            _capabilities(capabilities, inner),
+        )
+        return target
+
+    if fn is not None and callable(fn) or isinstance(fn, (staticmethod, classmethod)):
+        return mark(fn)
+    if isinstance(fn, str):  # @ml_function("description")
+        description = fn
+    return mark
+
+
+def ml_module(
+    name: str,
+    description: str | None = None,
+    *,
+    capabilities: Iterable[str] = (),
+    version: str = "1.0.0",
+) -> Callable[[type], type]:
+    """Declare a class as the ML module ``name``."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ModuleDefinitionError(f"ml_module name {name!r} is not a valid ML name")
+
+    def decorate(cls: type) -> type:
+        functions: dict[str, FunctionMetadata] = {}
+        constants: dict[str, ConstantMetadata] = {}
+        for attr, value in list(vars(cls).items()):
+            inner = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+            meta = getattr(inner, "_ml_function", None)
+            if meta is not None:
+                if meta.name in functions or meta.name in constants:
+                    raise ModuleDefinitionError(
+                        f"{_where(inner)}: '{meta.name}' is exposed twice in module '{name}'"
+                    )
+                functions[meta.name] = meta
+            elif isinstance(value, _Constant):
+                if attr.startswith("_"):
+                    raise ModuleDefinitionError(f"{_where(cls)}: constant '{attr}' is private")
+                constants[attr] = ConstantMetadata(attr, value.description)
+                setattr(cls, attr, value.value)
+        cls._ml_module = ModuleMetadata(
+            name, description if description is not None else _first_line(cls.__doc__),
+            version, _capabilities(capabilities, cls), functions, constants,
+        )
+        return cls
+
+    return decorate
+
+
+def get_module_metadata(obj: Any) -> ModuleMetadata | None:
+    return getattr(obj, "_ml_module", None)
+
+
+def get_function_metadata(fn: Any) -> FunctionMetadata | None:
+    inner = getattr(fn, "__func__", fn)
+    return getattr(inner, "_ml_function", None)

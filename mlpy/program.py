@@ -1,0 +1,337 @@
+"""Compiling ML source into a :class:`Program`, and mapping run-time failures back to ML.
+
+``compile_program`` runs the pipeline -- parse, check, generate, ``compile()`` -- and returns an
+immutable Program whose code object carries ML line and column numbers. Programs are shared
+freely between threads: each execution gets its own namespace.
+
+Run-time failures are Python exceptions raised inside that code. :func:`translate_error`
+turns one into an :class:`~mlpy.errors.MLError` whose position comes from the innermost ML
+frame of the traceback (the code object's position table *is* the source map), with the
+Python wording replaced by ML's where they differ.
+"""
+
+from __future__ import annotations
+
+import ast as py
+import hashlib
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from itertools import compress
+from types import CodeType, TracebackType
+from typing import Any, Iterable
+
+from mlpy._version import __version__
+from mlpy.errors import (
+    Diagnostic, MLCompileError, MLError, MLRuntimeError, MLSecurityError, MLSyntaxError, Span,
+)
+from mlpy.language import ast
+from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
+from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name
+from mlpy.language.parser import GRAMMAR_VERSION, parse
+from mlpy.runtime import ops
+from mlpy.runtime.builtins import BUILTINS
+from mlpy.runtime.state import new_ticker
+from mlpy.runtime.values import ModuleObject, display
+
+configure_builtins(BUILTINS)
+
+CODE_SCHEME = "mlpy://"
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """A compiled ML program: immutable, thread-safe, executable many times."""
+
+    filename: str
+    source: str
+    code: CodeType = field(repr=False)
+    fingerprint: str
+    diagnostics: tuple[Diagnostic, ...]
+    functions: tuple[str, ...]  # top-level ML functions, in source order
+    globals_defined: tuple[str, ...]  # top-level names the program binds
+    imports: tuple[str, ...]
+    inputs: tuple[str, ...]  # host-provided names the program was checked against
+    def_only: frozenset[str] = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    _tree: py.Module = field(default=None, repr=False, compare=False)
+
+    @property
+    def python_code(self) -> str:
+        """The generated Python, as ``mlpy transpile`` shows it."""
+        return py.unparse(self._tree)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+@dataclass
+class TranspileResult:
+    """The outcome of :func:`mlpy.transpile`: Python code or the diagnostics saying why not."""
+
+    ok: bool
+    python_code: str | None
+    diagnostics: list[Diagnostic]
+    source_map: dict[int, int] | None  # Python line -> ML line
+    timings: dict[str, float]
+
+    def __iter__(self):  # (python_code, diagnostics, source_map), as older callers expect
+        return iter((self.python_code, self.diagnostics, self.source_map))
+
+
+# ----------------------------------------------------------------------------- compiling
+
+_SOURCES: "weakref.WeakValueDictionary[str, Program]" = weakref.WeakValueDictionary()
+_SOURCES_LOCK = threading.Lock()
+
+
+def fingerprint(source: str, filename: str, options: Iterable[Any]) -> str:
+    digest = hashlib.sha256()
+    for part in (__version__, GRAMMAR_VERSION, filename, source, *map(repr, options)):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def check_source(
+    source: str,
+    filename: str,
+    modules: ModuleResolver,
+    inputs: Iterable[str] = (),
+    prior_def_only: Iterable[str] = (),
+    timings: dict[str, float] | None = None,
+) -> Analysis:
+    """Parse and check; raise MLSyntaxError/MLSecurityError/MLCompileError on any error."""
+    timings = timings if timings is not None else {}
+    start = time.perf_counter()
+    tree = parse(source, filename)
+    timings["parse"] = time.perf_counter() - start
+    start = time.perf_counter()
+    analysis = analyze(tree, filename, modules, inputs, prior_def_only)
+    timings["analyze"] = time.perf_counter() - start
+    errors = analysis.errors
+    if errors:
+        first = errors[0]
+        kind = MLSecurityError if first.category == "security" else MLCompileError
+        if first.category == "syntax":
+            kind = MLSyntaxError
+        raise kind(first.message, diagnostics=analysis.diagnostics, file=filename,
+                   span=first.span, source=source, hints=first.suggestions, code=first.code)
+    return analysis
+
+
+def compile_program(
+    source: str,
+    filename: str,
+    modules: ModuleResolver,
+    *,
+    inputs: Iterable[str] = (),
+    prior_def_only: Iterable[str] = (),
+    ticks: bool = True,
+    key: str | None = None,
+) -> Program:
+    inputs = tuple(sorted(set(inputs)))
+    prior_def_only = frozenset(prior_def_only)
+    key = key or fingerprint(source, filename, (inputs, sorted(prior_def_only), ticks))
+    timings: dict[str, float] = {}
+    analysis = check_source(source, filename, modules, inputs, prior_def_only, timings)
+    start = time.perf_counter()
+    tree = generate(analysis, ticks=ticks)
+    timings["generate"] = time.perf_counter() - start
+    start = time.perf_counter()
+    code_filename = f"{CODE_SCHEME}{key[:16]}/{filename}"
+    code = compile(tree, code_filename, "exec", dont_inherit=True)
+    timings["compile"] = time.perf_counter() - start
+    body = analysis.program.body
+    program = Program(
+        filename=filename,
+        source=source,
+        code=code,
+        fingerprint=key,
+        diagnostics=tuple(analysis.diagnostics),
+        functions=tuple(s.name for s in body if isinstance(s, ast.FunctionDef)),
+        globals_defined=tuple(sorted(analysis.root.bindings)),
+        imports=tuple(s.module for s in body if isinstance(s, ast.Import)),
+        inputs=inputs,
+        def_only=frozenset(analysis.def_only_globals),
+        timings=timings,
+        _tree=tree,
+    )
+    with _SOURCES_LOCK:
+        _SOURCES[code_filename] = program
+    return program
+
+
+def transpile_source(source: str, filename: str, modules: ModuleResolver,
+                     inputs: Iterable[str] = ()) -> TranspileResult:
+    try:
+        program = compile_program(source, filename, modules, inputs=inputs)
+    except MLCompileError as error:
+        return TranspileResult(False, None, error.diagnostics, None, {})
+    code = program.python_code
+    return TranspileResult(True, code, list(program.diagnostics), source_map(program._tree, code),
+                           dict(program.timings))
+
+
+def source_map(tree: py.Module, code: str) -> dict[int, int]:
+    """Map lines of the unparsed Python text to ML lines: both trees walk in the same order."""
+    mapping: dict[int, int] = {}
+    for ours, theirs in zip(py.walk(tree), py.walk(py.parse(code))):
+        line = getattr(theirs, "lineno", None)
+        if line is not None and line not in mapping and hasattr(ours, "lineno"):
+            mapping[line] = ours.lineno
+    return mapping
+
+
+# ----------------------------------------------------------------------------- namespaces
+
+
+def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any]:
+    """The ``__builtins__`` of ML namespaces: the ML builtins and the codegen helpers.
+
+    Python's own builtins are absent, so compiled code cannot reach ``open``, ``__import__``
+    or anything else the program was not given.
+    """
+    table: dict[str, Any] = dict(BUILTINS)
+    helpers = {
+        "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display,
+        "throw": ops.ml_throw, "catch": ops.ml_catch, "guard": ops.guard_callable,
+        "import": load_module, "exit": ops.ProgramExit, "Exception": Exception,
+        "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
+        "builtin": builtin_module,
+    }
+    assert helpers.keys() == HELPERS.keys()
+    for key, value in helpers.items():
+        table[HELPERS[key]] = value
+    return table
+
+
+def new_namespace(builtins: dict[str, Any]) -> dict[str, Any]:
+    return {"__builtins__": builtins, "__ml_ns__": True, "__name__": "__ml__",
+            "__ml_T": new_ticker()}
+
+
+def user_names(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The ML-visible top-level names of a namespace (no internals, no modules)."""
+    return {
+        ml_name(k): v for k, v in namespace.items()
+        if (not k.startswith("__") or k.startswith(KEYWORD_PREFIX))
+        and v.__class__ is not ModuleObject
+    }
+
+
+# ----------------------------------------------------------------------------- errors
+
+_PY_TYPES = {
+    "int": "number", "float": "number", "str": "string", "list": "array", "dict": "object",
+    "NoneType": "null", "bool": "boolean", "function": "function", "tuple": "array",
+    "builtin_function_or_method": "function", "method": "function",
+}
+_QUOTED_TYPE = re.compile(r"'(%s)'" % "|".join(map(re.escape, _PY_TYPES)))
+
+_KINDS = [
+    (ZeroDivisionError, "division_by_zero"), (KeyError, "key_error"),
+    (IndexError, "index_error"), (TypeError, "type_error"), (ValueError, "value_error"),
+    (NameError, "name_error"), (AttributeError, "attribute_error"),
+]
+
+
+def _ml_types(message: str) -> str:
+    return _QUOTED_TYPE.sub(lambda m: _PY_TYPES[m.group(1)], message)
+
+
+def _describe(exc: BaseException) -> tuple[str, list[str]]:
+    """ML wording and hints for a Python exception raised by ML code."""
+    message = str(exc)
+    hints: list[str] = []
+    if isinstance(exc, KeyError) and exc.args:
+        key = exc.args[0]
+        message = f"key {key!r} not found" if isinstance(key, str) else f"key {display(key)} " \
+                                                                         "not found"
+        hints.append("o.key gives null for a missing key; o[\"key\"] requires it to exist")
+    elif isinstance(exc, UnboundLocalError):
+        name = re.search(r"'([^']+)'", message)
+        if name:
+            var = ml_name(name.group(1))
+            message = f"'{var}' is used before it is assigned"
+            hints.append(f"'{var}' is assigned in this function, so it is local to it; "
+                         f"write `nonlocal {var};` to update the outer '{var}'")
+    elif isinstance(exc, NameError):
+        name = re.search(r"'([^']+)'", message)
+        if name:
+            message = f"'{ml_name(name.group(1))}' is not defined"
+    elif isinstance(exc, TypeError):
+        concat = re.match(r'can only concatenate str \(not "(\w+)"\) to str', message)
+        if concat or "unsupported operand type(s) for +" in message and "'str'" in message:
+            other = _PY_TYPES.get(concat.group(1), concat.group(1)) if concat else None
+            message = (f"cannot add a {other} to a string" if other
+                       else _ml_types(message.replace("type(s)", "types")))
+            hints.append("convert with str(value), e.g. \"total: \" + str(n)")
+        else:
+            message = _ml_types(message.replace("type(s)", "types"))
+            message = message.replace("<lambda>()", "anonymous function")
+            message = re.sub(r"__mlkw_(\w+)", r"\1", message)
+            message = re.sub(r"__ml_arrow\d+\(\)", "anonymous function", message)
+    elif isinstance(exc, AttributeError):
+        hint = getattr(exc, "ml_hint", None)
+        if hint:
+            hints.append(hint)
+    return message, hints
+
+
+def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:
+    """The innermost ML frame of a traceback: its program, its span, and the ML call stack."""
+    found: tuple[Program | None, Span | None] = (None, None)
+    stack: list[tuple[str, int, str]] = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith(CODE_SCHEME):
+            program = _SOURCES.get(code.co_filename)
+            positions = list(code.co_positions())
+            index = tb.tb_lasti // 2
+            if program is not None and 0 <= index < len(positions):
+                line, end_line, col, end_col = positions[index]
+                if line is not None:
+                    span = Span(line, (col or 0) + 1, end_line or line,
+                                max(end_col or 0, (col or 0) + 1))
+                    found = (program, span)
+                    name = "<program>" if code.co_name == "<module>" else ml_name(code.co_name)
+                    if name.startswith("__ml_arrow") or name == "<lambda>":
+                        name = "anonymous function"
+                    stack.append((program.filename, line, name))
+        tb = tb.tb_next
+    return found[0], found[1], stack
+
+
+def translate_error(exc: BaseException, execution_id: str | None = None) -> MLError:
+    """The MLError for an exception raised while ML code ran, positioned at the ML source."""
+    program, span, stack = ml_position(exc.__traceback__)
+    where: dict[str, Any] = {}
+    if program is not None:
+        where = {"file": program.filename, "span": span, "source": program.source}
+    if isinstance(exc, MLError):
+        error = exc
+        if error.span is None and where:
+            error.file, error.span, error.source = where["file"], where["span"], where["source"]
+    elif isinstance(exc, RecursionError):
+        error = ops.recursion_error()
+        error.file, error.span, error.source = (where.get("file"), where.get("span"),
+                                                where.get("source"))
+    elif isinstance(exc, ops.MLThrown):
+        error = MLRuntimeError(f"uncaught error: {exc.message}", kind="thrown",
+                               payload=exc.payload, **where)
+    else:
+        kind = next((k for cls, k in _KINDS if isinstance(exc, cls)), "error")
+        message, hints = _describe(exc)
+        error = MLRuntimeError(message, kind=kind, hints=hints, **where)
+        error.__cause__ = exc
+    if hasattr(error, "execution_id") and execution_id and not error.execution_id:
+        error.execution_id = execution_id
+    if hasattr(error, "ml_traceback") and stack:
+        error.ml_traceback = stack
+    return error
+
+

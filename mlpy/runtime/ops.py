@@ -1,0 +1,251 @@
+"""Runtime helpers for the places where ML and Python differ, and the call gate.
+
+Generated code uses native Python operations wherever ML and Python agree. It calls these
+helpers only for member reads on values (``o.name``), method calls on values (``s.upper()``),
+calls of values the compiler cannot prove safe (``f(x)`` where ``f`` is a variable), string
+concatenation next to a literal, ``throw`` and ``except``.
+
+What ML can reach on a value is an allow-list keyed by the value's exact type:
+
+* ``dict`` (an ML object): its keys, as data -- ``o.name`` reads key ``"name"``, ``null`` when
+  missing; ``o.f(x)`` calls the function stored under ``"f"``.
+* ``str`` and ``list``: the methods in :data:`STRING_METHODS` / :data:`ARRAY_METHODS`, and
+  ``length``.
+* modules: their exported members; caught errors: ``message``, ``type`` and the thrown keys;
+  classes that declare ``_ml_members``: those members.
+
+Names starting with ``_`` are never reachable on anything but an ML object's keys.
+"""
+
+from __future__ import annotations
+
+from types import BuiltinFunctionType, FunctionType, MethodType
+from typing import Any
+
+from mlpy.errors import (
+    MLError, MLLimitError, MLResourceError, SecurityError,
+)
+from mlpy.runtime.state import CURRENT
+from mlpy.runtime.values import ErrorValue, ModuleObject, display, typeof
+
+STRING_METHODS = frozenset(
+    "upper lower strip lstrip rstrip replace split rsplit join startswith endswith find rfind "
+    "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
+    "title swapcase center ljust rjust".split()
+)
+ARRAY_METHODS = frozenset(
+    "append extend insert remove pop index count sort reverse clear copy".split()
+)
+
+METHODS: dict[type, dict[str, Any]] = {
+    str: {name: getattr(str, name) for name in STRING_METHODS},
+    list: {name: getattr(list, name) for name in ARRAY_METHODS},
+}
+
+# Methods other languages have, and what ML calls them.
+_RENAMED = {
+    "push": "append(x)", "toUpperCase": "upper()", "toLowerCase": "lower()", "trim": "strip()",
+    "includes": "count(x) > 0, or s.find(x) >= 0 on strings", "indexOf": "index(x) or find(x)",
+    "length": "the .length property or len(x)", "toString": "str(x)", "map": "functional.map",
+    "filter": "functional.filter", "forEach": "a for loop", "concat": "a + b", "slice": "a[i:j]",
+    "keys": "keys(o)", "values": "values(o)", "get": "o.key or o[\"key\"]", "items": "keys(o)",
+    "trimStart": "lstrip()", "trimEnd": "rstrip()", "substring": "s[i:j]", "charAt": "s[i]",
+    "shift": "pop(0)", "unshift": "insert(0, x)",
+}
+
+# Callables ML may call by value: builtins and module functions register themselves here.
+TRUSTED: set[Any] = set()
+
+
+class MLThrown(Exception):
+    """What ``throw value;`` raises; ``payload`` is the thrown value."""
+
+    def __init__(self, payload: Any):
+        self.payload = payload
+        if isinstance(payload, dict):
+            message = payload.get("message")
+            text = display(message) if message is not None else "User-defined exception"
+        else:
+            text = display(payload)
+        super().__init__(text)
+        self.message = text
+
+
+class ProgramExit(BaseException):
+    """A ``return`` at the top level of a program: ends it quietly."""
+
+    def __init__(self, value: Any = None):
+        super().__init__()
+        self.value = value
+
+
+# ----------------------------------------------------------------------------- members
+
+
+def _no_member(obj: Any, name: str, what: str = "member") -> AttributeError:
+    if obj is None:
+        return AttributeError(f"cannot read {what} '{name}' of null")
+    message = f"{typeof(obj)} has no {what} '{name}'"
+    error = AttributeError(message)
+    if name in _RENAMED:
+        error.ml_hint = f"in ML, use {_RENAMED[name]}"  # type: ignore[attr-defined]
+    return error
+
+
+def _private(name: str) -> SecurityError:
+    return SecurityError(
+        f"access to '{name}' is not allowed: names starting with '_' are private",
+        code="MLSEC101",
+    )
+
+
+def ml_get(obj: Any, name: str) -> Any:
+    """``obj.name`` for any value (the compiler inlines the common cases)."""
+    cls = obj.__class__
+    if cls is dict:
+        return obj.get(name)
+    if name == "length" and (cls is str or cls is list or cls is tuple):
+        return len(obj)
+    if name[:1] == "_":
+        raise _private(name)
+    table = METHODS.get(cls)
+    if table is not None:
+        if name in table:
+            return getattr(obj, name)
+        raise _no_member(obj, name)
+    if cls is ModuleObject:
+        try:
+            return obj.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module '{obj._ml_name}' has no member '{name}'") from None
+    if cls is ErrorValue:
+        return obj.member(name)
+    members = getattr(cls, "_ml_members", None)
+    if members is not None and name in members:
+        return getattr(obj, name)
+    raise _no_member(obj, name)
+
+
+def ml_method(obj: Any, name: str, *args: Any) -> Any:
+    """``obj.name(args)`` for any value."""
+    cls = obj.__class__
+    if cls is dict:
+        try:
+            fn = obj[name]
+        except KeyError:
+            raise _no_member(obj, name, "property") from None
+        return ml_call(fn, *args)
+    table = METHODS.get(cls)
+    if table is not None:
+        method = table.get(name)
+        if method is None:
+            raise _no_member(obj, name, "method")
+        return method(obj, *args)
+    return ml_call(ml_get(obj, name), *args)
+
+
+# ----------------------------------------------------------------------------- the call gate
+
+
+def ml_call(fn: Any, *args: Any) -> Any:
+    """Call a value the compiler could not prove safe: ML functions, builtins, module
+    functions and allow-listed methods pass; any other host callable is refused."""
+    if fn.__class__ is FunctionType and ("__ml_ns__" in fn.__globals__ or fn in TRUSTED):
+        return fn(*args)
+    if _callable_by_ml(fn):
+        return fn(*args)
+    if not callable(fn):
+        raise TypeError(f"{typeof(fn)} is not a function")
+    raise SecurityError(
+        f"calling {display(fn)} is not allowed: it is not an ML function, a builtin or a "
+        "module member",
+        code="MLSEC102",
+    )
+
+
+def _callable_by_ml(fn: Any) -> bool:
+    cls = fn.__class__
+    if getattr(cls, "_ml_callable", False):
+        return True
+    try:
+        if fn in TRUSTED:
+            return True
+    except TypeError:  # unhashable
+        return False
+    if cls is BuiltinFunctionType or cls is MethodType:
+        owner = getattr(fn, "__self__", None)
+        name = getattr(fn, "__name__", "")
+        table = METHODS.get(owner.__class__)
+        if table is not None and name in table:
+            return True
+        members = getattr(owner.__class__, "_ml_members", None)
+        return members is not None and name in members
+    return False
+
+
+def guard_callable(value: Any) -> Any:
+    """Bind ``value`` to a name that compiled code may call directly: a host callable that ML
+    may not call is replaced by one that refuses."""
+    if callable(value) and not (
+        (value.__class__ is FunctionType and "__ml_ns__" in value.__globals__)
+        or _callable_by_ml(value)
+    ):
+        return _Refused(value)
+    return value
+
+
+class _Refused:
+    _ml_callable = True
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Any):
+        self._target = target
+
+    def __call__(self, *args: Any) -> Any:
+        raise SecurityError(
+            f"calling {display(self._target)} is not allowed: it is not an ML function, "
+            "a builtin or a module member", code="MLSEC102",
+        )
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def ml_throw(value: Any) -> BaseException:
+    """The exception ``throw value;`` raises (rethrowing a caught error keeps its type)."""
+    if value.__class__ is ErrorValue:
+        return value.exception
+    return MLThrown(value)
+
+
+def ml_catch(exc: BaseException) -> ErrorValue:
+    """What ``except (e)`` binds; limits (and a tripped execution) are raised again."""
+    state = CURRENT.get()
+    if state is not None and state.tripped is not None:
+        raise state.tripped
+    if isinstance(exc, MLLimitError):
+        raise exc
+    if isinstance(exc, RecursionError):
+        error = recursion_error()
+        if state is not None:
+            state.trip(error)
+        raise error from None
+    if isinstance(exc, MemoryError):
+        raise exc
+    return error_value(exc)
+
+
+def recursion_error() -> MLResourceError:
+    return MLResourceError(
+        "recursion limit reached: too many nested function calls",
+        resource="recursion",
+        hints=["look for a recursive function that never reaches its base case"],
+    )
+
+
+def error_value(exc: BaseException) -> ErrorValue:
+    if isinstance(exc, MLThrown):
+        return ErrorValue(exc.message, "Error", exc.payload, exc)
+    if isinstance(exc, MLError):
+        return ErrorValue(exc.message, type(exc).__name__, None, exc)
+    return ErrorValue(str(exc), type(exc).__name__, None, exc)

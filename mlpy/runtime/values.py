@@ -1,0 +1,163 @@
+"""ML values as Python objects, how they display (DESIGN D3) and what ``typeof`` says (D4).
+
+ML values *are* Python objects: numbers are ``int``/``float``, strings ``str``, booleans
+``bool``, ``null`` is ``None``, arrays are ``list``, objects are ``dict``, functions are Python
+functions. There is one display format everywhere -- ``print``, ``str()``, concatenation and
+inside containers: ``true``, ``false``, ``null``, numbers as Python prints them, strings quoted
+only inside containers.
+"""
+
+from __future__ import annotations
+
+from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
+from typing import Any
+
+
+class ErrorValue:
+    """What ``except (e)`` binds: the message, the error type and a thrown object's keys.
+
+    ``e.message`` is the text, ``e.type`` names the error (``"ZeroDivisionError"``,
+    ``"CapabilityError"``, or ``"Error"`` for a thrown value), and a thrown object's own keys
+    read as members. ``str(e)`` is the message; ``typeof(e)`` is ``"error"``.
+    """
+
+    __slots__ = ("message", "type", "payload", "exception")
+
+    def __init__(self, message: str, type_name: str, payload: Any, exception: BaseException):
+        self.message = message
+        self.type = type_name
+        self.payload = payload
+        self.exception = exception
+
+    def member(self, name: str) -> Any:
+        if isinstance(self.payload, dict) and name in self.payload:
+            return self.payload[name]
+        if name == "message":
+            return self.message
+        if name == "type":
+            return self.type
+        if name == "payload":
+            return self.payload
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"<error {self.type}: {self.message}>"
+
+
+class ModuleObject:
+    """An imported module as ML sees it: only its exported members are attributes.
+
+    The class defines no public attributes of its own, so reading ``m.name`` natively can only
+    reach what the module exported (names starting with ``_`` are refused by the compiler).
+    """
+
+    def __init__(self, name: str, members: dict[str, Any], description: str = ""):
+        self.__dict__.update(members)
+        object.__setattr__(self, "_ml_name", name)
+        object.__setattr__(self, "_ml_description", description)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError(f"module '{self._ml_name}' is read-only")
+
+    def _ml_members(self) -> list[str]:
+        return sorted(k for k in self.__dict__ if not k.startswith("_"))
+
+    def __repr__(self) -> str:
+        return f"<module {self._ml_name}>"
+
+
+# ----------------------------------------------------------------------------- typeof
+
+_TYPE_NAMES: dict[type, str] = {
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "array",
+    tuple: "array",
+    dict: "object",
+    type(None): "null",
+    ErrorValue: "error",
+    ModuleObject: "module",
+    FunctionType: "function",
+    BuiltinFunctionType: "function",
+    MethodType: "function",
+}
+
+
+def typeof(value: Any) -> str:
+    """The ML type name of ``value`` (D4: ``typeof(null)`` is ``"null"``)."""
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    ml_type = getattr(type(value), "_ml_type_name", None)
+    if ml_type:
+        return ml_type
+    if callable(value):
+        return "function"
+    return "object"
+
+
+# ----------------------------------------------------------------------------- display
+
+
+def display(value: Any) -> str:
+    """The text of ``value`` as ``print`` and ``str()`` show it (strings unquoted)."""
+    if value.__class__ is str:
+        return value
+    return _show(value, 0)
+
+
+def show_nested(value: Any) -> str:
+    """The text of ``value`` inside a container (strings quoted), as ``repr()`` shows it."""
+    return _show(value, 1)
+
+
+_MAX_DEPTH = 200
+
+
+def _show(value: Any, depth: int) -> str:
+    cls = value.__class__
+    if cls is str:
+        return value if depth == 0 else repr(value)
+    if cls is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if cls is int:
+        return str(value)
+    if cls is float:
+        return repr(value)
+    if depth > _MAX_DEPTH:
+        return "..."
+    if cls is list or cls is tuple:
+        return "[" + ", ".join(_show(item, depth + 1) for item in value) + "]"
+    if cls is dict:
+        return "{" + ", ".join(
+            f"{_show(k, depth + 1)}: {_show(v, depth + 1)}" for k, v in value.items()
+        ) + "}"
+    if cls is ErrorValue:
+        return value.message
+    if cls is FunctionType:
+        return f"<function {_function_name(value)}>"
+    if cls is ModuleObject:
+        return repr(value)
+    custom = getattr(cls, "_ml_display", None)
+    if custom is not None:
+        return custom(value)
+    if callable(value):
+        return f"<function {getattr(value, '__name__', '?')}>"
+    return f"<object {cls.__name__}>"
+
+
+def _function_name(fn: FunctionType) -> str:
+    name = fn.__name__
+    if name == "<lambda>" or name.startswith("__ml_arrow"):
+        return "anonymous"
+    return name[len("__mlkw_"):] if name.startswith("__mlkw_") else name

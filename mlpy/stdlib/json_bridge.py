@@ -1,0 +1,104 @@
+"""ML module ``json``: JSON text to ML values and back; pure, so it needs no capability."""
+
+from __future__ import annotations
+
+import json
+
+from mlpy.ext import ml_function, ml_module
+
+
+def _depth(value, limit: int, level: int = 1) -> None:
+    if level > limit:
+        raise ValueError(f"JSON object depth exceeds maximum allowed ({limit})")
+    if isinstance(value, dict):
+        for item in value.values():
+            _depth(item, limit, level + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _depth(item, limit, level + 1)
+
+
+@ml_module("json", "JSON parsing, serialization, and validation utilities")
+class Json:
+    @ml_function("Parse JSON text into ML values")
+    def parse(self, text):
+        if not isinstance(text, str):
+            raise ValueError("JSON parsing failed: the input is not a string")
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise ValueError(f"JSON parsing failed: {error}") from None
+
+    @ml_function("Parse JSON text, refusing nesting deeper than maxDepth (at most 100)")
+    def safeParse(self, text, maxDepth=100):
+        value = self.parse(text)
+        _depth(value, min(int(maxDepth), 100))
+        return value
+
+    @ml_function("Serialize a value as JSON text")
+    def stringify(self, value):
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"JSON serialization failed: {error}") from None
+
+    @ml_function("Serialize a value as indented JSON text")
+    def prettyPrint(self, value, indent=4):
+        try:
+            return json.dumps(value, indent=indent)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"JSON serialization failed: {error}") from None
+
+    @ml_function("Whether a text is valid JSON")
+    def validate(self, text):
+        try:
+            json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            return False
+        return True
+
+    @ml_function("Whether a value is an object")
+    def isObject(self, value):
+        return isinstance(value, dict)
+
+    @ml_function("Whether a value is an array")
+    def isArray(self, value):
+        return isinstance(value, list)
+
+    @ml_function("Whether a value is a string")
+    def isString(self, value):
+        return isinstance(value, str)
+
+    @ml_function("Whether a value is a number")
+    def isNumber(self, value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    @ml_function("Whether a value is a boolean")
+    def isBoolean(self, value):
+        return isinstance(value, bool)
+
+    @ml_function("Whether a value is null")
+    def isNull(self, value):
+        return value is None
+
+    @ml_function("Array of an object's keys ([] for other values)")
+    def keys(self, obj):
+        return list(obj) if isinstance(obj, dict) else []
+
+    @ml_function("Array of an object's values ([] for other values)")
+    def values(self, obj):
+        return list(obj.values()) if isinstance(obj, dict) else []
+
+    @ml_function("Whether an object has a key")
+    def hasKey(self, obj, key):
+        return isinstance(obj, dict) and key in obj
+
+    @ml_function("A key's value, or the default")
+    def get(self, obj, key, default=None):
+        return obj.get(key, default) if isinstance(obj, dict) else default
+
+    @ml_function("New object: a copy of a updated with b")
+    def merge(self, a, b):
+        merged = dict(a) if isinstance(a, dict) else {}
+        merged.update(b if isinstance(b, dict) else {})
+        return merged
