@@ -16,7 +16,6 @@ from pathlib import Path
 
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.exceptions import VisitError
 
 from mlpy.errors import Diagnostic, MLSyntaxError, Span
 from mlpy.language import ast
@@ -38,8 +37,8 @@ def cache_dir() -> Path:
 
 
 def _build() -> lark.Lark:
-    options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
-                   maybe_placeholders=True)
+    options = dict(parser="lalr", lexer="contextual", maybe_placeholders=True,
+                   transformer=ToAST())
     cache_file = cache_dir() / f"grammar-{GRAMMAR_VERSION}-lark{lark.__version__}.pickle"
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -61,17 +60,12 @@ def parse(source: str, filename: str = "<string>") -> ast.Program:
     """Parse ML ``source``; raise :class:`MLSyntaxError` pointing at the first problem."""
     parser = get_parser()
     try:
-        tree = parser.parse(source)
+        return parser.parse(source)
     except UnexpectedInput as error:
         raise _syntax_error(error, source, filename, parser) from None
-    try:
-        return ToAST().transform(tree)
-    except VisitError as error:
-        inner = error.orig_exc
-        if isinstance(inner, TreeError):
-            raise _error(inner.message, inner.span, source, filename,
-                         [inner.hint] if inner.hint else []) from None
-        raise
+    except TreeError as error:
+        raise _error(error.message, error.span, source, filename,
+                     [error.hint] if error.hint else []) from None
 
 
 def _error(message: str, span: Span, source: str, filename: str, hints: list[str]) -> MLSyntaxError:

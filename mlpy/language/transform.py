@@ -1,11 +1,17 @@
-"""Turns lark's parse tree into the ML syntax tree of :mod:`mlpy.language.ast`.
+"""Builds the ML syntax tree of :mod:`mlpy.language.ast` while lark parses.
 
-One method per grammar rule (or ``-> alias``). Shapes the LALR grammar accepts but ML does not
-(an assignment to a call, a destructuring pattern holding a non-name) are refused here with the
-position of the offending part.
+The parser calls one method per grammar rule (or ``-> alias``) as it reduces -- no parse tree
+is built. Positions come from the tokens and from the children's spans, which is why the
+grammar keeps the keyword and closing tokens a span needs (``RETURN``, ``RBRACE``, ...).
+Binary operators arrive as one flat list and are grouped by precedence here.
+
+Shapes the LALR grammar accepts but ML does not (an assignment to a call, a destructuring
+pattern holding a non-name) are refused with the position of the offending part.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from lark import Token, Transformer, v_args
 
@@ -24,20 +30,34 @@ class TreeError(Exception):
         self.hint = hint
 
 
+class Statements(list):
+    """A block's statements, remembering where the block ends."""
+
+    end: Span
+
+
 def token_span(token: Token) -> Span:
     return Span(token.line, token.column, token.end_line, max(token.end_column - 1, token.column))
 
 
-def meta_span(meta) -> Span:
-    return Span(meta.line, meta.column, meta.end_line, max(meta.end_column - 1, 1))
+def span_of(item: Any) -> Span:
+    if isinstance(item, Token):
+        return token_span(item)
+    if isinstance(item, Statements):
+        return item.end
+    return item.span
+
+
+def join(first: Any, last: Any) -> Span:
+    a, b = span_of(first), span_of(last)
+    return Span(a.line, a.column, b.end_line, b.end_column)
 
 
 def string_value(token: Token) -> str:
     try:
         return decode(token.value[1:-1])
     except EscapeError as error:
-        at = token_span(token)
-        line, column = _advance(token.value, error.offset + 1, at.line, at.column)
+        line, column = _advance(token.value, error.offset + 1, token.line, token.column)
         raise TreeError(str(error), Span(line, column, line, column + 1)) from None
 
 
@@ -53,27 +73,40 @@ def _advance(text: str, count: int, line: int, column: int) -> tuple[int, int]:
 
 ASSIGNABLE = (ast.Name, ast.Index, ast.Slice, ast.Member)
 
+PRECEDENCE = {
+    "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
+    "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6,
+}
 
-@v_args(meta=True, inline=True)
+
+def _operation(op: str, left: ast.Expr, right: ast.Expr) -> ast.Expr:
+    span = join(left, right)
+    if op in ("||", "&&"):
+        return ast.Logical(span, op, left, right)
+    if PRECEDENCE[op] in (3, 4):
+        return ast.Compare(span, op, left, right)
+    return ast.Binary(span, op, left, right)
+
+
+@v_args(inline=True)
 class ToAST(Transformer):
     # --------------------------------------------------------------------- program
 
-    @v_args(meta=True, inline=False)
-    def start(self, meta, items):
-        span = meta_span(meta) if not meta.empty else Span(1, 1, 1, 1)
-        return ast.Program(span, list(items))
+    def start(self, *items):
+        body = [i for i in items if i is not None]
+        span = join(body[0], body[-1]) if body else Span(1, 1, 1, 1)
+        return ast.Program(span, body)
 
-    def import_stmt(self, meta, path, alias):
-        return ast.Import(meta_span(meta), path, alias.value if alias else None)
+    def import_stmt(self, keyword, path, alias):
+        end = alias if alias is not None else path[-1]
+        return ast.Import(join(keyword, end), [p.value for p in path],
+                          alias.value if alias is not None else None)
 
-    @v_args(inline=False)
-    def dotted_name(self, parts):
-        return [part.value for part in parts]
+    def dotted_name(self, *parts):
+        return list(parts)
 
-    @v_args(meta=True, inline=False)
-    def capability_decl(self, meta, children):
-        name, *items = children
-        decl = ast.CapabilityDecl(meta_span(meta), name.value)
+    def capability_decl(self, keyword, name, *items):
+        decl = ast.CapabilityDecl(join(keyword, name), name.value)
         for kind, payload in items:
             if kind == "resource":
                 decl.resources.append(payload)
@@ -81,22 +114,22 @@ class ToAST(Transformer):
                 decl.allows.append(payload)
         return decl
 
-    def cap_resource(self, meta, string):
+    def cap_resource(self, string):
         return ("resource", ast.String(token_span(string), string_value(string)))
 
-    def cap_allow(self, meta, permission, target):
+    def cap_allow(self, keyword, permission, target):
         value = ast.String(token_span(target), string_value(target)) if target else None
         return ("allow", (permission.value, value, token_span(permission)))
 
     # --------------------------------------------------------------------- statements
 
-    def expr_stmt(self, meta, value):
-        return ast.ExprStmt(meta_span(meta), value)
+    def expr_stmt(self, value):
+        return ast.ExprStmt(value.span, value)
 
-    def assign_stmt(self, meta, target, value):
-        span = meta_span(meta)
+    def assign_stmt(self, target, value):
+        span = join(target, value)
         if isinstance(target, ast.Array):
-            return ast.Destructure(span, "array", self._pattern(target.items), value)
+            return ast.Destructure(span, "array", self._pattern(target), value)
         if not isinstance(target, ASSIGNABLE):
             raise TreeError(
                 "cannot assign to this expression", target.span,
@@ -104,178 +137,182 @@ class ToAST(Transformer):
             )
         return ast.Assign(span, target, value)
 
-    def _pattern(self, items):
-        for item in items:
+    @staticmethod
+    def _pattern(array: ast.Array) -> list[ast.Name]:
+        if not array.items:
+            raise TreeError("a destructuring pattern needs at least one name", array.span)
+        for item in array.items:
             if not isinstance(item, ast.Name):
                 raise TreeError(
                     "a destructuring pattern holds plain names only", item.span,
                     "write `[a, b] = value;` and index the parts afterwards",
                 )
-        if not items:
-            raise TreeError("a destructuring pattern needs at least one name", Span(1, 1, 1, 1))
-        return list(items)
+        return list(array.items)
 
-    @v_args(meta=True, inline=False)
-    def destructure_stmt(self, meta, children):
-        *names, value = children
-        return ast.Destructure(
-            meta_span(meta), "object", [ast.Name(token_span(n), n.value) for n in names], value
-        )
+    def destructure_stmt(self, brace, *rest):
+        *names, value = rest
+        return ast.Destructure(join(brace, value), "object",
+                               [ast.Name(token_span(n), n.value) for n in names], value)
 
-    def function_def(self, meta, name, params, body):
-        return ast.FunctionDef(meta_span(meta), name.value, token_span(name), params or [], body)
+    def function_def(self, keyword, name, params, body):
+        return ast.FunctionDef(join(keyword, body), name.value, token_span(name), params or [],
+                               body)
 
-    @v_args(inline=False)
-    def params(self, params):
+    def params(self, *params):
         return list(params)
 
-    def param(self, meta, name, annotation):
+    def param(self, name, annotation):
         return ast.Param(token_span(name), name.value, annotation.value if annotation else None)
 
-    @v_args(inline=False)
-    def block(self, statements):
-        return list(statements)
+    def block(self, *items):
+        *statements, closing = items
+        block = Statements(statements)
+        block.end = token_span(closing)
+        return block
 
     arrow_block = block
 
-    @v_args(meta=True, inline=False)
-    def if_stmt(self, meta, children):
-        test, body, *rest = children
+    def if_stmt(self, keyword, test, body, *clauses):
         branches = [(test, body)]
         otherwise = None
-        for clause in rest:
+        end: Any = body
+        for clause in clauses:
             if clause is None:
                 continue
             if clause[0] == "elif":
-                branches.append(clause[1:])
+                branches.append((clause[1], clause[2]))
+                end = clause[2]
             else:
                 otherwise = clause[1]
-        return ast.If(meta_span(meta), branches, otherwise)
+                end = otherwise
+        return ast.If(join(keyword, end), branches, otherwise)
 
-    def elif_clause(self, meta, test, body):
+    def elif_clause(self, keyword, test, body):
         return ("elif", test, body)
 
-    def else_clause(self, meta, body):
+    def else_clause(self, body):
         return ("else", body)
 
-    def while_stmt(self, meta, test, body):
-        return ast.While(meta_span(meta), test, body)
+    def while_stmt(self, keyword, test, body):
+        return ast.While(join(keyword, body), test, body)
 
-    def for_stmt(self, meta, var, iterable, body):
-        return ast.For(meta_span(meta), ast.Name(token_span(var), var.value), iterable, body)
+    def for_stmt(self, keyword, var, iterable, body):
+        return ast.For(join(keyword, body), ast.Name(token_span(var), var.value), iterable, body)
 
-    def return_stmt(self, meta, value):
-        return ast.Return(meta_span(meta), value)
+    def return_stmt(self, keyword, value, semicolon):
+        return ast.Return(join(keyword, semicolon), value)
 
-    def throw_stmt(self, meta, value):
-        return ast.Throw(meta_span(meta), value)
+    def throw_stmt(self, keyword, value):
+        return ast.Throw(join(keyword, value), value)
 
-    @v_args(meta=True, inline=False)
-    def try_stmt(self, meta, children):
-        body, *rest = children
-        final = rest.pop() if rest else None
-        handlers = [h for h in rest if h is not None]
-        return ast.Try(meta_span(meta), body, handlers, final)
+    def try_stmt(self, keyword, body, *rest):
+        *handlers, final = rest
+        end: Any = final if final is not None else (handlers[-1] if handlers else body)
+        return ast.Try(join(keyword, end), body, [h for h in handlers if h is not None], final)
 
-    def except_clause(self, meta, name, body):
+    def except_clause(self, keyword, name, body):
         bound = ast.Name(token_span(name), name.value) if name else None
-        return ast.Except(meta_span(meta), bound, body)
+        return ast.Except(join(keyword, body), bound, body)
 
-    def finally_clause(self, meta, body):
+    def finally_clause(self, body):
         return body
 
-    def break_stmt(self, meta):
-        return ast.Break(meta_span(meta))
+    def break_stmt(self, keyword, semicolon):
+        return ast.Break(join(keyword, semicolon))
 
-    def continue_stmt(self, meta):
-        return ast.Continue(meta_span(meta))
+    def continue_stmt(self, keyword, semicolon):
+        return ast.Continue(join(keyword, semicolon))
 
-    @v_args(meta=True, inline=False)
-    def nonlocal_stmt(self, meta, names):
-        return ast.Nonlocal(meta_span(meta), [ast.Name(token_span(n), n.value) for n in names])
+    def nonlocal_stmt(self, keyword, *names):
+        return ast.Nonlocal(join(keyword, names[-1]),
+                            [ast.Name(token_span(n), n.value) for n in names])
 
     # --------------------------------------------------------------------- expressions
 
-    def arrow(self, meta, params, body):
-        return ast.Arrow(meta_span(meta), params or [], body)
+    def arrow(self, keyword, params, body):
+        return ast.Arrow(join(keyword, body), params or [], body)
 
-    def ternary(self, meta, test, then, otherwise):
-        return ast.Ternary(meta_span(meta), test, then, otherwise)
+    def ternary(self, test, then, otherwise):
+        return ast.Ternary(join(test, otherwise), test, then, otherwise)
 
-    def or_op(self, meta, left, right):
-        return ast.Logical(meta_span(meta), "||", left, right)
+    def binary(self, *items):
+        operands: list[ast.Expr] = [items[0]]
+        operators: list[str] = []
 
-    def and_op(self, meta, left, right):
-        return ast.Logical(meta_span(meta), "&&", left, right)
+        def reduce() -> None:
+            right = operands.pop()
+            operands.append(_operation(operators.pop(), operands.pop(), right))
 
-    def compare(self, meta, left, op, right):
-        return ast.Compare(meta_span(meta), op.value, left, right)
+        for index in range(1, len(items), 2):
+            op = items[index].value
+            while operators and PRECEDENCE[operators[-1]] >= PRECEDENCE[op]:
+                reduce()
+            operators.append(op)
+            operands.append(items[index + 1])
+        while operators:
+            reduce()
+        return operands[0]
 
-    def binop(self, meta, left, op, right):
-        return ast.Binary(meta_span(meta), op.value, left, right)
+    def not_op(self, bang, operand):
+        return ast.Unary(join(bang, operand), "!", operand)
 
-    def not_op(self, meta, _bang, operand):
-        return ast.Unary(meta_span(meta), "!", operand)
+    def neg(self, minus, operand):
+        return ast.Unary(join(minus, operand), "-", operand)
 
-    def neg(self, meta, _minus, operand):
-        return ast.Unary(meta_span(meta), "-", operand)
+    def call(self, callee, args, closing):
+        return ast.Call(join(callee, closing), callee, args or [])
 
-    def call(self, meta, callee, args):
-        return ast.Call(meta_span(meta), callee, args or [])
-
-    @v_args(inline=False)
-    def args(self, args):
+    def args(self, *args):
         return list(args)
 
-    def index(self, meta, target, index):
-        return ast.Index(meta_span(meta), target, index)
+    def index(self, target, index, closing):
+        return ast.Index(join(target, closing), target, index)
 
-    def slice(self, meta, target, start, stop, step):
-        return ast.Slice(meta_span(meta), target, start, stop, step)
+    def slice(self, target, start, stop, step, closing):
+        return ast.Slice(join(target, closing), target, start, stop, step)
 
-    def member(self, meta, target, name):
-        return ast.Member(meta_span(meta), target, name.value, token_span(name))
+    def member(self, target, name):
+        return ast.Member(join(target, name), target, name.value, token_span(name))
 
-    def member_name(self, meta, name):
+    def member_name(self, name):
         return name
 
-    def keyword(self, meta, word):
+    def keyword(self, word):
         return word
 
-    def number(self, meta, token):
+    def number(self, token):
         text = token.value
-        if any(c in text for c in ".eE"):
-            value: int | float = float(text)
-        else:
-            value = int(text)
+        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
         return ast.Number(token_span(token), value)
 
-    def string(self, meta, token):
+    def string(self, token):
         return ast.String(token_span(token), string_value(token))
 
-    def true(self, meta, _token):
-        return ast.Boolean(meta_span(meta), True)
+    def true(self, token):
+        return ast.Boolean(token_span(token), True)
 
-    def false(self, meta, _token):
-        return ast.Boolean(meta_span(meta), False)
+    def false(self, token):
+        return ast.Boolean(token_span(token), False)
 
-    def name(self, meta, token):
+    def name(self, token):
         if token.value in ("null", "undefined"):
             return ast.Null(token_span(token))
         return ast.Name(token_span(token), token.value)
 
-    @v_args(meta=True, inline=False)
-    def array(self, meta, items):
-        return ast.Array(meta_span(meta), [i for i in items if i is not None])
+    def array(self, opening, *rest):
+        *items, closing = rest
+        return ast.Array(join(opening, closing), [i for i in items if i is not None])
 
-    @v_args(meta=True, inline=False)
-    def object(self, meta, pairs):
+    def object(self, opening, *rest):
+        *pairs, closing = rest
         merged: dict[str, ast.Expr] = {}
-        for key, value in (p for p in pairs if p is not None):
-            merged[key] = value  # the last duplicate wins, at the first one's position
-        return ast.Object(meta_span(meta), list(merged.items()))
+        for pair in pairs:
+            if pair is not None:
+                key, value = pair
+                merged[key] = value  # the last duplicate wins, at the first one's position
+        return ast.Object(join(opening, closing), list(merged.items()))
 
-    def pair(self, meta, key, value):
+    def pair(self, key, value):
         if key.type == "STRING":
             return (string_value(key), value)
         return (key.value, value)

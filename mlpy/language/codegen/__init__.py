@@ -119,8 +119,28 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
                     py.Assign(targets=[self.store(LAST)], value=last.value), last
                 )
         module = py.Module(body=body, type_ignores=[])
-        py.fix_missing_locations(module)
+        fill_positions(module)
         return module
+
+
+def fill_positions(tree: py.AST) -> None:
+    """Give every node without a position its parent's (a lean ``ast.fix_missing_locations``)."""
+    AST = py.AST
+    stack: list[tuple[py.AST, tuple[int, int, int, int]]] = [(tree, (1, 0, 1, 0))]
+    while stack:
+        node, position = stack.pop()
+        if "lineno" in node._attributes:
+            if getattr(node, "lineno", None) is None:
+                (node.lineno, node.col_offset, node.end_lineno,
+                 node.end_col_offset) = position
+            else:
+                position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                stack.extend((item, position) for item in value if isinstance(item, AST))
+            elif isinstance(value, AST):
+                stack.append((value, position))
 
 
 def generate(analysis: Analysis, *, ticks: bool = True) -> py.Module:

@@ -166,15 +166,9 @@ class ExpressionsMixin:
             return slow
         kind = "L" if name in LIST_FAST else "S"
         func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
-        fast = py.Call(func=func, args=[self.copy(a) for a in args], keywords=[])
+        # The argument nodes appear in both branches; only one branch ever runs.
+        fast = py.Call(func=func, args=args, keywords=[])
         return py.IfExp(test=self.class_is(target, kind), body=fast, orelse=slow)
-
-    @staticmethod
-    def copy(node: py.expr) -> py.expr:
-        """The same expression again (it is evaluated in only one branch)."""
-        import copy
-
-        return copy.deepcopy(node)
 
     # ------------------------------------------------------------------ functions
 
