@@ -1,0 +1,1 @@
+"""Integrations of mlpy with other tools (Pygments syntax highlighting, ...)."""
