@@ -341,11 +341,17 @@ class Session:
         self.lock = threading.RLock()
         self._grants = engine.capabilities if capabilities is None else _capabilities(
             capabilities)
-        self._namespace = new_namespace(engine._builtins)
+        self._resident = ExecutionState(capabilities=self._grants)
+        self._namespace = self._new_namespace()
         self._def_only: set[str] = set()
         self._chunks = 0
         if variables:
             self._namespace.update(_marshal_in(variables))
+
+    def _new_namespace(self) -> dict[str, Any]:
+        namespace = new_namespace(self.engine._builtins)
+        namespace["__ml_state__"] = self._resident  # for host calls of session functions
+        return namespace
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -354,10 +360,12 @@ class Session:
     def grant(self, *capabilities: str) -> None:
         with self.lock:
             self._grants = self._grants | _capabilities(capabilities)
+            self._resident.capabilities = self._grants
 
     def revoke(self, *capabilities: str) -> None:
         with self.lock:
             self._grants = self._grants - _capabilities(capabilities)
+            self._resident.capabilities = self._grants
 
     def exec(self, source: str | Program, *, filename: str | None = None,
              timeout: float | None = None, max_steps: int | None = None,
@@ -394,7 +402,7 @@ class Session:
         if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
             raise MLCallError(f"'{name}' is not an ML function in this session")
         return MLFunction(fn if bind == "early" else None, session=self, name=name,
-                          capabilities=self._grants, timeout=timeout)
+                          timeout=timeout)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self._namespace.get(py_name(name), default)
@@ -416,84 +424,112 @@ class Session:
 
     def reset(self) -> None:
         with self.lock:
-            self._namespace = new_namespace(self.engine._builtins)
+            self._namespace = self._new_namespace()
             self._def_only.clear()
 
     def close(self) -> None:
         self.reset()
 
 
+_FUNCTION = FunctionType
+_current = CURRENT.get
+
+
 class MLFunction:
     """An ML function as a plain Python callable.
 
-    Calling it runs the function under the grants (and optional ``timeout``) it was made
-    with; an ML failure raises the corresponding :class:`~mlpy.errors.MLError`. Keyword
-    arguments bind to the ML parameter names.
+    Calling it runs the function and returns its value; an ML failure raises the
+    corresponding :class:`~mlpy.errors.MLError`. Keyword arguments bind to the ML parameter
+    names. A session's function runs under the session's grants as they are at the time of
+    the call; ``with_capabilities`` and ``with_timeout`` make handles with their own. With
+    ``bind="late"`` (the default) the name is looked up at every call, so a redefinition in
+    the session is picked up.
     """
 
-    __slots__ = ("_fn", "session", "name", "capabilities", "timeout", "_resident")
+    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
+                 "_state", "_follows")
 
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
-                 name: str | None = None, capabilities: frozenset[str] = frozenset(),
+                 name: str | None = None, capabilities: frozenset[str] | None = None,
                  timeout: float | None = None):
+        if session is None and capabilities is None:
+            capabilities = frozenset()
         self._fn = fn
         self.session = session
         self.name = name or (fn.__name__ if fn is not None else "?")
-        self.capabilities = capabilities
+        self._key = py_name(self.name)
+        self._namespace = session._namespace if session is not None and fn is None else None
+        self._grants = capabilities
         self.timeout = timeout
-        self._resident = None if timeout is not None else ExecutionState(
+        # A handle that follows its session needs no state of its own (see runtime.state).
+        self._follows = capabilities is None and timeout is None
+        self._state = None if self._follows or timeout is not None else ExecutionState(
             capabilities=capabilities)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self.session.capabilities if self._grants is None else self._grants
 
     @property
     def params(self) -> tuple[str, ...]:
         return tuple(inspect.signature(self._target()).parameters)
 
     def _target(self) -> FunctionType:
-        if self._fn is not None:
-            return self._fn
-        fn = self.session._namespace.get(py_name(self.name))
+        fn = self._fn if self._fn is not None else self._namespace.get(self._key)
         if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
             raise MLCallError(f"'{self.name}' is no longer an ML function in this session")
         return fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fn = self._fn if self._fn is not None else self._target()
-        if kwargs:
+        fn = self._fn or self._namespace.get(self._key)
+        if kwargs or fn.__class__ is not _FUNCTION:
+            fn = self._target()
             args = self._bind(fn, args, kwargs)
-        if CURRENT.get() is not None:  # called back from running ML code
-            return fn(*args)
-        state = self._resident or ExecutionState(timeout=self.timeout,
-                                                 capabilities=self.capabilities)
+        if self._follows and _current() is None:
+            try:  # the fast path: the session's resident state applies
+                return fn(*args)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                raise translate_error(exc) from None
+        state = self._state or ExecutionState(timeout=self.timeout,
+                                              capabilities=self.capabilities)
         token = CURRENT.set(state)
         try:
             return fn(*args)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
-            raise translate_error(exc, state.execution_id) from None
+            raise translate_error(state.tripped or exc) from None
         finally:
             CURRENT.reset(token)
 
     def _bind(self, fn: FunctionType, args: tuple, kwargs: dict) -> tuple:
-        names = [p for p in inspect.signature(fn).parameters]
-        values = list(args) + [None] * (len(names) - len(args))
+        names = list(inspect.signature(fn).parameters)
+        if len(args) > len(names):
+            raise MLCallError(f"{self.name}() takes {len(names)} arguments, "
+                              f"{len(args)} were given")
+        bound = dict(zip(names, args))
         for key, value in kwargs.items():
             if key not in names:
                 raise MLCallError(f"{self.name}() has no parameter '{key}'")
-            values[names.index(key)] = value
-        missing = [n for n, v in zip(names, values) if v is None and n not in kwargs
-                   and names.index(n) >= len(args)]
+            if key in bound:
+                raise MLCallError(f"{self.name}() got two values for '{key}'")
+            bound[key] = value
+        missing = [n for n in names if n not in bound]
         if missing:
             raise MLCallError(f"{self.name}() is missing {', '.join(missing)}")
-        return tuple(values)
+        return tuple(bound[n] for n in names)
 
     def with_timeout(self, seconds: float) -> "MLFunction":
-        return MLFunction(self._fn, session=self.session, name=self.name,
-                          capabilities=self.capabilities, timeout=seconds)
+        return self._copy(self.capabilities, seconds)
 
     def with_capabilities(self, capabilities: CapabilitySpec) -> "MLFunction":
+        return self._copy(_capabilities(capabilities), self.timeout)
+
+    def _copy(self, capabilities: frozenset[str], timeout: float | None) -> "MLFunction":
         return MLFunction(self._fn, session=self.session, name=self.name,
-                          capabilities=_capabilities(capabilities), timeout=self.timeout)
+                          capabilities=capabilities, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<MLFunction {self.name}>"

@@ -111,6 +111,7 @@ class Analysis:
     nonlocal_targets: dict[tuple[int, str], str]  # (id(scope node), name) -> "global"/"nonlocal"
     def_only_globals: set[str]  # top-level names bound only by `function` definitions
     module_refs: set[int]  # id(ast.Name) of names that denote a module (an import, `builtin`)
+    null_names: set[int]  # id(ast.Name) of `undefined` where no scope binds it: it is null
     guarded_names: set[str]  # def-only names of earlier chunks: stores to them are guarded
 
     @property
@@ -131,6 +132,7 @@ class _Checker:
         self.module_names: dict[str, str] = {}
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
         self.module_refs: set[int] = set()
+        self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
 
@@ -457,6 +459,9 @@ class _Checker:
             return
         if name.id in BUILTIN_NAMES or name.id in self.known_globals or name.id == "builtin":
             return
+        if name.id == "undefined":  # the old spelling of null, unless a program binds it
+            self.null_names.add(id(name))
+            return
         if name.id in DANGEROUS_NAMES:
             self.error("MLSEC006", f"'{name.id}' is not available in ML", name.span, "security",
                        [DANGEROUS_NAMES[name.id]], cwe=94)
@@ -484,7 +489,8 @@ class _Checker:
         guarded = set(self.prior_def_only)
         return Analysis(
             program, self.diagnostics, self.root, self.scopes, self.direct_calls,
-            self.module_names, self.nonlocal_targets, def_only, self.module_refs, guarded,
+            self.module_names, self.nonlocal_targets, def_only, self.module_refs, self.null_names,
+            guarded,
         )
 
 

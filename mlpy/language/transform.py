@@ -130,6 +130,8 @@ class ToAST(Transformer):
         span = join(target, value)
         if isinstance(target, ast.Array):
             return ast.Destructure(span, "array", self._pattern(target), value)
+        if isinstance(target, ast.Null):
+            raise TreeError("null cannot be assigned", target.span, "choose another name")
         if not isinstance(target, ASSIGNABLE):
             raise TreeError(
                 "cannot assign to this expression", target.span,
@@ -295,7 +297,7 @@ class ToAST(Transformer):
         return ast.Boolean(token_span(token), False)
 
     def name(self, token):
-        if token.value in ("null", "undefined"):
+        if token.value == "null":
             return ast.Null(token_span(token))
         return ast.Name(token_span(token), token.value)
 

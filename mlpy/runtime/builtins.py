@@ -13,7 +13,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from mlpy.runtime import ops
-from mlpy.runtime.state import CURRENT, write_output
+from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import ErrorValue, ModuleObject, display, show_nested, typeof
 
 BUILTINS: dict[str, Callable[..., Any]] = {}
@@ -356,7 +356,7 @@ def module_info_(name: str) -> Any:
 
 
 def _held() -> list[str]:
-    state = CURRENT.get()
+    state = current_state()
     if state is None or not state.capabilities:
         return []
     return py.sorted(str(c) for c in state.capabilities)

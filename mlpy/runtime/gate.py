@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
-from mlpy.runtime.state import CURRENT
+from mlpy.runtime.state import current_state
 
 
 def held_capabilities() -> frozenset[str]:
-    state = CURRENT.get()
+    state = current_state()
     if state is None or not state.capabilities:
         return frozenset()
     return state.capabilities

@@ -25,7 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLResourceError, SecurityError,
 )
-from mlpy.runtime.state import CURRENT
+from mlpy.runtime.state import current_state
 from mlpy.runtime.values import ErrorValue, ModuleObject, display, typeof
 
 STRING_METHODS = frozenset(
@@ -220,7 +220,7 @@ def ml_throw(value: Any) -> BaseException:
 
 def ml_catch(exc: BaseException) -> ErrorValue:
     """What ``except (e)`` binds; limits (and a tripped execution) are raised again."""
-    state = CURRENT.get()
+    state = current_state()
     if state is not None and state.tripped is not None:
         raise state.tripped
     if isinstance(exc, MLLimitError):

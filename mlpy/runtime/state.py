@@ -4,6 +4,12 @@ The state of the running execution lives in the context variable :data:`CURRENT`
 follows asyncio tasks; a worker thread or a callback gets it only when it is copied there on
 purpose (``contextvars.copy_context()``).
 
+When the host calls a session's ML function directly, no execution is current: setting a
+context variable around every such call would cost more than many functions themselves. The
+session's namespace holds a resident state (``__ml_state__``) instead, and
+:func:`current_state` finds it through the innermost ML frame, so grants and output still
+follow the session.
+
 Cheap cooperative limits
 ------------------------
 Generated code "ticks" at every function entry and loop iteration by taking one item from the
@@ -126,8 +132,22 @@ def _raising(error: BaseException) -> Iterator[bool]:
     yield True  # pragma: no cover - makes this a generator
 
 
-def _refill(_: object) -> Iterator[bool]:
+def current_state() -> ExecutionState | None:
+    """The running execution's state, else the resident state of the calling ML namespace."""
     state = CURRENT.get()
+    if state is not None:
+        return state
+    frame = sys._getframe(1)
+    while frame is not None:
+        namespace = frame.f_globals
+        if "__ml_ns__" in namespace:
+            return namespace.get("__ml_state__")
+        frame = frame.f_back
+    return None
+
+
+def _refill(_: object) -> Iterator[bool]:
+    state = current_state()
     if state is None:  # an ML function called by the host outside any execution
         return repeat(True, BATCH)
     return state.next_batch()
@@ -138,12 +158,8 @@ def new_ticker() -> Iterator[bool]:
     return chain.from_iterable(map(_refill, repeat(None)))
 
 
-def current() -> ExecutionState | None:
-    return CURRENT.get()
-
-
 def write_output(text: str) -> None:
-    state = CURRENT.get()
+    state = current_state()
     if state is None:
         sys.stdout.write(text)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlpy.ext import ml_function, ml_module
-from mlpy.runtime.state import current, write_output
+from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import display
 
 
@@ -15,7 +15,7 @@ def _line(prefix: str | None, values) -> str:
 
 
 def _write_error(text: str) -> None:
-    state = current()
+    state = current_state()
     if state is not None and state.write_err is not None:
         state.write_err(text)
     else:

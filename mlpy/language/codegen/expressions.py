@@ -57,6 +57,8 @@ class ExpressionsMixin:
     def expr_Name(self, node: ast.Name) -> py.expr:
         if id(node) in self.analysis.module_refs and node.id == "builtin":
             return self.helper("builtin")
+        if id(node) in self.analysis.null_names:
+            return py.Constant(None)
         return self.load(self.name_of(node.id))
 
     def expr_Array(self, node: ast.Array) -> py.expr:
