@@ -250,7 +250,7 @@ class Engine:
         state = ExecutionState(
             timeout=self.timeout if timeout is None else timeout,
             max_steps=self.max_steps if max_steps is None else max_steps,
-            capabilities=grants, execution_id=execution_id,
+            capabilities=grants, execution_id=execution_id, registry=self.registry,
         )
         if capture_output:
             state.write_out = io.StringIO().write
@@ -341,7 +341,7 @@ class Session:
         self.lock = threading.RLock()
         self._grants = engine.capabilities if capabilities is None else _capabilities(
             capabilities)
-        self._resident = ExecutionState(capabilities=self._grants)
+        self._resident = ExecutionState(capabilities=self._grants, registry=engine.registry)
         self._namespace = self._new_namespace()
         self._def_only: set[str] = set()
         self._chunks = 0

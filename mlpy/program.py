@@ -197,9 +197,9 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
     """
     table: dict[str, Any] = dict(BUILTINS)
     helpers = {
-        "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display,
-        "throw": ops.ml_throw, "catch": ops.ml_catch, "guard": ops.guard_callable,
-        "import": load_module, "exit": ops.ProgramExit, "Exception": Exception,
+        "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod,
+        "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
+        "import": load_module, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
         "builtin": builtin_module,
     }
@@ -275,6 +275,9 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
             message = message.replace("<lambda>()", "anonymous function")
             message = re.sub(r"__mlkw_(\w+)", r"\1", message)
             message = re.sub(r"__ml_arrow\d+\(\)", "anonymous function", message)
+    elif isinstance(exc, IndexError):
+        if "out of range" in message:
+            hints.append("indexes run from 0 to len(a) - 1; negative ones count from the end")
     elif isinstance(exc, AttributeError):
         hint = getattr(exc, "ml_hint", None)
         if hint:
@@ -308,7 +311,8 @@ def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, 
 
 def translate_error(exc: BaseException, execution_id: str | None = None) -> MLError:
     """The MLError for an exception raised while ML code ran, positioned at the ML source."""
-    program, span, stack = ml_position(exc.__traceback__)
+    origin = exc.__cause__ if isinstance(exc.__cause__, RecursionError) else exc
+    program, span, stack = ml_position(origin.__traceback__)
     where: dict[str, Any] = {}
     if program is not None:
         where = {"file": program.filename, "span": span, "source": program.source}

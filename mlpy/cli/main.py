@@ -19,23 +19,29 @@ terminal and never when ``NO_COLOR`` is set. Nothing is ever written next to the
 
 from __future__ import annotations
 
+import base64
+import datetime
 import json
+import math
 import os
 import sys
+import time
+import traceback
 from pathlib import Path
 
 import click
 
 import mlpy
 from mlpy.errors import (
-    CapabilityError, MLCompileError, MLError, MLLimitError, MLSecurityError, MLSyntaxError,
+    CapabilityError, MLCancelledError, MLCompileError, MLError, MLLimitError, MLMarshalError,
+    MLResourceError, MLSecurityError, MLSyntaxError, MLTimeoutError, env_flag,
 )
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_SYNTAX, EXIT_SECURITY = 0, 1, 2, 3, 4
 EXIT_CAPABILITY, EXIT_LIMIT, EXIT_INTERNAL = 5, 6, 7
 
 
-def exit_code(error: MLError | None) -> int:
+def exit_code(error: BaseException | None) -> int:
     if error is None:
         return EXIT_OK
     if isinstance(error, MLSyntaxError):
@@ -108,30 +114,136 @@ def run(file: str, allow: tuple[str, ...], timeout: float | None, max_steps: int
         engine = mlpy.Engine(capabilities=allow)
     except MLError as error:
         raise click.UsageError(error.message) from None
-    result = engine.execute(source, variables, filename=file, timeout=timeout,
-                            max_steps=max_steps, capture_output=as_json)
-    if as_json:
-        document = {
-            "ok": result.ok,
-            "value": _jsonable(result.value),
-            "stdout": result.stdout,
-            "stderr": result.stderr,
-            "error": result.error.to_dict() if result.error else None,
-            "timing": {k: v for k, v in result.timings.items() if v is not None},
-            "usage": result.usage,
-        }
-        sys.stdout.write(json.dumps(document) + "\n")
-    elif result.error is not None:
-        report(result.error)
-    sys.exit(exit_code(result.error))
-
-
-def _jsonable(value):
+    cpu_start, start = time.process_time(), time.perf_counter()
     try:
-        json.dumps(value)
+        program = engine.compile(source, filename=file, inputs=variables)
+    except MLCompileError as error:
+        diagnostics = list(error.diagnostics)
+        result = mlpy.ExecutionResult(False, error=error, timings={
+            "compile": time.perf_counter() - start, "run": 0.0})
+    else:
+        diagnostics = list(program.diagnostics)
+        compiled = time.perf_counter()
+        result = engine.execute(program, variables, timeout=timeout, max_steps=max_steps,
+                                capture_output=as_json)
+        result.timings["compile"] = compiled - start
+    result.timings["total"] = time.perf_counter() - start
+    if not as_json:
+        for diagnostic in diagnostics:
+            if diagnostic.severity != "error":
+                click.echo(diagnostic.format(source, color=use_color(sys.stderr)), err=True)
+        if result.error is not None:
+            report(result.error)
+        sys.exit(exit_code(result.error))
+    error = result.error
+    try:
+        value = to_wire(result.value) if error is None else None
+    except MLMarshalError as problem:
+        error, value = problem, None
+    sys.stdout.write(json.dumps(run_document(result, error, value, diagnostics, cpu_start),
+                                allow_nan=False) + "\n")
+    sys.exit(exit_code(error))
+
+
+def run_document(result, error: MLError | None, value, diagnostics: list,
+                 cpu_start: float) -> dict:
+    """The ``run --json`` document (integration spec 8.2)."""
+    timings = result.timings
+    error_doc = None
+    if error is not None:
+        error_doc = error.to_dict()
+        error_doc["required_capability"] = getattr(error, "required", None) \
+            if isinstance(error, CapabilityError) else None
+    return {
+        "ok": error is None,
+        "value": value,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "stdout_truncated": False,
+        "error": error_doc,
+        "diagnostics": [d.to_dict() for d in diagnostics],
+        "timing": {
+            "compile_ms": _ms(timings.get("compile")),
+            "run_ms": _ms(timings.get("run")),
+            "total_ms": _ms(timings.get("total")),
+            "cache_hit": bool(timings.get("cache_hit")),
+        },
+        "usage": {
+            "cpu_ms": _ms(time.process_time() - cpu_start),
+            "max_rss_bytes": _max_rss(),
+            "steps": result.usage.get("steps", 0),
+        },
+        "exit_reason": exit_reason(error),
+    }
+
+
+def exit_reason(error: MLError | None) -> str:
+    if error is None:
+        return "ok"
+    if isinstance(error, MLTimeoutError):
+        return "timeout"
+    if isinstance(error, MLCancelledError):
+        return "cancelled"
+    if isinstance(error, MLResourceError):
+        return error.resource
+    if isinstance(error, MLCompileError):
+        return "compile_error"
+    if isinstance(error, CapabilityError):
+        return "capability_denied"
+    if isinstance(error, MLMarshalError):
+        return "marshal_error"
+    return "error"
+
+
+def _ms(seconds) -> float:
+    return round((seconds or 0.0) * 1000.0, 3)
+
+
+def _max_rss() -> int | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def to_wire(value, path: str = "$", depth: int = 0, seen: frozenset = frozenset()):
+    """A JSON-safe copy of an ML result per the wire rules (integration spec 2.5)."""
+    if depth > 512:
+        raise MLMarshalError(f"value at {path} is nested more than 512 levels deep", path=path)
+    if value is None or isinstance(value, (bool, int, str)):
         return value
-    except (TypeError, ValueError):
-        return mlpy.execute("result = str(v);", {"v": value}).value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return {"$ml": "float", "v": text}
+    if isinstance(value, (bytes, bytearray)):
+        return {"$ml": "bytes", "b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, datetime.timedelta):
+        return {"$ml": "timedelta", "v": value.total_seconds()}
+    for kind in (datetime.datetime, datetime.date, datetime.time):
+        if isinstance(value, kind):
+            return {"$ml": kind.__name__, "v": value.isoformat()}
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        if id(value) in seen:
+            raise MLMarshalError(f"value at {path} contains itself", path=path)
+        seen = seen | {id(value)}
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise MLMarshalError(f"object at {path} has a non-string key {key!r}",
+                                         path=path)
+                out[key] = to_wire(item, f"{path}.{key}", depth + 1, seen)
+            return {"$ml": "dict", "v": out} if "$ml" in out else out
+        return [to_wire(item, f"{path}[{i}]", depth + 1, seen) for i, item in enumerate(value)]
+    converter = getattr(type(value), "__ml_to_python__", None)
+    if converter is not None:
+        return to_wire(converter(value), path, depth + 1, seen)
+    kind = "a function" if callable(value) else f"a {type(value).__name__} value"
+    raise MLMarshalError(f"the result at {path} is {kind}, which has no JSON form", path=path)
 
 
 @cli.command()
@@ -196,3 +308,11 @@ def main() -> None:
     except click.ClickException as problem:
         problem.show()
         sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as problem:  # noqa: BLE001 - a bug in mlpy, not in the user's program
+        sys.stderr.write(f"mlpy: internal error: {type(problem).__name__}: {problem}\n"
+                         "This is a bug in mlpy; set MLPY_DEBUG=1 to see the traceback.\n")
+        if env_flag("MLPY_DEBUG"):
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

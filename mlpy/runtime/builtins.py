@@ -37,7 +37,7 @@ _NO_DEFAULT = object()
 # ----------------------------------------------------------------------------- input/output
 
 
-@builtin("print", "Print values to the output, separated by spaces")
+@builtin("print", "Print value to console")
 def print_(*values: Any) -> None:
     write_output(" ".join([display(v) for v in values]) + "\n")
 
@@ -184,14 +184,14 @@ def reversed_(sequence: Any) -> list[Any]:
 @builtin("keys", "Array of an object's keys")
 def keys_(obj: Any) -> list[Any]:
     if obj.__class__ is not dict:
-        raise TypeError(f"keys() needs an object, not {typeof(obj)}")
+        raise AttributeError(f"keys() needs an object, not {typeof(obj)}")
     return py.list(obj)
 
 
 @builtin("values", "Array of an object's values")
 def values_(obj: Any) -> list[Any]:
     if obj.__class__ is not dict:
-        raise TypeError(f"values() needs an object, not {typeof(obj)}")
+        raise AttributeError(f"values() needs an object, not {typeof(obj)}")
     return py.list(obj.values())
 
 
@@ -308,48 +308,59 @@ def call_(fn: Any, *args: Any) -> Any:
     return ops.ml_call(fn, *args)
 
 
+def _requirements(capabilities: Any) -> str:
+    if capabilities:
+        return "Requires: " + ", ".join(capabilities)
+    return "Capabilities: None required"
+
+
 @builtin("help", "A description of a builtin, module or function")
 def help_(value: Any) -> str:
     if value.__class__ is ModuleObject:
-        return value._ml_description or f"Module {value._ml_name}"
+        text = value._ml_description or f"Module {value._ml_name}"
+        needed = list(dict.fromkeys(
+            cap for member in value.__dict__.values()
+            for cap in getattr(member, "_ml_capabilities", ())
+        ))
+        return text + ("\nRequires: " + ", ".join(needed) if needed else "")
     for name, fn in BUILTINS.items():
         if fn is value:
-            return f"{DESCRIPTIONS[name]}\nCapabilities: None required"
-    doc = getattr(value, "_ml_description", None)
-    if doc:
-        return doc
+            return f"{DESCRIPTIONS[name]}\n{_requirements(())}"
+    meta = getattr(getattr(value, "__func__", value), "_ml_function", None)
+    description = getattr(value, "_ml_description", None) or (meta.description if meta else None)
+    if description:
+        return f"{description}\n{_requirements(getattr(value, '_ml_capabilities', ()))}"
     return f"No help available for {display(value)}"
 
 
 # ----------------------------------------------------------------------------- modules
 
 
+def _registry() -> Any:
+    state = current_state()
+    if state is None or state.registry is None:
+        raise RuntimeError("module introspection needs a running execution")
+    return state.registry
+
+
 @builtin("modules", "Sorted names of the modules imported so far")
 def modules_() -> list[str]:
-    from mlpy.runtime import imports
-
-    return py.sorted(["builtin", *imports.loaded_names()])
+    return py.sorted(["builtin", *_registry().loaded_names()])
 
 
 @builtin("available_modules", "Sorted names of the modules that can be imported")
 def available_modules_(kind: Any = None) -> list[str]:
-    from mlpy.runtime import imports
-
-    return imports.available(kind)
+    return _registry().available(kind)
 
 
 @builtin("has_module", "Whether a module can be imported")
 def has_module_(name: str) -> bool:
-    from mlpy.runtime import imports
-
-    return name in imports.available(None)
+    return _registry().has(name)
 
 
 @builtin("module_info", "An object describing a module, or null")
 def module_info_(name: str) -> Any:
-    from mlpy.runtime import imports
-
-    return imports.info(name)
+    return _registry().info(name)
 
 
 # ----------------------------------------------------------------------------- capabilities

@@ -19,6 +19,8 @@ def held_capabilities() -> frozenset[str]:
     state = current_state()
     if state is None or not state.capabilities:
         return frozenset()
+    if state.tripped is not None:  # a stopped execution has no more effects
+        raise state.tripped
     return state.capabilities
 
 

@@ -37,6 +37,10 @@ ARRAY_METHODS = frozenset(
     "append extend insert remove pop index count sort reverse clear copy".split()
 )
 
+# Only reachable on an object that holds a non-string key (a stdlib groupBy result, `o[1] = x`):
+# such an object is a plain map, not a record (language spec 3.2, 4.10).
+MAP_METHODS = frozenset("get keys values items pop popitem update clear setdefault".split())
+
 METHODS: dict[type, dict[str, Any]] = {
     str: {name: getattr(str, name) for name in STRING_METHODS},
     list: {name: getattr(list, name) for name in ARRAY_METHODS},
@@ -99,11 +103,25 @@ def _private(name: str) -> SecurityError:
     )
 
 
+def _map_method(obj: dict, name: str) -> Any:
+    """The dict method ``name`` if ``obj`` is a plain map (holds a non-string key), else None."""
+    if name in MAP_METHODS and not all(k.__class__ is str for k in obj):
+        method = getattr(obj, name)
+        if name in ("keys", "values", "items"):  # no views or tuples reach ML (D6)
+            return lambda: [list(i) if i.__class__ is tuple else i for i in method()]
+        if name == "popitem":
+            return lambda: list(method())
+        return method
+    return None
+
+
 def ml_get(obj: Any, name: str) -> Any:
     """``obj.name`` for any value (the compiler inlines the common cases)."""
     cls = obj.__class__
     if cls is dict:
-        return obj.get(name)
+        if name in obj:
+            return obj[name]
+        return _map_method(obj, name)
     if name == "length" and (cls is str or cls is list or cls is tuple):
         return len(obj)
     if name[:1] == "_":
@@ -133,7 +151,10 @@ def ml_method(obj: Any, name: str, *args: Any) -> Any:
         try:
             fn = obj[name]
         except KeyError:
-            raise _no_member(obj, name, "property") from None
+            method = _map_method(obj, name)
+            if method is None:
+                raise _no_member(obj, name, "property") from None
+            return method(*args)
         return ml_call(fn, *args)
     table = METHODS.get(cls)
     if table is not None:
@@ -208,6 +229,48 @@ class _Refused:
         )
 
 
+# ----------------------------------------------------------------------------- formatting
+
+
+class _Shown:
+    """A value as `%s` shows it: the one ML display format (D3)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __str__(self) -> str:
+        return display(self.value)
+
+    __repr__ = __str__
+
+
+class _ShownBool(int):
+    """A boolean for `%`: `%s` shows true/false, `%d` still sees 1/0."""
+
+    def __str__(self) -> str:
+        return "true" if self else "false"
+
+    __repr__ = __str__
+
+
+def _for_format(value: Any) -> Any:
+    cls = value.__class__
+    if cls is bool:
+        return _ShownBool(value)
+    if cls is int or cls is float or cls is str:
+        return value
+    return _Shown(value)
+
+
+def ml_mod(left: Any, right: Any) -> Any:
+    """``left % right``: modulo, or printf-style formatting with ML display on a string."""
+    if left.__class__ is str and right.__class__ is not dict:
+        return left % (_for_format(right),)
+    return left % right
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -229,10 +292,24 @@ def ml_catch(exc: BaseException) -> ErrorValue:
         error = recursion_error()
         if state is not None:
             state.trip(error)
-        raise error from None
+        raise error from exc
     if isinstance(exc, MemoryError):
         raise exc
     return error_value(exc)
+
+
+def ml_unwinding(exc: BaseException) -> None:
+    """Called when an error leaves a ``try`` that has only ``finally``: a limit (or deep
+    recursion) is recorded as tripped, so a ``return`` in ``finally`` cannot swallow it."""
+    state = current_state()
+    if state is None:
+        return
+    if isinstance(exc, MLLimitError):
+        state.trip(exc)
+    elif isinstance(exc, RecursionError):
+        error = recursion_error()
+        error.__cause__ = exc
+        state.trip(error)
 
 
 def recursion_error() -> MLResourceError:

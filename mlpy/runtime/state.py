@@ -47,6 +47,7 @@ class ExecutionState:
     __slots__ = (
         "execution_id", "deadline", "timeout", "max_steps", "charged", "batch",
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
+        "registry",
     )
 
     def __init__(
@@ -58,7 +59,9 @@ class ExecutionState:
         write_out: Callable[[str], Any] | None = None,
         write_err: Callable[[str], Any] | None = None,
         execution_id: str | None = None,
+        registry: Any = None,
     ):
+        self.registry = registry
         self.execution_id = execution_id or uuid.uuid4().hex
         self.timeout = timeout
         self.started = time.monotonic()
@@ -121,6 +124,8 @@ class ExecutionState:
     # ------------------------------------------------------------------ output
 
     def write(self, text: str) -> None:
+        if self.tripped is not None:  # a stopped execution has no more effects
+            raise self.tripped
         if self.write_out is not None:
             self.write_out(text)
         else:

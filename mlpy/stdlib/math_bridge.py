@@ -13,7 +13,7 @@ class Math:
     pi = ml_constant(math.pi, "The ratio of a circle's circumference to its diameter")
     e = ml_constant(math.e, "Euler's number")
 
-    @ml_function("Square root (0 for a negative number)")
+    @ml_function("Square root")
     def sqrt(self, x):
         return 0 if x < 0 else math.sqrt(x)
 
@@ -49,11 +49,11 @@ class Math:
     def atan2(self, y, x):
         return math.atan2(y, x)
 
-    @ml_function("Natural logarithm (-999 for x <= 0)")
+    @ml_function("Natural logarithm")
     def ln(self, x):
         return math.log(x) if x > 0 else -999
 
-    @ml_function("Logarithm with base (10 by default; -999 when undefined)")
+    @ml_function("Logarithm with base")
     def log(self, x, base=10):
         if x <= 0 or base <= 0 or base == 1:
             return -999

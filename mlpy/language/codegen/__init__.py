@@ -30,12 +30,15 @@ HELPERS = {
     "method": "__ml_method",  # ops.ml_method(obj, name, *args)
     "call": "__ml_call",  # ops.ml_call(fn, *args)
     "str": "__ml_str",  # values.display
+    "mod": "__ml_mod",  # ops.ml_mod(left, right)
     "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
+    "unwinding": "__ml_unwinding",  # ops.ml_unwinding(exc)
     "guard": "__ml_guard",  # ops.guard_callable(value)
     "import": "__ml_import",  # registry.load(name)
     "exit": "__ml_ProgramExit",  # ops.ProgramExit
     "Exception": "__ml_Exception",  # Exception
+    "BaseException": "__ml_BaseException",  # BaseException
     "compress": "__ml_compress",  # itertools.compress
     "next": "__ml_next",  # next
     "len": "__ml_len",  # len

@@ -73,6 +73,9 @@ class ExpressionsMixin:
     def expr_Binary(self, node: ast.Binary) -> py.expr:
         if node.op == "+" and could_be_string(node):
             return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+        if node.op == "%" and not (type(node.left) is ast.Number or type(node.right) is ast.Number):
+            # a string on the left formats (with ML display); a number literal proves modulo
+            return self.helper_call("mod", self.expr(node.left), self.expr(node.right))
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
                         right=self.expr(node.right))
 

@@ -176,6 +176,12 @@ class StatementsMixin:
             final = [py.Pass()]
         if not handlers and not final:
             return body
+        if not handlers:  # record a limit on its way through, so `finally` cannot swallow it
+            caught = self.fresh("exc")
+            note = py.Expr(value=self.helper_call("unwinding", self.load(caught)))
+            handlers.append(self.at(stmt.span, py.ExceptHandler(
+                type=self.helper("BaseException"), name=caught, body=[note, py.Raise()],
+            )))
         return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
                                           finalbody=final))]
 
