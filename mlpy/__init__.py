@@ -21,6 +21,7 @@ from mlpy.errors import (
     MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError, MLSyntaxError,
     MLTimeoutError, SecurityError,
 )
+from mlpy.host import HostFunction, host_function
 from mlpy.program import Program, TranspileResult
 
 _default: Engine | None = None
@@ -56,7 +57,7 @@ def transpile(source: str, *, filename: str = "<string>",
 
 
 __all__ = [
-    "CapabilityError", "Diagnostic", "Engine", "ExecutionResult", "MLCallError",
+    "CapabilityError", "Diagnostic", "Engine", "HostFunction", "host_function", "ExecutionResult", "MLCallError",
     "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError", "MLExecutionError",
     "MLFunction", "MLHostError", "MLLimitError", "MLMarshalError", "MLResourceError",
     "MLRuntimeError", "MLSandboxError", "MLSecurityError", "MLSyntaxError", "MLTimeoutError",

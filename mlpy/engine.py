@@ -217,6 +217,15 @@ class Engine:
         """A namespace that lives across executions."""
         return Session(self, variables, capabilities=capabilities, name=name)
 
+    def load(self, source: str | Program | PathLike[str], variables: Mapping[str, Any] | None = None,
+             *, capabilities: CapabilitySpec | None = None) -> "Session":
+        """A new session that has run ``source`` (a program, ML text or a ``.ml`` path)."""
+        session = self.session(variables, capabilities=capabilities)
+        if isinstance(source, PathLike):
+            source = self.compile(source, inputs=session.names())
+        session.exec(source).raise_for_error()
+        return session
+
     def cancel(self, execution_id: str) -> bool:
         """Ask a running execution to stop; True if it was running."""
         with self._lock:

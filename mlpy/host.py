@@ -1,0 +1,62 @@
+"""Exposing one Python function to ML code: :func:`host_function`.
+
+A host callable passed to ML through ``variables=`` is refused when ML calls it, unless it
+was marked with :func:`host_function`. A marked function is called through the capability
+gate, and an exception it raises reaches ML as a catchable error whose message is the
+exception's text (the Python traceback stays with the host, as ``__cause__``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from mlpy.errors import MLError, MLHostError
+from mlpy.runtime import gate
+
+
+class HostFunction:
+    """A host function ML may call; see :func:`host_function`."""
+
+    _ml_callable = True
+    __slots__ = ("__wrapped__", "__name__", "_ml_capabilities", "_ml_description")
+
+    def __init__(self, fn: Callable[..., Any], name: str, capabilities: tuple[str, ...],
+                 description: str):
+        self.__wrapped__ = fn
+        self.__name__ = name
+        self._ml_capabilities = capabilities
+        self._ml_description = description
+
+    def __call__(self, *args: Any) -> Any:
+        if self._ml_capabilities:
+            gate.check(self._ml_capabilities, self.__name__)
+        try:
+            return self.__wrapped__(*args)
+        except MLError:
+            raise
+        except Exception as error:
+            raise MLHostError(f"{self.__name__}() failed: {error}") from error
+
+    def _ml_display(self) -> str:
+        return f"<function {self.__name__}>"
+
+
+def host_function(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    capabilities: Iterable[str] = (),
+    description: str | None = None,
+) -> Any:
+    """Mark a Python function as callable from ML (bare ``@host_function`` or called).
+
+    ``capabilities`` are checked against the running execution's grants on every call.
+    """
+
+    def wrap(target: Callable[..., Any]) -> HostFunction:
+        doc = (target.__doc__ or "").strip().split("\n", 1)[0]
+        wrapped = HostFunction(target, name or target.__name__, tuple(capabilities),
+                               description or doc)
+        return wrapped
+
+    return wrap(fn) if fn is not None else wrap
