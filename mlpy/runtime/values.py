@@ -72,6 +72,9 @@ class ModuleObject:
         return f"<module {self._ml_name}>"
 
 
+# Names to show for builtins implemented by a C function under another name (len).
+DISPLAY_NAMES: dict[int, str] = {}
+
 # ----------------------------------------------------------------------------- typeof
 
 _TYPE_NAMES: dict[type, str] = {
@@ -152,7 +155,8 @@ def _show(value: Any, depth: int) -> str:
     if custom is not None:
         return custom(value)
     if callable(value):
-        return f"<function {getattr(value, '__name__', '?')}>"
+        name = DISPLAY_NAMES.get(id(value)) or getattr(value, "__name__", "?")
+        return f"<function {name}>"
     return f"<object {cls.__name__}>"
 
 

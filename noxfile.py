@@ -1,0 +1,45 @@
+"""Developer sessions: ``nox -s tests``, ``nox -s docs``, ``nox -s examples``, ``nox -s bench``.
+
+A convenience only: CI (``.ci/run``) does not need nox. Arguments after ``--`` go to the tool,
+e.g. ``nox -s tests -- -k strings`` or ``nox -s bench -- --quick``.
+"""
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "docs", "examples"]
+
+ROOT = Path(__file__).parent
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite."""
+    session.install(".[test,cli]")
+    session.run("pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the integration guide; warnings are errors."""
+    session.install(".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+                *session.posargs)
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Every example project, with the frameworks it integrates with."""
+    session.install(".[test]")
+    requirements = ROOT / "examples" / "requirements.txt"
+    if requirements.exists():
+        session.install("-r", str(requirements))
+    session.run("pytest", *(session.posargs or ["examples"]))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark report (ratios against plain Python); never fails for being slow."""
+    session.install(".")
+    session.run("python", "benchmarks/run.py", *session.posargs)
