@@ -251,3 +251,24 @@ class CapabilityDecl(Stmt):
 @dataclass(slots=True, eq=False)
 class Program(Node):
     body: list[Stmt]
+
+
+def could_be_string(expr: Expr) -> bool:
+    """The string-literal rule for `+`: a string literal, or a `+` with such an operand."""
+    if type(expr) is String:
+        return True
+    return type(expr) is Binary and expr.op == "+" and (
+        could_be_string(expr.left) or could_be_string(expr.right)
+    )
+
+
+def literal_kind(expr: Expr) -> str:
+    """What a value is known to be from its syntax alone: array, object, string or any."""
+    kind = type(expr)
+    if kind is Array:
+        return "array"
+    if kind is Object:
+        return "object"
+    if kind is String or could_be_string(expr):
+        return "string"
+    return "any"

@@ -83,9 +83,12 @@ class Scope:
     bindings: dict[str, set[str]] = field(default_factory=dict)
     nonlocals: dict[str, Span] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
+    # What each binding stores, when its syntax says so: "array", "object", "string", "any".
+    values: dict[str, set[str]] = field(default_factory=dict)
 
-    def bind(self, name: str, kind: str) -> None:
+    def bind(self, name: str, kind: str, value: str = "any") -> None:
         self.bindings.setdefault(name, set()).add(kind)
+        self.values.setdefault(name, set()).add(value)
 
     def owner_of(self, name: str) -> "Scope | None":
         """The scope whose binding ``name`` refers to here, or None (builtin or unknown)."""
@@ -117,6 +120,16 @@ class Analysis:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
+
+    def static_kind(self, scope: Scope, name: str) -> str:
+        """"array", "object" or "string" when every value a function-local name can hold is
+        of that kind (all its assignments are such literals), else "any". Top-level names
+        never qualify: the host and later session chunks can rebind them."""
+        owner = scope.owner_of(name)
+        if owner is None or owner.kind != "function":
+            return "any"
+        values = owner.values.get(name, {"any"})
+        return next(iter(values)) if len(values) == 1 else "any"
 
 
 class _Checker:
@@ -164,7 +177,7 @@ class _Checker:
         kind = type(stmt)
         if kind is ast.Assign:
             if isinstance(stmt.target, ast.Name):
-                scope.bind(stmt.target.id, "assign")
+                scope.bind(stmt.target.id, "assign", ast.literal_kind(stmt.value))
             self.collect_expr(stmt.target, scope)
             self.collect_expr(stmt.value, scope)
         elif kind is ast.Destructure:
@@ -418,7 +431,7 @@ class _Checker:
         elif kind is ast.Call:
             callee = expr.callee
             if type(callee) is ast.Name:
-                self.use(callee, scope)
+                self.use(callee, scope, call=True)
                 if self.is_direct(callee.id, scope):
                     self.direct_calls.add(id(expr))
             else:
@@ -429,6 +442,12 @@ class _Checker:
             self.member_name(expr, scope)
             self.module_of(expr.target, scope)
             self.expr(expr.target, scope)
+        elif kind is ast.Compare and type(expr.left) is ast.Compare:
+            self.warn("MLW005", f"comparisons do not chain: this compares the true/false result "
+                      f"of `{expr.left.op}` with `{expr.op}`", expr.span,
+                      ["write `a < b && b < c` to test a range"])
+            for child in _children(expr):
+                self.expr(child, scope)
         elif kind is ast.Arrow:
             inner = self.scopes[id(expr)]
             self.params(expr.params)
@@ -452,7 +471,7 @@ class _Checker:
             return False
         return kinds == {"def"}
 
-    def use(self, name: ast.Name, scope: Scope) -> None:
+    def use(self, name: ast.Name, scope: Scope, call: bool = False) -> None:
         if not self.check_identifier(name.id, name.span):
             return
         if scope.owner_of(name.id) is not None:
@@ -475,6 +494,11 @@ class _Checker:
         hints = [f"did you mean: {', '.join(close)}?"] if close else []
         if name.id in self.modules.available():
             hints.append(f"write `import {name.id};` first")
+        elif call:
+            # A call of an unknown name compiles (the call fails when, and only if, it runs),
+            # as it always has; a typo still gets flagged here.
+            self.warn("MLW010", f"unknown function '{name.id}'", name.span, hints)
+            return
         else:
             hints.append("if the host provides it, declare it with inputs=[...]")
         self.error("MLC001", f"unknown name '{name.id}'", name.span, "name", hints)
@@ -485,6 +509,11 @@ class _Checker:
         self.root = Scope("program", None, program)
         self.collect(program.body, self.root)
         self.check(program.body, self.root, False)
+        for scope in self.scopes.values():  # a nonlocal rebinding may store anything
+            for name in scope.nonlocals:
+                owner = scope.parent.owner_of(name) if scope.parent else None
+                if owner is not None:
+                    owner.values.setdefault(name, set()).add("any")
         def_only = {n for n, kinds in self.root.bindings.items() if kinds == {"def"}}
         guarded = set(self.prior_def_only)
         return Analysis(

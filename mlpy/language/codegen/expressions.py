@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
+from mlpy.language.ast import could_be_string
 from mlpy.language.codegen import HELPERS, py_name
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
@@ -22,15 +23,6 @@ STRING_FAST = frozenset(
     "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
     "title swapcase center ljust rjust".split()
 )
-
-
-def could_be_string(expr: ast.Expr) -> bool:
-    """The string-literal rule for `+`: a literal, or a `+` with such an operand."""
-    if type(expr) is ast.String:
-        return True
-    return type(expr) is ast.Binary and expr.op == "+" and (
-        could_be_string(expr.left) or could_be_string(expr.right)
-    )
 
 
 class ExpressionsMixin:
@@ -84,6 +76,8 @@ class ExpressionsMixin:
         if type(node) is ast.String or could_be_string(node):
             return self.expr(node)
         value = self.expr(node)
+        if type(node) is ast.Name and self.known(node) == "string":
+            return value
         if type(node) is ast.Name:  # skip the call when it already is a string
             test = py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
                               ops=[py.Is()], comparators=[self.helper("S")])
@@ -123,6 +117,26 @@ class ExpressionsMixin:
 
     # ------------------------------------------------------------------ members
 
+    def intrinsic(self, module: str | None, name: str, ml_args: list[ast.Expr],
+                  args: list[py.expr]) -> py.expr | None:
+        """A native equivalent of a pure module function, when the arguments' kinds prove
+        it has exactly the same meaning (``json.get(o, k, d)`` on an object is ``o.get``)."""
+        if module != "json" or not ml_args:
+            return None
+        first = ml_args[0]
+        if type(first) is not ast.Name or self.known(first) != "object":
+            return None
+        if name == "get" and len(args) in (2, 3):
+            return py.Call(func=py.Attribute(value=args[0], attr="get", ctx=py.Load()),
+                           args=args[1:], keywords=[])
+        if name == "hasKey" and len(args) == 2:
+            return py.Compare(left=args[1], ops=[py.In()], comparators=[args[0]])
+        return None
+
+    def known(self, node: ast.Name) -> str:
+        """The kind a local name always holds ("array", "object", "string"), else "any"."""
+        return self.analysis.static_kind(self.scope, node.id)
+
     def is_module(self, node: ast.Expr) -> bool:
         return type(node) is ast.Name and id(node) in self.analysis.module_refs
 
@@ -137,11 +151,16 @@ class ExpressionsMixin:
         slow = self.helper_call("get", self.expr(target), py.Constant(node.name))
         if type(target) is not ast.Name:
             return slow
+        kind = self.known(target)
         if node.name == "length":
             fast = self.helper_call("len", self.expr(target))
+            if kind in ("array", "string"):
+                return fast
             return py.IfExp(test=self.class_is(target, "L"), body=fast, orelse=slow)
         fast = py.Call(func=py.Attribute(value=self.expr(target), attr="get", ctx=py.Load()),
                        args=[py.Constant(node.name)], keywords=[])
+        if kind == "object":
+            return fast
         return py.IfExp(test=self.class_is(target, "D"), body=fast, orelse=slow)
 
     # ------------------------------------------------------------------ calls
@@ -154,12 +173,17 @@ class ExpressionsMixin:
                 return py.Call(func=self.expr(callee), args=args, keywords=[])
             return self.helper_call("call", self.expr(callee), *args)
         if type(callee) is ast.Member:
-            return self.method_call(callee, args)
+            return self.method_call(callee, node.args, args)
         return self.helper_call("call", self.expr(callee), *args)
 
-    def method_call(self, member: ast.Member, args: list[py.expr]) -> py.expr:
+    def method_call(self, member: ast.Member, ml_args: list[ast.Expr],
+                    args: list[py.expr]) -> py.expr:
         target, name = member.target, member.name
         if self.is_module(target):
+            module = self.analysis.module_names.get(target.id)
+            inline = self.intrinsic(module, name, ml_args, args)
+            if inline is not None:
+                return inline
             func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
                                                      ctx=py.Load()))
             return py.Call(func=func, args=args, keywords=[])
@@ -173,6 +197,8 @@ class ExpressionsMixin:
         func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
         # The argument nodes appear in both branches; only one branch ever runs.
         fast = py.Call(func=func, args=args, keywords=[])
+        if {"L": "array", "S": "string"}[kind] == self.known(target):
+            return fast
         return py.IfExp(test=self.class_is(target, kind), body=fast, orelse=slow)
 
     # ------------------------------------------------------------------ functions
