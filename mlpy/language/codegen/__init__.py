@@ -128,22 +128,25 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
 
 def fill_positions(tree: py.AST) -> None:
     """Give every node without a position its parent's (a lean ``ast.fix_missing_locations``)."""
-    AST = py.AST
+    AST, context = py.AST, py.expr_context
     stack: list[tuple[py.AST, tuple[int, int, int, int]]] = [(tree, (1, 0, 1, 0))]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, position = stack.pop()
-        if "lineno" in node._attributes:
-            if getattr(node, "lineno", None) is None:
+        node, position = pop()
+        if node._attributes:
+            try:
+                position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+            except AttributeError:
                 (node.lineno, node.col_offset, node.end_lineno,
                  node.end_col_offset) = position
-            else:
-                position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
         for field in node._fields:
             value = getattr(node, field, None)
             if value.__class__ is list:
-                stack.extend((item, position) for item in value if isinstance(item, AST))
-            elif isinstance(value, AST):
-                stack.append((value, position))
+                for item in value:
+                    if isinstance(item, AST):
+                        push((item, position))
+            elif isinstance(value, AST) and not isinstance(value, context):
+                push((value, position))
 
 
 def generate(analysis: Analysis, *, ticks: bool = True) -> py.Module:
