@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import io
-import keyword
 import re
 import threading
 import time
@@ -36,6 +35,11 @@ from mlpy.runtime.state import CURRENT, ExecutionState, new_ticker
 from mlpy.runtime.values import ModuleObject
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Words ML reserves: a variable with such a name could never be read.
+RESERVED = frozenset(
+    "capability import function return throw if elif else while for in try except finally "
+    "break continue nonlocal fn true false null".split()
+)
 CapabilitySpec = Iterable[str]
 
 
@@ -124,13 +128,16 @@ class Engine:
         *,
         filename: str | None = None,
         inputs: Iterable[str] = (),
-        _prior_def_only: Iterable[str] = (),
     ) -> Program:
         """Compile ML source (or a path to a ``.ml`` file); raise MLCompileError on errors.
 
         ``inputs`` names the top-level variables the host will pass in ``variables=``; the
         compiler reports any other unknown name as an error.
         """
+        return self._compile(source, filename, inputs, (), False)[0]
+
+    def _compile(self, source: str | PathLike[str], filename: str | None, inputs: Iterable[str],
+                 prior_def_only: Iterable[str], session: bool) -> tuple[Program, bool]:
         if isinstance(source, PathLike):
             path = fspath(source)
             with open(path, encoding="utf-8") as handle:
@@ -142,22 +149,22 @@ class Engine:
             raise TypeError("ML source must be a str or a path")
         filename = filename or "<string>"
         inputs = tuple(sorted(set(inputs)))
-        prior = tuple(sorted(set(_prior_def_only)))
-        key = fingerprint(text, filename, (inputs, prior, True))
+        prior = tuple(sorted(set(prior_def_only)))
+        key = fingerprint(text, filename, (inputs, prior, session, True))
         if self._cache_size:
             with self._lock:
                 program = self._cache.get(key)
                 if program is not None:
                     self._cache.move_to_end(key)
-                    return program
+                    return program, True
         program = compile_program(text, filename, self.registry, inputs=inputs,
-                                  prior_def_only=prior, key=key)
+                                  prior_def_only=prior, key=key, session=session)
         if self._cache_size:
             with self._lock:
                 self._cache[key] = program
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        return program
+        return program, False
 
     def transpile(self, source: str, *, filename: str = "<string>",
                   inputs: Iterable[str] = ()) -> TranspileResult:
@@ -190,7 +197,7 @@ class Engine:
         variables = dict(variables or {})
         compile_start = time.perf_counter()
         try:
-            program = self._program(source_or_program, filename, variables)
+            program, cache_hit = self._program(source_or_program, filename, variables)
             namespace = new_namespace(self._builtins)
             namespace.update(_marshal_in(variables))
         except MLError as error:
@@ -201,6 +208,7 @@ class Engine:
         state = self._state(capabilities, timeout, max_steps, execution_id, capture_output)
         result = self._run(program, namespace, state, result_name)
         result.timings["compile"] = compiled - compile_start
+        result.timings["cache_hit"] = cache_hit
         result.timings["total"] = time.perf_counter() - start
         return result
 
@@ -248,11 +256,12 @@ class Engine:
     # ------------------------------------------------------------------ internals
 
     def _program(self, source_or_program: str | Program, filename: str | None,
-                 variables: Mapping[str, Any], prior_def_only: Iterable[str] = ()) -> Program:
+                 variables: Mapping[str, Any], prior_def_only: Iterable[str] = (),
+                 session: bool = False) -> tuple[Program, bool]:
+        """The program to run, and whether it came from the cache (or was given compiled)."""
         if isinstance(source_or_program, Program):
-            return source_or_program
-        return self.compile(source_or_program, filename=filename, inputs=variables,
-                            _prior_def_only=prior_def_only)
+            return source_or_program, True
+        return self._compile(source_or_program, filename, variables, prior_def_only, session)
 
     def _state(self, capabilities, timeout, max_steps, execution_id, capture_output):
         grants = self.capabilities if capabilities is None else _capabilities(capabilities)
@@ -308,7 +317,7 @@ class Engine:
             globals=MappingProxyType(user_names(namespace)),
             stdout=stdout, stderr=stderr,
             execution_id=state.execution_id,
-            timings={"run": run_time, "cache_hit": None},
+            timings={"queue": 0.0, "run": run_time},
             usage={"steps": state.steps},
         )
 
@@ -323,8 +332,10 @@ def _marshal_in(variables: Mapping[str, Any]) -> dict[str, Any]:
     bound = {}
     for name, value in variables.items():
         if not isinstance(name, str) or not _IDENTIFIER.match(name) or name.startswith("__") \
-                or keyword.iskeyword(name) and False:
-            raise MLMarshalError(f"{name!r} is not a valid ML variable name", path=str(name))
+                or name in RESERVED:
+            raise MLMarshalError(
+                f"{name!r} is not a valid ML variable name: names are letters, digits and _, "
+                "do not start with a digit or '__', and are not ML keywords", path=str(name))
         bound[py_name(name)] = ops.guard_callable(value)
     return bound
 
@@ -385,8 +396,8 @@ class Session:
             filename = filename or f"<{self.name}:{self._chunks}>"
             known = self.names()
             try:
-                program = self.engine._program(source, filename, dict.fromkeys(known),
-                                               self._def_only)
+                program, _ = self.engine._program(source, filename, dict.fromkeys(known),
+                                                  self._def_only, session=True)
             except MLError as error:
                 return ExecutionResult(False, error=error)
             state = self.engine._state(self._grants, timeout, max_steps, None, capture_output)
@@ -440,7 +451,6 @@ class Session:
         self.reset()
 
 
-_FUNCTION = FunctionType
 _current = CURRENT.get
 
 
@@ -490,17 +500,21 @@ class MLFunction:
         return fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fn = self._fn or self._namespace.get(self._key)
-        if kwargs or fn.__class__ is not _FUNCTION:
-            fn = self._target()
+        if kwargs or not self._follows or _current() is not None:
+            return self._call_with_state(args, kwargs)
+        try:  # the fast path: the session's resident state applies (see runtime.state)
+            return (self._fn or self._namespace[self._key])(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            if self._fn is None:
+                self._target()  # the name no longer holds an ML function: a clear MLCallError
+            raise self._error(exc) from None
+
+    def _call_with_state(self, args: tuple, kwargs: dict) -> Any:
+        fn = self._target()
+        if kwargs:
             args = self._bind(fn, args, kwargs)
-        if self._follows and _current() is None:
-            try:  # the fast path: the session's resident state applies
-                return fn(*args)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                raise translate_error(exc) from None
         state = self._state or ExecutionState(timeout=self.timeout,
                                               capabilities=self.capabilities)
         token = CURRENT.set(state)
@@ -509,9 +523,15 @@ class MLFunction:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
-            raise translate_error(state.tripped or exc) from None
+            raise self._error(state.tripped or exc) from None
         finally:
             CURRENT.reset(token)
+
+    def _error(self, exc: BaseException) -> MLError:
+        if isinstance(exc, TypeError) and exc.__traceback__ is not None \
+                and exc.__traceback__.tb_next is None:  # raised by the call itself: arity
+            return MLCallError(str(exc).replace(f"{self._key}()", f"{self.name}()"))
+        return translate_error(exc)
 
     def _bind(self, fn: FunctionType, args: tuple, kwargs: dict) -> tuple:
         names = list(inspect.signature(fn).parameters)

@@ -46,10 +46,10 @@ def excerpt(source: str | None, span: Span | None, *, color: bool = False) -> st
     """The source line(s) of ``span`` with a caret line under the marked columns."""
     if not source or span is None:
         return ""
-    lines = source.splitlines()
+    lines = source.split("\n")  # the parser counts lines at "\n" only
     if not 1 <= span.line <= len(lines):
         return ""
-    text = lines[span.line - 1].expandtabs(1)
+    text = lines[span.line - 1].rstrip("\r").expandtabs(1)
     start = max(span.column, 1)
     if span.end_line == span.line:
         end = max(span.end_column, start)

@@ -25,13 +25,14 @@ from typing import Any, Iterable
 
 from mlpy._version import __version__
 from mlpy.errors import (
-    Diagnostic, MLCompileError, MLError, MLRuntimeError, MLSecurityError, MLSyntaxError, Span,
+    Diagnostic, MLCompileError, MLError, MLResourceError, MLRuntimeError, MLSecurityError,
+    MLSyntaxError, Span,
 )
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
 from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name
 from mlpy.language.parser import GRAMMAR_VERSION, parse
-from mlpy.runtime import ops
+from mlpy.runtime import limits, ops
 from mlpy.runtime.builtins import BUILTINS
 from mlpy.runtime.state import new_ticker
 from mlpy.runtime.values import ModuleObject, display
@@ -103,6 +104,7 @@ def check_source(
     inputs: Iterable[str] = (),
     prior_def_only: Iterable[str] = (),
     timings: dict[str, float] | None = None,
+    session: bool = False,
 ) -> Analysis:
     """Parse and check; raise MLSyntaxError/MLSecurityError/MLCompileError on any error."""
     timings = timings if timings is not None else {}
@@ -110,7 +112,7 @@ def check_source(
     tree = parse(source, filename)
     timings["parse"] = time.perf_counter() - start
     start = time.perf_counter()
-    analysis = analyze(tree, filename, modules, inputs, prior_def_only)
+    analysis = analyze(tree, filename, modules, inputs, prior_def_only, session)
     timings["analyze"] = time.perf_counter() - start
     errors = analysis.errors
     if errors:
@@ -132,19 +134,26 @@ def compile_program(
     prior_def_only: Iterable[str] = (),
     ticks: bool = True,
     key: str | None = None,
+    session: bool = False,
 ) -> Program:
     inputs = tuple(sorted(set(inputs)))
     prior_def_only = frozenset(prior_def_only)
     key = key or fingerprint(source, filename, (inputs, sorted(prior_def_only), ticks))
     timings: dict[str, float] = {}
-    analysis = check_source(source, filename, modules, inputs, prior_def_only, timings)
-    start = time.perf_counter()
-    tree = generate(analysis, ticks=ticks)
-    timings["generate"] = time.perf_counter() - start
-    start = time.perf_counter()
     code_filename = f"{CODE_SCHEME}{key[:16]}/{filename}"
-    code = compile(tree, code_filename, "exec", dont_inherit=True)
-    timings["compile"] = time.perf_counter() - start
+    try:
+        analysis = check_source(source, filename, modules, inputs, prior_def_only, timings,
+                                session)
+        start = time.perf_counter()
+        tree = generate(analysis, ticks=ticks)
+        timings["generate"] = time.perf_counter() - start
+        start = time.perf_counter()
+        code = compile(tree, code_filename, "exec", dont_inherit=True)
+        timings["compile"] = time.perf_counter() - start
+    except RecursionError:  # the depth limit of the parser makes this rare: a deep host stack
+        message = "the program is nested too deeply to compile here"
+        raise MLSyntaxError(message, file=filename, source=source, diagnostics=[
+            Diagnostic("MLS002", message, "error", "syntax", filename)]) from None
     body = analysis.program.body
     program = Program(
         filename=filename,
@@ -197,7 +206,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
     """
     table: dict[str, Any] = dict(BUILTINS)
     helpers = {
-        "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod,
+        "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod, "mul": limits.ml_mul, "value": ops.identity,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
         "import": load_module, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
@@ -320,6 +329,9 @@ def translate_error(exc: BaseException, execution_id: str | None = None) -> MLEr
         error = exc
         if error.span is None and where:
             error.file, error.span, error.source = where["file"], where["span"], where["source"]
+    elif isinstance(exc, MemoryError):
+        error = MLResourceError("memory limit reached: the host ran out of memory",
+                                resource="memory", **where)
     elif isinstance(exc, RecursionError):
         error = ops.recursion_error()
         error.file, error.span, error.source = (where.get("file"), where.get("span"),

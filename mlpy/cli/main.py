@@ -66,7 +66,12 @@ def use_color(stream) -> bool:
 
 
 def report(error: MLError) -> None:
-    click.echo(error.format(color=use_color(sys.stderr)), err=True)
+    echo_err(error.format(color=use_color(sys.stderr)))
+
+
+def echo_err(text: str) -> None:
+    """Human text to stderr; click keeps ANSI codes only when colour is wanted."""
+    click.echo(text, err=True, color=use_color(sys.stderr))
 
 
 def read_source(path: str) -> str:
@@ -131,7 +136,7 @@ def run(file: str, allow: tuple[str, ...], timeout: float | None, max_steps: int
     if not as_json:
         for diagnostic in diagnostics:
             if diagnostic.severity != "error":
-                click.echo(diagnostic.format(source, color=use_color(sys.stderr)), err=True)
+                echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
         if result.error is not None:
             report(result.error)
         sys.exit(exit_code(result.error))
@@ -257,7 +262,7 @@ def transpile(file: str, output: str | None) -> None:
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         for diagnostic in errors:
-            click.echo(diagnostic.format(source, color=use_color(sys.stderr)), err=True)
+            echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
         security = any(d.category == "security" for d in errors)
         sys.exit(EXIT_SECURITY if security else EXIT_SYNTAX)
     if output:
@@ -287,7 +292,7 @@ def check(files: tuple[str, ...], as_json: bool) -> None:
                               "diagnostics": [d.to_dict() for d in diagnostics]})
         else:
             for diagnostic in diagnostics:
-                click.echo(diagnostic.format(source, color=use_color(sys.stderr)), err=True)
+                echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
             if not errors:
                 click.echo(f"{file}: ok", err=True)
     if as_json:

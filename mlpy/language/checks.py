@@ -145,6 +145,7 @@ class _Checker:
         self.module_names: dict[str, str] = {}
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
         self.module_refs: set[int] = set()
+        self.session = False
         self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -344,8 +345,9 @@ class _Checker:
                            name.span, "syntax")
                 continue
             owner = scope.parent.owner_of(name.id) if scope.parent else None
-            if owner is None and name.id in self.known_globals:
+            if owner is None and (name.id in self.known_globals or self.session):
                 owner = self.root
+                self.known_globals.add(name.id)  # a later session chunk defines it
             if owner is None:
                 self.error("MLC014", f"no binding for nonlocal '{name.id}' found", name.span,
                            "name", ["assign the name in an enclosing function or at the top "
@@ -539,10 +541,14 @@ def analyze(
     modules: ModuleResolver,
     known_globals: Iterable[str] = (),
     prior_def_only: Iterable[str] = (),
+    session: bool = False,
 ) -> Analysis:
     """Check ``program``; ``known_globals`` are top-level names that exist before it runs
-    (host inputs, names an earlier session chunk defined)."""
-    return _Checker(filename, known_globals, modules, prior_def_only).run(program)
+    (host inputs, names an earlier session chunk defined); in a ``session`` chunk a function
+    may declare ``nonlocal`` a top-level name that a later chunk defines."""
+    checker = _Checker(filename, known_globals, modules, prior_def_only)
+    checker.session = session
+    return checker.run(program)
 
 
 # ----------------------------------------------------------------------------- tree walking

@@ -60,12 +60,41 @@ def parse(source: str, filename: str = "<string>") -> ast.Program:
     """Parse ML ``source``; raise :class:`MLSyntaxError` pointing at the first problem."""
     parser = get_parser()
     try:
-        return parser.parse(source)
+        program = parser.parse(source)
     except UnexpectedInput as error:
         raise _syntax_error(error, source, filename, parser) from None
     except TreeError as error:
         raise _error(error.message, error.span, source, filename,
                      [error.hint] if error.hint else []) from None
+    too_deep = _too_deep(program)
+    if too_deep is not None:
+        raise _error(f"the program is nested too deeply (more than {MAX_DEPTH} levels)", too_deep,
+                     source, filename, ["split the expression or block with intermediate "
+                                        "variables or functions"])
+    return program
+
+
+MAX_DEPTH = 128
+
+
+def _too_deep(program: ast.Program) -> Span | None:
+    """The span of the first node nested more than MAX_DEPTH levels deep, if any.
+
+    The passes after parsing recurse over the tree, so the nesting they accept is bounded
+    here, with a clear error, instead of by Python's recursion limit.
+    """
+    stack: list[tuple[object, int]] = [(program, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.Node):
+            if depth > MAX_DEPTH:
+                return node.span
+            for name in node.__slots__:
+                if name != "span" and not name.endswith("_span"):
+                    stack.append((getattr(node, name), depth + 1))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((item, depth) for item in node)
+    return None
 
 
 def _error(message: str, span: Span, source: str, filename: str, hints: list[str]) -> MLSyntaxError:

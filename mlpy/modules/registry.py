@@ -32,10 +32,13 @@ class ModuleRegistry:
         self._metadata: dict[str, ModuleMetadata] = {}
 
     def available(self, kind: str | None = None) -> list[str]:
-        if kind not in (None, "stdlib", "builtin"):
-            raise ValueError(f"unknown module kind {kind!r}: use 'stdlib' or 'builtin'")
+        kinds = ("stdlib", "extension", "ml", "builtin")
+        if kind is not None and kind not in kinds:
+            raise ValueError(f"unknown module kind {kind!r}: use one of {', '.join(kinds)}")
         if kind == "builtin":
             return ["builtin"]
+        if kind in ("extension", "ml"):
+            return []  # extension and .ml modules are found on search paths (none configured)
         return sorted(STDLIB)
 
     def has(self, name: str) -> bool:

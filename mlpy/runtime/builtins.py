@@ -13,7 +13,7 @@ import operator
 import sys
 from typing import Any, Callable, Iterator
 
-from mlpy.runtime import ops
+from mlpy.runtime import limits, ops
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import (
     DISPLAY_NAMES, ErrorValue, ModuleObject, display, show_nested, typeof,
@@ -161,7 +161,9 @@ DISPLAY_NAMES[id(len_)] = "len"
 
 @builtin("range", "Array of integers: range(stop), range(start, stop) or range(start, stop, step)")
 def range_(*args: int) -> list[int]:
-    return py.list(py.range(*args))
+    numbers = py.range(*args)
+    limits.check_length(py.len(numbers))
+    return py.list(numbers)
 
 
 @builtin("enumerate", "Array of [index, value] pairs")

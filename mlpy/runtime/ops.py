@@ -165,6 +165,10 @@ def ml_method(obj: Any, name: str, *args: Any) -> Any:
     return ml_call(ml_get(obj, name), *args)
 
 
+def identity(value: Any) -> Any:
+    return value
+
+
 # ----------------------------------------------------------------------------- the call gate
 
 
@@ -294,7 +298,7 @@ def ml_catch(exc: BaseException) -> ErrorValue:
             state.trip(error)
         raise error from exc
     if isinstance(exc, MemoryError):
-        raise exc
+        raise exc  # never catchable: the engine reports it as the memory limit
     return error_value(exc)
 
 

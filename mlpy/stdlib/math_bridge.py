@@ -6,6 +6,7 @@ import math
 import random
 
 from mlpy.ext import ml_constant, ml_function, ml_module
+from mlpy.runtime.limits import check_bits
 
 
 @ml_module("math", "Mathematical operations and constants")
@@ -68,6 +69,8 @@ class Math:
 
     @ml_function("Power (x^y)")
     def pow(self, x, y):
+        if isinstance(x, int) and isinstance(y, int) and y > 0 and abs(x) > 1:
+            check_bits(y * abs(x).bit_length())
         try:
             result = pow(x, y)
         except (OverflowError, ZeroDivisionError):

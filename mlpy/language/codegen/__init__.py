@@ -31,6 +31,8 @@ HELPERS = {
     "call": "__ml_call",  # ops.ml_call(fn, *args)
     "str": "__ml_str",  # values.display
     "mod": "__ml_mod",  # ops.ml_mod(left, right)
+    "mul": "__ml_mul",  # limits.ml_mul(left, right)
+    "value": "__ml_value",  # ops.identity
     "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
     "unwinding": "__ml_unwinding",  # ops.ml_unwinding(exc)

@@ -25,6 +25,19 @@ STRING_FAST = frozenset(
 )
 
 
+def small_factor(node: ast.Binary) -> bool:
+    """Whether a product is cheap for sure: a number literal of at most 1000 times anything
+    that is not a sequence literal (growth by a bounded factor), or two number literals."""
+    left, right = node.left, node.right
+    literal = [side for side in (left, right) if type(side) is ast.Number]
+    if len(literal) == 2:
+        return True
+    if not literal or abs(literal[0].value) > 1000:
+        return False
+    other = right if literal[0] is left else left
+    return type(other) not in (ast.String, ast.Array)
+
+
 class ExpressionsMixin:
     name_of = staticmethod(py_name)
 
@@ -65,6 +78,8 @@ class ExpressionsMixin:
     def expr_Binary(self, node: ast.Binary) -> py.expr:
         if node.op == "+" and could_be_string(node):
             return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+        if node.op == "*" and not small_factor(node):
+            return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
         if node.op == "%" and not (type(node.left) is ast.Number or type(node.right) is ast.Number):
             # a string on the left formats (with ML display); a number literal proves modulo
             return self.helper_call("mod", self.expr(node.left), self.expr(node.right))
@@ -103,8 +118,17 @@ class ExpressionsMixin:
 
     # ------------------------------------------------------------------ indexing
 
+    def receiver(self, node: ast.Expr) -> py.expr:
+        """The value an index or slice applies to. A literal goes through an identity helper:
+        Python would warn at compile time about some subscripts of literals (`0[0]`,
+        `"a"[0.5]`), and ML reports those when they run instead."""
+        value = self.expr(node)
+        if isinstance(value, (py.Constant, py.List, py.Dict)):
+            return self.at(node.span, self.helper_call("value", value))
+        return value
+
     def expr_Index(self, node: ast.Index) -> py.expr:
-        return py.Subscript(value=self.expr(node.target), slice=self.expr(node.index),
+        return py.Subscript(value=self.receiver(node.target), slice=self.expr(node.index),
                             ctx=py.Load())
 
     def slice_of(self, node: ast.Slice) -> py.Slice:
@@ -112,7 +136,7 @@ class ExpressionsMixin:
         return py.Slice(lower=part(node.start), upper=part(node.stop), step=part(node.step))
 
     def expr_Slice(self, node: ast.Slice) -> py.expr:
-        return py.Subscript(value=self.expr(node.target), slice=self.slice_of(node),
+        return py.Subscript(value=self.receiver(node.target), slice=self.slice_of(node),
                             ctx=py.Load())
 
     # ------------------------------------------------------------------ members

@@ -39,14 +39,14 @@ class StatementsMixin:
             return [self.at(stmt.span, py.Assign(targets=[self.target_name(target)],
                                                  value=self.guarded(target.id, value)))]
         if type(target) is ast.Member:
-            node = py.Subscript(value=self.expr(target.target),
+            node = py.Subscript(value=self.receiver(target.target),
                                 slice=self.at(target.name_span, py.Constant(target.name)),
                                 ctx=py.Store())
         elif type(target) is ast.Index:
-            node = py.Subscript(value=self.expr(target.target), slice=self.expr(target.index),
-                                ctx=py.Store())
+            node = py.Subscript(value=self.receiver(target.target),
+                                slice=self.expr(target.index), ctx=py.Store())
         else:
-            node = py.Subscript(value=self.expr(target.target), slice=self.slice_of(target),
+            node = py.Subscript(value=self.receiver(target.target), slice=self.slice_of(target),
                                 ctx=py.Store())
         return [self.at(stmt.span, py.Assign(targets=[self.at(target.span, node)], value=value))]
 
