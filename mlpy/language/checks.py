@@ -83,12 +83,14 @@ class Scope:
     bindings: dict[str, set[str]] = field(default_factory=dict)
     nonlocals: dict[str, Span] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
-    # What each binding stores, when its syntax says so: "array", "object", "string", "any".
-    values: dict[str, set[str]] = field(default_factory=dict)
+    # The expressions assigned to each name (None for a binding that is not an assignment).
+    assigned: dict[str, list[ast.Expr | None]] = field(default_factory=dict)
+    # What each name always holds, when its assignments prove it (see infer_kinds).
+    kinds: dict[str, str] = field(default_factory=dict)
 
-    def bind(self, name: str, kind: str, value: str = "any") -> None:
+    def bind(self, name: str, kind: str, value: ast.Expr | None = None) -> None:
         self.bindings.setdefault(name, set()).add(kind)
-        self.values.setdefault(name, set()).add(value)
+        self.assigned.setdefault(name, []).append(value)
 
     def owner_of(self, name: str) -> "Scope | None":
         """The scope whose binding ``name`` refers to here, or None (builtin or unknown)."""
@@ -128,8 +130,7 @@ class Analysis:
         owner = scope.owner_of(name)
         if owner is None or owner.kind != "function":
             return "any"
-        values = owner.values.get(name, {"any"})
-        return next(iter(values)) if len(values) == 1 else "any"
+        return owner.kinds.get(name, "any")
 
 
 class _Checker:
@@ -178,7 +179,7 @@ class _Checker:
         kind = type(stmt)
         if kind is ast.Assign:
             if isinstance(stmt.target, ast.Name):
-                scope.bind(stmt.target.id, "assign", ast.literal_kind(stmt.value))
+                scope.bind(stmt.target.id, "assign", stmt.value)
             self.collect_expr(stmt.target, scope)
             self.collect_expr(stmt.value, scope)
         elif kind is ast.Destructure:
@@ -515,7 +516,9 @@ class _Checker:
             for name in scope.nonlocals:
                 owner = scope.parent.owner_of(name) if scope.parent else None
                 if owner is not None:
-                    owner.values.setdefault(name, set()).add("any")
+                    owner.assigned.setdefault(name, []).append(None)
+        for scope in self.scopes.values():
+            infer_kinds(scope)
         def_only = {n for n, kinds in self.root.bindings.items() if kinds == {"def"}}
         guarded = set(self.prior_def_only)
         return Analysis(
@@ -549,6 +552,63 @@ def analyze(
     checker = _Checker(filename, known_globals, modules, prior_def_only)
     checker.session = session
     return checker.run(program)
+
+
+# ----------------------------------------------------------------------------- static kinds
+
+_ARITHMETIC = {"-", "*", "/", "//"}
+
+
+def expression_kind(expr: ast.Expr, kind_of) -> str | None:
+    """What ``expr`` evaluates to: "number", "string", "array", "object", "any", or None
+    when it depends on a name whose kind is not known yet (the fixpoint's bottom)."""
+    literal = ast.literal_kind(expr)
+    if literal != "any":
+        return literal
+    node = type(expr)
+    if node is ast.Number:
+        return "number"
+    if node is ast.Name:
+        return kind_of(expr.id)
+    if node is ast.Unary and expr.op == "-":
+        inner = expression_kind(expr.operand, kind_of)
+        return inner if inner in (None, "number") else "any"
+    if node is ast.Binary and (expr.op in _ARITHMETIC or expr.op in ("+", "%")):
+        left = expression_kind(expr.left, kind_of)
+        right = expression_kind(expr.right, kind_of)
+        if left is None or right is None:
+            return None if "any" not in (left, right) else "any"
+        if left == right == "number":
+            return "number"
+        if expr.op == "+" and left == right and left in ("array", "string"):
+            return left
+        return "any"
+    return "any"
+
+
+def infer_kinds(scope: Scope) -> None:
+    """Find the local names that always hold one kind of value, by a least fixpoint over
+    their assignments: `i = 0; ... i = i + 1;` makes `i` a number. Parameters, loop and
+    except variables and names rebound from inner functions hold "any"."""
+    kinds: dict[str, str | None] = {name: None for name in scope.assigned}
+
+    def kind_of(name: str) -> str | None:
+        return kinds.get(name, "any") if name in scope.bindings else "any"
+
+    changed = True
+    while changed:
+        changed = False
+        for name, values in scope.assigned.items():
+            found: set[str] = set()
+            for value in values:
+                kind = "any" if value is None else expression_kind(value, kind_of)
+                if kind is not None:
+                    found.add(kind)
+            new = (found.pop() if len(found) == 1 else "any") if found else None
+            if new != kinds[name]:
+                kinds[name] = new
+                changed = True
+    scope.kinds = {name: kind for name, kind in kinds.items() if kind not in (None, "any")}
 
 
 # ----------------------------------------------------------------------------- tree walking

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlpy.errors import MLResourceError
+from mlpy.runtime.values import display
 
 MAX_SEQUENCE_LENGTH = 1 << 24  # items of an array, characters of a string
 MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
@@ -48,3 +49,17 @@ def ml_mul(left: Any, right: Any) -> Any:
     elif rc is int and lc in (str, list):
         check_length(len(left) * max(right, 0))
     return left * right
+
+
+def ml_add(left: Any, right: Any) -> Any:
+    """``left + right`` where a sequence may be involved: checks the result's length."""
+    if left.__class__ in (str, list) and right.__class__ is left.__class__:
+        check_length(len(left) + len(right))
+    return left + right
+
+
+def ml_concat(*parts: Any) -> str:
+    """A concatenation of several values next to string literals (D3 display)."""
+    texts = [part if part.__class__ is str else display(part) for part in parts]
+    check_length(sum(map(len, texts)))
+    return "".join(texts)

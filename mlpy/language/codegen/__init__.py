@@ -32,6 +32,9 @@ HELPERS = {
     "str": "__ml_str",  # values.display
     "mod": "__ml_mod",  # ops.ml_mod(left, right)
     "mul": "__ml_mul",  # limits.ml_mul(left, right)
+    "add": "__ml_add",  # limits.ml_add(left, right)
+    "concat": "__ml_concat",  # limits.ml_concat(*parts)
+    "sequences": "__ml_sequences",  # (str, list)
     "value": "__ml_value",  # ops.identity
     "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue

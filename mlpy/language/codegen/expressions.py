@@ -25,6 +25,20 @@ STRING_FAST = frozenset(
 )
 
 
+def concatenated(node: ast.Expr) -> list[ast.Expr]:
+    """The operands of a chain of string-rule `+`, left to right."""
+    parts: list[ast.Expr] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is ast.Binary and item.op == "+" and could_be_string(item):
+            stack.append(item.right)
+            stack.append(item.left)
+        else:
+            parts.append(item)
+    return parts
+
+
 def small_factor(node: ast.Binary) -> bool:
     """Whether a product is cheap for sure: a number literal of at most 1000 times anything
     that is not a sequence literal (growth by a bounded factor), or two number literals."""
@@ -77,7 +91,9 @@ class ExpressionsMixin:
 
     def expr_Binary(self, node: ast.Binary) -> py.expr:
         if node.op == "+" and could_be_string(node):
-            return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+            return self.concatenation(node)
+        if node.op == "+":
+            return self.addition(node)
         if node.op == "*" and not small_factor(node):
             return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
         if node.op == "%" and not (type(node.left) is ast.Number or type(node.right) is ast.Number):
@@ -85,6 +101,33 @@ class ExpressionsMixin:
             return self.helper_call("mod", self.expr(node.left), self.expr(node.right))
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
                         right=self.expr(node.right))
+
+    def concatenation(self, node: ast.Binary) -> py.expr:
+        """`+` next to a string literal. With at most one operand that is not a literal the
+        result grows by a literal's length at most, so it is built natively; joining two or
+        more values goes through a helper that checks the size of the result."""
+        parts = concatenated(node)
+        values = [part for part in parts if type(part) is not ast.String]
+        if len(values) >= 2:
+            return self.helper_call("concat", *[self.expr(part) for part in parts])
+        return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+
+    def addition(self, node: ast.Binary) -> py.expr:
+        """`+` of numbers natively; of strings or arrays through a size check (a sequence
+        added to itself doubles: the check stops that before memory runs out)."""
+        left, right = node.left, node.right
+        native = py.BinOp(left=self.expr(left), op=py.Add(), right=self.expr(right))
+        if ast.Number in (type(left), type(right)) or ast.Array in (type(left), type(right)):
+            return native  # a number, or growth by a literal's length
+        if type(left) is ast.Name and self.known(left) == "number":
+            return native
+        if type(left) is ast.Name:
+            sequence = py.Compare(
+                left=py.Attribute(value=self.expr(left), attr="__class__", ctx=py.Load()),
+                ops=[py.In()], comparators=[self.helper("sequences")])
+            checked = self.helper_call("add", self.expr(left), self.expr(right))
+            return py.IfExp(test=sequence, body=checked, orelse=native)
+        return self.helper_call("add", self.expr(left), self.expr(right))
 
     def text(self, node: ast.Expr) -> py.expr:
         """An operand of a concatenation, as display text (D3)."""
