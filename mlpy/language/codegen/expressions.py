@@ -122,12 +122,16 @@ class ExpressionsMixin:
         if type(left) is ast.Name and self.known(left) == "number":
             return native
         if type(left) is ast.Name:
-            sequence = py.Compare(
-                left=py.Attribute(value=self.expr(left), attr="__class__", ctx=py.Load()),
-                ops=[py.In()], comparators=[self.helper("sequences")])
-            checked = self.helper_call("add", self.expr(left), self.expr(right))
-            return py.IfExp(test=sequence, body=checked, orelse=native)
-        return self.helper_call("add", self.expr(left), self.expr(right))
+            first, again = self.expr(left), self.expr(left)
+        else:  # evaluate the left operand once, into a temporary
+            temp = self.fresh("left")
+            first = py.NamedExpr(target=self.store(temp), value=self.expr(left))
+            again = self.load(temp)
+            native = py.BinOp(left=again, op=py.Add(), right=self.expr(right))
+        sequence = py.Compare(left=py.Attribute(value=first, attr="__class__", ctx=py.Load()),
+                              ops=[py.In()], comparators=[self.helper("sequences")])
+        checked = self.helper_call("add", again, self.expr(right))
+        return py.IfExp(test=sequence, body=checked, orelse=native)
 
     def text(self, node: ast.Expr) -> py.expr:
         """An operand of a concatenation, as display text (D3)."""

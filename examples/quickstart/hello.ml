@@ -1,0 +1,7 @@
+function greet(name) {
+    return "Hello, " + name + "!";
+}
+
+for (name in ["Ada", "Grace"]) {
+    print(greet(name));
+}
