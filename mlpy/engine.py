@@ -201,7 +201,9 @@ class Engine:
             namespace = new_namespace(self._builtins)
             namespace.update(_marshal_in(variables))
         except MLError as error:
-            return ExecutionResult(False, error=error, execution_id=execution_id or "",
+            captured = "" if capture_output else None
+            return ExecutionResult(False, error=error, stdout=captured, stderr=captured,
+                                   execution_id=execution_id or "",
                                    timings={"compile": time.perf_counter() - compile_start,
                                             "run": 0.0, "total": time.perf_counter() - start})
         compiled = time.perf_counter()
@@ -399,7 +401,8 @@ class Session:
                 program, _ = self.engine._program(source, filename, dict.fromkeys(known),
                                                   self._def_only, session=True)
             except MLError as error:
-                return ExecutionResult(False, error=error)
+                captured = "" if capture_output else None
+                return ExecutionResult(False, error=error, stdout=captured, stderr=captured)
             state = self.engine._state(self._grants, timeout, max_steps, None, capture_output)
             result = self.engine._run(program, self._namespace, state, "result")
             self._def_only = (self._def_only - set(program.globals_defined)) | set(

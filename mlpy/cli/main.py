@@ -255,10 +255,12 @@ def to_wire(value, path: str = "$", depth: int = 0, seen: frozenset = frozenset(
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the Python code to this file instead of stdout.")
-def transpile(file: str, output: str | None) -> None:
+@click.option("--input", "inputs", multiple=True, metavar="NAME",
+              help="Declare a variable the host provides (repeatable).")
+def transpile(file: str, output: str | None, inputs: tuple[str, ...]) -> None:
     """Print the Python code generated for FILE."""
     source = read_source(file)
-    result = mlpy.transpile(source, filename=file)
+    result = mlpy.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         for diagnostic in errors:
@@ -274,13 +276,15 @@ def transpile(file: str, output: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnostics as JSON.")
-def check(files: tuple[str, ...], as_json: bool) -> None:
+@click.option("--input", "inputs", multiple=True, metavar="NAME",
+              help="Declare a variable the host provides (repeatable).")
+def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...]) -> None:
     """Parse and check FILES without running them."""
     worst = EXIT_OK
     documents = []
     for file in files:
         source = read_source(file)
-        diagnostics = mlpy.default_engine().check(source, filename=file)
+        diagnostics = mlpy.default_engine().check(source, filename=file, inputs=inputs)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             security = any(d.category == "security" for d in errors)

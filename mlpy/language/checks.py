@@ -376,6 +376,7 @@ class _Checker:
         if stmt.module == "builtin":
             self.warn("MLW004", "'builtin' is always available; the import is not needed",
                       stmt.span)
+            self.module_names[stmt.bound_name] = "builtin"
             return
         if not self.modules.has(stmt.module):
             close = difflib.get_close_matches(stmt.module, self.modules.available(), 3)
@@ -409,6 +410,8 @@ class _Checker:
         owner = scope.owner_of(expr.id)
         if owner is self.root and self.root.bindings.get(expr.id) == {"import"}:
             module = self.module_names.get(expr.id)
+            if module == "builtin":
+                return None  # an ordinary name bound to the builtin module
         elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
             module = "builtin"
         else:
@@ -421,9 +424,20 @@ class _Checker:
         if node.name.startswith("__"):
             self.error("MLSEC004", f"access to '{node.name}' is not allowed", node.name_span,
                        "security", ["members starting with '__' are never reachable"], cwe=94)
-        elif node.name.startswith("_") and self.module_of(node.target, scope):
+            return
+        module = self.module_of(node.target, scope)
+        if module is None:
+            return
+        if node.name.startswith("_"):
             self.error("MLSEC005", f"'{node.name}' is private to its module", node.name_span,
                        "security")
+            return
+        members = BUILTIN_NAMES if module == "builtin" else self.modules.members(module)
+        if members is not None and node.name not in members:
+            close = difflib.get_close_matches(node.name, sorted(members), 3)
+            self.error("MLI002", f"module '{module}' has no member '{node.name}'",
+                       node.name_span, "import",
+                       [f"did you mean: {', '.join(close)}?"] if close else [])
 
     def expr(self, expr: ast.Expr | None, scope: Scope) -> None:
         if expr is None:
@@ -503,7 +517,8 @@ class _Checker:
             self.warn("MLW010", f"unknown function '{name.id}'", name.span, hints)
             return
         else:
-            hints.append("if the host provides it, declare it with inputs=[...]")
+            hints.append("if the host provides it, declare it as an input: inputs=[...] in "
+                         "Python, --input NAME on the command line")
         self.error("MLC001", f"unknown name '{name.id}'", name.span, "name", hints)
 
     # ------------------------------------------------------------------ entry
@@ -535,6 +550,10 @@ class ModuleResolver:
         raise NotImplementedError
 
     def available(self) -> list[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def members(self, name: str) -> frozenset[str] | None:  # pragma: no cover - interface
+        """The names module ``name`` exports, or None if that is only known at run time."""
         raise NotImplementedError
 
 

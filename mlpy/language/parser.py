@@ -212,7 +212,14 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
             span = before
             message = f"missing `;` at the end of the statement"
             hints.append("every ML statement ends with `;`")
-    if token.value == "if" and source[:token.start_pos].rstrip().endswith("else"):
+    before = source[:token.start_pos].rstrip()
+    word = next((w for w in ("import", "capability") if before.endswith(w)
+                 and not (before[:-len(w)][-1:].isalnum() or before[:-len(w)][-1:] == "_")), None)
+    if token.type in ("IMPORT", "CAPABILITY") or word:
+        word = word or token.value
+        message = f"`{word}` is only allowed at the top level of a program"
+        hints.append(f"move the `{word}` out of the block, to the top of the file")
+    elif token.value == "if" and source[:token.start_pos].rstrip().endswith("else"):
         hints.append("write `elif (...) { ... }` instead of `else if`")
     elif token.value in ("=", "+=", "-=") and "SEMICOLON" not in expected_names:
         hints.append("assignment is a statement: `name = value;`")

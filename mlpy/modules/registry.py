@@ -44,6 +44,13 @@ class ModuleRegistry:
     def has(self, name: str) -> bool:
         return name in STDLIB
 
+    def members(self, name: str) -> frozenset[str] | None:
+        try:
+            meta: ModuleMetadata = self._class_for(name)._ml_module
+        except ModuleNotFound:
+            return None
+        return frozenset(meta.functions) | frozenset(meta.constants)
+
     def loaded_names(self) -> list[str]:
         return sorted(self._loaded)
 

@@ -65,6 +65,9 @@ class ModuleObject:
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(f"module '{self._ml_name}' is read-only")
 
+    def __getattr__(self, name: str) -> Any:  # only called for names the module lacks
+        raise AttributeError(f"module '{self._ml_name}' has no member '{name}'")
+
     def _ml_members(self) -> list[str]:
         return sorted(k for k in self.__dict__ if not k.startswith("_"))
 

@@ -108,8 +108,9 @@ class StatementsMixin:
 
     def stmt_Import(self, stmt: ast.Import) -> list[py.stmt]:
         if stmt.module == "builtin":
-            return []
-        load = self.helper_call("import", py.Constant(stmt.module))
+            load = self.helper("builtin")
+        else:
+            load = self.helper_call("import", py.Constant(stmt.module))
         return [self.at(stmt.span, py.Assign(targets=[self.store(self.name_of(stmt.bound_name))],
                                              value=load))]
 
