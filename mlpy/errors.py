@@ -36,12 +36,6 @@ class Span:
 # ----------------------------------------------------------------------------- excerpts
 
 
-def _wants_color(color: bool | None) -> bool:
-    if color is not None:
-        return color
-    return False
-
-
 def excerpt(source: str | None, span: Span | None, *, color: bool = False) -> str:
     """The source line(s) of ``span`` with a caret line under the marked columns."""
     if not source or span is None:
@@ -112,7 +106,7 @@ class Diagnostic:
     def format(self, source: str | None = None, *, color: bool | None = None) -> str:
         return format_report(
             self.file, self.span, self.severity, self.message, self.code, source,
-            self.suggestions, color=_wants_color(color),
+            self.suggestions, color=bool(color),
         )
 
 
@@ -193,7 +187,7 @@ class MLError(Exception):
     def format(self, color: bool | None = None) -> str:
         return format_report(
             self.file, self.span, "error", self.message, self.code, self.source,
-            self.suggestions, color=_wants_color(color),
+            self.suggestions, color=bool(color),
         )
 
     def __str__(self) -> str:
