@@ -48,6 +48,12 @@ HOST_MODULES = frozenset(
     "__builtin__ socket threading multiprocessing signal pty code codeop".split()
 )
 
+# Spellings from other languages, and what ML calls them.
+OTHER_SPELLINGS = {
+    "True": "true", "False": "false", "None": "null", "nil": "null", "this": "an object "
+    "passed as a parameter", "self": "an object passed as a parameter",
+}
+
 DANGEROUS_NAMES = {
     "eval": "ML cannot run code held in a string",
     "exec": "ML cannot run code held in a string",
@@ -509,7 +515,9 @@ class _Checker:
             walker = walker.parent
         close = difflib.get_close_matches(name.id, sorted(visible), 3)
         hints = [f"did you mean: {', '.join(close)}?"] if close else []
-        if name.id in self.modules.available():
+        if name.id in OTHER_SPELLINGS:
+            hints = [f"ML writes {OTHER_SPELLINGS[name.id]}"]
+        elif name.id in self.modules.available():
             hints.append(f"write `import {name.id};` first")
         elif call:
             # A call of an unknown name compiles (the call fails when, and only if, it runs),

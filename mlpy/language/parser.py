@@ -221,9 +221,35 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         hints.append(f"move the `{word}` out of the block, to the top of the file")
     elif token.value == "if" and source[:token.start_pos].rstrip().endswith("else"):
         hints.append("write `elif (...) { ... }` instead of `else if`")
-    elif token.value in ("=", "+=", "-=") and "SEMICOLON" not in expected_names:
+    elif token.value == "=" and "SEMICOLON" not in expected_names \
+            and before[-1:] not in "+-*/%":
         hints.append("assignment is a statement: `name = value;`")
     elif token.type == "SEMICOLON" and source[:token.start_pos].rstrip().endswith("}"):
         message = "unexpected `;` after a block"
         hints.append("a block `{ ... }` is not followed by `;`")
+    else:
+        hint = _habit_hint(before, token.value)
+        if hint:
+            hints.append(hint)
     return _error(message, span, source, filename, hints)
+
+
+# Habits from other languages, recognised by the text before the unexpected token.
+_DECLARATIONS = ("let", "var", "const")
+
+
+def _habit_hint(before: str, found: str) -> str | None:
+    last = before.split()[-1] if before.split() else ""
+    if before.endswith("*") and found == "*":
+        return "ML has no `**`: use math.pow(x, y)"
+    if (before.endswith("+") and found in ("+", "=")) or (before.endswith("-") and found == "-"):
+        return "ML has no `++`, `--` or `+=`: write `x = x + 1;`"
+    if found in ("=",) and before[-1:] in "+-*/%":
+        return "ML has no compound assignment: write `x = x + y;`"
+    if last in _DECLARATIONS:
+        return f"ML has no `{last}`: assign directly, `name = value;`"
+    if last == "typeof":
+        return "typeof is a function: typeof(value)"
+    if last == "new":
+        return "ML has no classes or `new`: build objects with `{key: value}`"
+    return None
