@@ -336,6 +336,15 @@ def test_session_function_may_assign_a_name_first_defined_in_a_later_chunk(engin
     assert results[-1].value == 7
 
 
+def test_session_function_may_read_a_name_first_assigned_in_a_later_chunk(engine):
+    chunks = ["function get() { return total; }\n", "total = 5;\nresult = get();\n"]
+    assert engine.execute("".join(chunks)).value == 5
+    session = engine.session()
+    results = [session.exec(chunk) for chunk in chunks]
+    assert [r.error for r in results] == [None, None]
+    assert results[-1].value == 5
+
+
 def test_session_functions_call_functions_of_earlier_chunks(engine):
     session = engine.session()
     session.exec("function sq(x) { return x * x; }")

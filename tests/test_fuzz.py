@@ -9,7 +9,9 @@ compile run to an :class:`~mlpy.ExecutionResult` under step and time limits, nev
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import signal
 import threading
 import warnings
@@ -162,6 +164,7 @@ members = st.sampled_from(["k", "length", "append", "upper", "keys", "missing", 
                            "__class__", "if", "sqrt"])
 
 
+@functools.cache  # shared sub-strategies keep the strategy graph (and its repr) small
 def expressions(depth: int = 2) -> st.SearchStrategy[str]:
     leaf = st.one_of(small_literals, st.sampled_from(VALUE_NAMES))
     if depth == 0:
@@ -191,9 +194,11 @@ def expressions(depth: int = 2) -> st.SearchStrategy[str]:
     )
 
 
-def statements(depth: int = 2) -> st.SearchStrategy[str]:
+@functools.cache
+def statements(depth: int = 2, returns: bool = True) -> st.SearchStrategy[str]:
+    """ML statements; with ``returns=False`` no `return` outside a function body."""
     expr = expressions(2 if depth else 1)
-    simple = st.one_of(
+    simple = [
         st.builds(lambda t, e: f"{t} = {e};", st.sampled_from(TARGETS), expr),
         st.builds(lambda e: f"{e};", expr),
         st.builds(lambda t, i, e: f"{t}[{i}] = {e};", st.sampled_from(["y", "o", "s"]),
@@ -201,17 +206,21 @@ def statements(depth: int = 2) -> st.SearchStrategy[str]:
         st.builds(lambda m, e: f"o.{m} = {e};", members, expr),
         st.builds(lambda e: f"[x, z] = {e};", expr),
         st.builds(lambda e: f"{{k, z}} = {e};", expr),
-        st.sampled_from(["break;", "continue;", "return;", "nonlocal x;", "nonlocal zz;",
-                         "import math;", "import os;", "import math as m;", "x = x + 1;",
-                         "n = n - 1;", "s = s + 'c';", "y.append(n);"]),
-        st.builds(lambda e: f"return {e};", expr),
+        st.sampled_from(["break;", "continue;", "nonlocal x;", "nonlocal zz;", "import math;",
+                         "import os;", "import math as m;", "x = x + 1;", "n = n - 1;",
+                         "s = s + 'c';", "y.append(n);"]),
         st.builds(lambda e: f"throw {e};", expr),
-    )
+    ]
+    if returns:
+        simple += [st.just("return;"), st.builds(lambda e: f"return {e};", expr)]
     if depth == 0:
-        return simple
-    body = st.lists(statements(depth - 1), max_size=3).map(lambda ss: "{ " + " ".join(ss) + " }")
+        return st.one_of(simple)
+    body = st.lists(statements(depth - 1, returns), max_size=3).map(
+        lambda ss: "{ " + " ".join(ss) + " }")
+    function_body = st.lists(statements(depth - 1, True), max_size=3).map(
+        lambda ss: "{ " + " ".join(ss) + " }")
     return st.one_of(
-        simple,
+        *simple,
         st.builds(lambda c, b: f"if ({c}) {b}", expr, body),
         st.builds(lambda c, b, c2, b2, b3: f"if ({c}) {b} elif ({c2}) {b2} else {b3}",
                   expr, body, expr, body, body),
@@ -223,12 +232,17 @@ def statements(depth: int = 2) -> st.SearchStrategy[str]:
         st.builds(lambda b, h, z: f"try {b} except {h} finally {z}", body, body, body),
         st.builds(lambda name, ps, b: f"function {name}({', '.join(ps)}) {b}",
                   st.sampled_from(["h", "f", "print", "__evil", "k2"]),
-                  st.lists(st.sampled_from(["a", "b", "x"]), max_size=3), body),
+                  st.lists(st.sampled_from(["a", "b", "x"]), max_size=3), function_body),
     )
 
 
-programs = st.lists(statements(), min_size=1, max_size=5).map(
-    lambda ss: PRELUDE + "\n".join(ss) + "\n")
+programs = st.deferred(lambda: st.lists(statements(), min_size=1, max_size=5).map(
+    lambda ss: PRELUDE + "\n".join(ss) + "\n"))
+# Chunks for a session. A top-level `return` ends a whole program but only its own chunk in a
+# session, so chunks without `return` must behave exactly like their concatenation.
+chunks = st.deferred(lambda: st.lists(
+    st.lists(statements(2, False), min_size=1, max_size=3).map(lambda ss: "\n".join(ss) + "\n"),
+    min_size=2, max_size=3))
 
 
 # ----------------------------------------------------------------------------- properties
@@ -275,6 +289,46 @@ def test_structured_programs_compile_and_run_to_a_result(source):
     program = compile_or_error(source)
     if program is not None:
         run_checked(program)
+
+
+def _plain(names) -> dict[str, str]:
+    """Comparable text of the data names (functions are distinct objects in the two runs)."""
+    return {k: re.sub(r" at 0x[0-9a-f]+", "", repr(v)) for k, v in names.items()
+            if not callable(v)}
+
+
+@settings(FUZZ, max_examples=200)
+@given(chunks)
+def test_session_chunks_match_their_concatenation(parts):
+    parts = [PRELUDE, *parts]
+    try:
+        with hang_guard(COMPILE_SECONDS), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            whole = ENGINE.compile("".join(parts), filename="whole.ml")
+    except MLCompileError:
+        return  # a chunk may still run on its own; the comparison needs both to compile
+    with hang_guard(RUN_SECONDS):
+        expected = ENGINE.execute(whole, max_steps=5000, timeout=1.0, capture_output=True)
+    if isinstance(expected.error, mlpy.MLLimitError):
+        return  # one budget for the whole program, one per chunk: not comparable
+    session = ENGINE.session()
+    output, error, last = [], None, None
+    with hang_guard(RUN_SECONDS):
+        for part in parts:
+            last = session.exec(part, max_steps=5000, timeout=1.0, capture_output=True)
+            output.append(last.stdout or "")
+            if not last.ok:
+                error = last.error
+                break
+    assert not isinstance(error, MLCompileError), f"a chunk of a valid program failed: {error}"
+    if isinstance(error, mlpy.MLLimitError):
+        return
+    assert "".join(output) == expected.stdout
+    assert type(error) is type(expected.error)
+    if error is None:
+        assert _plain(last.globals) == _plain(expected.globals)
+    else:
+        assert error.message == expected.error.message
 
 
 # ----------------------------------------------------------------------------- regressions
