@@ -17,7 +17,7 @@ import threading
 import warnings
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import mlpy
@@ -299,6 +299,8 @@ def _plain(names) -> dict[str, str]:
 
 @settings(FUZZ, max_examples=200)
 @given(chunks)
+@example(["result;\n", "result = 0;\n"])  # found by this test
+@example(["function get() { return total; }\n", "total = 5;\nprint(get());\n"])
 def test_session_chunks_match_their_concatenation(parts):
     parts = [PRELUDE, *parts]
     try:

@@ -508,6 +508,10 @@ class _Checker:
             self.error("MLSEC006", f"'{name.id}' is not available in ML", name.span, "security",
                        [DANGEROUS_NAMES[name.id]], cwe=94)
             return
+        if self.session:  # a later chunk may define it, as a later line of one file may
+            self.warn("MLW011", f"'{name.id}' is not defined yet", name.span,
+                      ["running this before it is assigned fails"])
+            return
         visible = set(BUILTIN_NAMES) | self.known_globals
         walker: Scope | None = scope
         while walker is not None:
