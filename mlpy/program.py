@@ -207,7 +207,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
     table: dict[str, Any] = dict(BUILTINS)
     helpers = {
         "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod, "mul": limits.ml_mul, "value": ops.identity, "add": limits.ml_add,
-        "concat": limits.ml_concat, "sequences": (str, list),
+        "concat": limits.ml_concat, "int": int, "float": float,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
         "import": load_module, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,

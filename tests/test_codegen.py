@@ -14,7 +14,7 @@ from tests.language.conftest import parse_chunks
 
 CORPUS = sorted((Path(__file__).parent / "language").glob("*.ml"))
 # Names the generated code binds itself: temporaries, hoisted arrows, caught exceptions.
-LOCAL = re.compile(r"__ml_(left|exc|arrow|value)\d+\Z")
+LOCAL = re.compile(r"__ml_(left|class|exc|arrow|value)\d+\Z")
 
 
 def programs():

@@ -34,7 +34,8 @@ HELPERS = {
     "mul": "__ml_mul",  # limits.ml_mul(left, right)
     "add": "__ml_add",  # limits.ml_add(left, right)
     "concat": "__ml_concat",  # limits.ml_concat(*parts)
-    "sequences": "__ml_sequences",  # (str, list)
+    "int": "__ml_int",  # int
+    "float": "__ml_float",  # float
     "value": "__ml_value",  # ops.identity
     "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
