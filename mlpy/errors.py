@@ -244,7 +244,15 @@ class MLExecutionError(MLError):
     def __init__(self, message: str, *, execution_id: str | None = None, **kw: Any):
         super().__init__(message, **kw)
         self.execution_id = execution_id
-        self.ml_traceback: list[tuple[str, int, int]] = []
+        # The ML call stack, outermost first: (file, line, function name).
+        self.ml_traceback: list[tuple[str, int, str]] = []
+
+    def format(self, color: bool | None = None) -> str:
+        report = super().format(color)
+        if len(self.ml_traceback) > 1:
+            calls = " -> ".join(f"{name} (line {line})" for _, line, name in self.ml_traceback)
+            report += f"\ncalls: {calls}"
+        return report
 
 
 class MLRuntimeError(MLExecutionError):

@@ -279,7 +279,8 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
             other = _PY_TYPES.get(concat.group(1), concat.group(1)) if concat else None
             message = (f"cannot add a {other} to a string" if other
                        else _ml_types(message.replace("type(s)", "types")))
-            hints.append("convert with str(value), e.g. \"total: \" + str(n)")
+            hints.append("to join text, convert with str(value) (\"total: \" + str(n)); to add "
+                         "numbers, convert with int(value) or float(value)")
         else:
             message = _ml_types(message.replace("type(s)", "types"))
             message = message.replace("<lambda>()", "anonymous function")
