@@ -141,7 +141,7 @@ class Analysis:
 
 class _Checker:
     def __init__(self, filename: str, known_globals: Iterable[str], modules: "ModuleResolver",
-                 prior_def_only: Iterable[str]):
+                 prior_def_only: Iterable[str], session: bool):
         self.filename = filename
         self.known_globals = set(known_globals)
         self.modules = modules
@@ -152,7 +152,7 @@ class _Checker:
         self.module_names: dict[str, str] = {}
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
         self.module_refs: set[int] = set()
-        self.session = False
+        self.session = session
         self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -580,9 +580,7 @@ def analyze(
     """Check ``program``; ``known_globals`` are top-level names that exist before it runs
     (host inputs, names an earlier session chunk defined); in a ``session`` chunk a function
     may declare ``nonlocal`` a top-level name that a later chunk defines."""
-    checker = _Checker(filename, known_globals, modules, prior_def_only)
-    checker.session = session
-    return checker.run(program)
+    return _Checker(filename, known_globals, modules, prior_def_only, session).run(program)
 
 
 # ----------------------------------------------------------------------------- static kinds
