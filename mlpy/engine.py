@@ -301,9 +301,7 @@ class Engine:
                 self._running.pop(state.execution_id, None)
         run_time = time.perf_counter() - run_start
         if state.tripped is not None:  # a limit ML code swallowed still ends the execution
-            error = state.tripped if error is None or error is not state.tripped else error
-            if not error.span:
-                error = translate_error(error, state.execution_id) if error.__traceback__ else error
+            error = translate_error(state.tripped, state.execution_id)
         if result_name in namespace and result_name in program.globals_defined:
             value = namespace[result_name]
         elif exit_value is not None:
