@@ -24,6 +24,7 @@ from mlpy.errors import (
     MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
 )
 from mlpy.language.codegen import LAST, py_name
+from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import (
     Program, TranspileResult, compile_program, fingerprint, new_namespace, runtime_builtins,
@@ -84,8 +85,10 @@ class ExecutionResult:
             raise self.error
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe form (values by the wire rules of :mod:`mlpy.marshal`)."""
         return {
-            "ok": self.ok, "value": self.value, "stdout": self.stdout, "stderr": self.stderr,
+            "ok": self.ok, "value": to_wire(self.value), "stdout": self.stdout,
+            "stderr": self.stderr,
             "error": self.error.to_dict() if self.error else None,
             "execution_id": self.execution_id, "timings": dict(self.timings),
             "usage": dict(self.usage),

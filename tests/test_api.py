@@ -785,3 +785,12 @@ def test_sizes_that_ml_creates_are_capped(source):
 def test_huge_integer_arithmetic_cannot_outlive_the_timeout():
     outcome = _run_bounded("x = 3; while (true) { x = x * x; }", wall=10.0)
     assert outcome["type"] in {"MLTimeoutError", "MLResourceError"}, outcome
+
+
+def test_result_to_dict_follows_the_wire_rules():
+    result = mlpy.execute("result = {xs: [1, 2.5, null, true], bad: 0.0 * 1e309};")
+    assert json.loads(json.dumps(result.to_dict()))["value"] == {
+        "xs": [1, 2.5, None, True], "bad": {"$ml": "float", "v": "nan"}}
+    with pytest.raises(MLMarshalError) as caught:
+        mlpy.execute("function f() { } result = [f];").to_dict()
+    assert caught.value.path == "$[0]"

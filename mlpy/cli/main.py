@@ -19,10 +19,7 @@ terminal and never when ``NO_COLOR`` is set. Nothing is ever written next to the
 
 from __future__ import annotations
 
-import base64
-import datetime
 import json
-import math
 import os
 import sys
 import time
@@ -32,6 +29,7 @@ from pathlib import Path
 import click
 
 import mlpy
+from mlpy.marshal import to_wire
 from mlpy.errors import (
     CapabilityError, MLCancelledError, MLCompileError, MLError, MLLimitError, MLMarshalError,
     MLResourceError, MLSecurityError, MLSyntaxError, MLTimeoutError, env_flag,
@@ -132,6 +130,7 @@ def run(file: str, allow: tuple[str, ...], timeout: float | None, max_steps: int
         result = engine.execute(program, variables, timeout=timeout, max_steps=max_steps,
                                 capture_output=as_json)
         result.timings["compile"] = compiled - start
+        result.timings["cache_hit"] = False  # a new process: the program was just compiled
     result.timings["total"] = time.perf_counter() - start
     if not as_json:
         for diagnostic in diagnostics:
@@ -211,44 +210,6 @@ def _max_rss() -> int | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
-
-
-def to_wire(value, path: str = "$", depth: int = 0, seen: frozenset = frozenset()):
-    """A JSON-safe copy of an ML result per the wire rules (integration spec 2.5)."""
-    if depth > 512:
-        raise MLMarshalError(f"value at {path} is nested more than 512 levels deep", path=path)
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-        return {"$ml": "float", "v": text}
-    if isinstance(value, (bytes, bytearray)):
-        return {"$ml": "bytes", "b64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, datetime.timedelta):
-        return {"$ml": "timedelta", "v": value.total_seconds()}
-    for kind in (datetime.datetime, datetime.date, datetime.time):
-        if isinstance(value, kind):
-            return {"$ml": kind.__name__, "v": value.isoformat()}
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        if id(value) in seen:
-            raise MLMarshalError(f"value at {path} contains itself", path=path)
-        seen = seen | {id(value)}
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise MLMarshalError(f"object at {path} has a non-string key {key!r}",
-                                         path=path)
-                out[key] = to_wire(item, f"{path}.{key}", depth + 1, seen)
-            return {"$ml": "dict", "v": out} if "$ml" in out else out
-        return [to_wire(item, f"{path}[{i}]", depth + 1, seen) for i, item in enumerate(value)]
-    converter = getattr(type(value), "__ml_to_python__", None)
-    if converter is not None:
-        return to_wire(converter(value), path, depth + 1, seen)
-    kind = "a function" if callable(value) else f"a {type(value).__name__} value"
-    raise MLMarshalError(f"the result at {path} is {kind}, which has no JSON form", path=path)
 
 
 @cli.command()

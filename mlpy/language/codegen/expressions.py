@@ -11,7 +11,7 @@ import ast as py
 
 from mlpy.language import ast
 from mlpy.language.ast import could_be_string
-from mlpy.language.codegen import py_name
+from mlpy.language.codegen.names import py_name
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
 COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">=": py.GtE}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
-from mlpy.language.codegen import TICKER
+from mlpy.language.codegen.names import TICKER
 
 
 class FunctionsMixin:

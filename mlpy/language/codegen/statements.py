@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
+from mlpy.language.codegen.names import TICK_VAR, TICKER
 
 
 class StatementsMixin:
@@ -186,5 +187,3 @@ class StatementsMixin:
         return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
                                           finalbody=final))]
 
-
-from mlpy.language.codegen import TICK_VAR, TICKER  # noqa: E402

@@ -1,0 +1,51 @@
+"""The names generated code uses to reach the runtime, and ML <-> Python identifiers."""
+
+from __future__ import annotations
+
+import keyword
+
+# Runtime names the generated code uses; program.py binds each to its runtime object.
+HELPERS = {
+    "get": "__ml_get",  # ops.ml_get(obj, name)
+    "method": "__ml_method",  # ops.ml_method(obj, name, *args)
+    "call": "__ml_call",  # ops.ml_call(fn, *args)
+    "str": "__ml_str",  # values.display
+    "mod": "__ml_mod",  # ops.ml_mod(left, right)
+    "mul": "__ml_mul",  # limits.ml_mul(left, right)
+    "add": "__ml_add",  # limits.ml_add(left, right)
+    "concat": "__ml_concat",  # limits.ml_concat(*parts)
+    "int": "__ml_int",  # int
+    "float": "__ml_float",  # float
+    "value": "__ml_value",  # ops.identity
+    "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
+    "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
+    "unwinding": "__ml_unwinding",  # ops.ml_unwinding(exc)
+    "guard": "__ml_guard",  # ops.guard_callable(value)
+    "import": "__ml_import",  # registry.load(name)
+    "exit": "__ml_ProgramExit",  # ops.ProgramExit
+    "Exception": "__ml_Exception",  # Exception
+    "BaseException": "__ml_BaseException",  # BaseException
+    "compress": "__ml_compress",  # itertools.compress
+    "next": "__ml_next",  # next
+    "len": "__ml_len",  # len
+    "S": "__ml_S",  # str
+    "L": "__ml_L",  # list
+    "D": "__ml_D",  # dict
+    "builtin": "__ml_builtin",  # the `builtin` module object
+}
+TICKER = "__ml_T"  # per-namespace, set by the engine (see runtime.state)
+TICK_VAR = "__ml_tick"
+LAST = "__ml_last"  # the value of a final expression statement
+KEYWORD_PREFIX = "__mlkw_"
+
+PYTHON_RESERVED = frozenset(keyword.kwlist) | {"None", "True", "False"}
+
+
+def py_name(name: str) -> str:
+    """The Python identifier for an ML identifier (Python keywords are renamed)."""
+    return KEYWORD_PREFIX + name if name in PYTHON_RESERVED else name
+
+
+def ml_name(name: str) -> str:
+    """The ML identifier for a Python identifier produced by :func:`py_name`."""
+    return name[len(KEYWORD_PREFIX):] if name.startswith(KEYWORD_PREFIX) else name
