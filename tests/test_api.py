@@ -794,3 +794,14 @@ def test_result_to_dict_follows_the_wire_rules():
     with pytest.raises(MLMarshalError) as caught:
         mlpy.execute("function f() { } result = [f];").to_dict()
     assert caught.value.path == "$[0]"
+
+
+def test_engines_do_not_accumulate_process_wide_state():
+    # Module functions are callable by value because of their metadata, not because each
+    # Engine registered them somewhere global: creating engines in a loop must not grow it.
+    from mlpy.runtime import ops
+
+    before = len(ops.TRUSTED)
+    for _ in range(20):
+        assert mlpy.Engine().execute("import math; f = math.sqrt; result = f(9);").value == 3.0
+    assert len(ops.TRUSTED) == before

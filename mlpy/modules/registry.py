@@ -13,7 +13,6 @@ import threading
 from typing import Any
 
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
-from mlpy.runtime import ops
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.values import ModuleObject
 
@@ -98,7 +97,6 @@ class ModuleRegistry:
                 )
             else:
                 members[fmeta.name] = bound
-                ops.TRUSTED.add(bound)
         for cname in meta.constants:
             members[cname] = getattr(cls, cname)
         return ModuleObject(name, members, meta.description)

@@ -57,7 +57,7 @@ _RENAMED = {
     "shift": "pop(0)", "unshift": "insert(0, x)",
 }
 
-# Callables ML may call by value: builtins and module functions register themselves here.
+# The builtins, which ML may call by value (module functions are known by their metadata).
 TRUSTED: set[Any] = set()
 
 
@@ -203,9 +203,18 @@ def _callable_by_ml(fn: Any) -> bool:
         table = METHODS.get(owner.__class__)
         if table is not None and name in table:
             return True
+        if cls is MethodType and _exported(fn, owner):
+            return True
         members = getattr(owner.__class__, "_ml_members", None)
         return members is not None and name in members
     return False
+
+
+def _exported(method: MethodType, owner: Any) -> bool:
+    """A method a module class exports with ``@ml_function`` (the decorators' metadata sits
+    on the function and on the class; no registration that outlives the module is needed)."""
+    return (getattr(method.__func__, "_ml_function", None) is not None
+            and getattr(type(owner), "_ml_module", None) is not None)
 
 
 def guard_callable(value: Any) -> Any:
