@@ -14,6 +14,10 @@ from os import PathLike
 from typing import Any, Iterable, Mapping
 
 from mlpy._version import __version__
+from mlpy.capabilities import (
+    AuditLog, Capabilities, Capability, CapabilitySet, capability_scope, current_capabilities,
+    require,
+)
 from mlpy.engine import Engine, ExecutionResult, MLFunction, Session
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCallError, MLCancelledError, MLCompileError,
@@ -57,6 +61,8 @@ def transpile(source: str, *, filename: str = "<string>",
 
 
 __all__ = [
+    "AuditLog", "Capabilities", "Capability", "CapabilitySet", "capability_scope",
+    "current_capabilities", "require",
     "CapabilityError", "Diagnostic", "Engine", "HostFunction", "host_function", "ExecutionResult", "MLCallError",
     "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError", "MLExecutionError",
     "MLFunction", "MLHostError", "MLLimitError", "MLMarshalError", "MLResourceError",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import io
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -31,8 +32,12 @@ from mlpy.program import (
     transpile_source, translate_error, user_names,
 )
 from mlpy.runtime import ops
+from mlpy.runtime.capabilities import (
+    Capability, CapabilitySet, CapabilitySpec, as_capability_set,
+)
+from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import CURRENT, ExecutionState, new_ticker
+from mlpy.runtime.state import CURRENT, ExecutionState, current_capabilities, new_ticker
 from mlpy.runtime.values import ModuleObject
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -41,23 +46,25 @@ RESERVED = frozenset(
     "capability import function return throw if elif else while for in try except finally "
     "break continue nonlocal fn true false null".split()
 )
-CapabilitySpec = Iterable[str]
+DEFAULT_MAX_DEPTH = 500
 
 
-def _capabilities(spec: CapabilitySpec | None) -> frozenset[str]:
-    if spec is None:
-        return frozenset()
-    if isinstance(spec, str):
-        spec = [spec]
-    result = set()
-    for item in spec:
-        if not isinstance(item, str) or not re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", item):
+def _capability_set(spec: CapabilitySpec | None, profiles: Mapping[str, CapabilitySet],
+                    deny: CapabilitySet) -> CapabilitySet:
+    """``spec`` as a set (a ``"profile:<name>"`` string names one of ``profiles``), with the
+    engine's denies added: they always win."""
+    if isinstance(spec, str) and spec.startswith("profile:"):
+        name = spec[len("profile:"):]
+        try:
+            spec = profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(profiles)) or "none"
             raise MLConfigurationError(
-                f"malformed capability {item!r}: a capability looks like 'area.action', "
-                "e.g. 'file.read'"
-            )
-        result.add(item)
-    return frozenset(result)
+                f"unknown capability profile {name!r} (profiles: {known})") from None
+    granted = as_capability_set(spec)
+    if all(d in granted.denies for d in deny.denies):
+        return granted
+    return granted.union(CapabilitySet(denies=deny.denies))
 
 
 @dataclass(frozen=True)
@@ -98,23 +105,36 @@ class ExecutionResult:
 class Engine:
     """Compiles and runs ML programs; owns the program cache, the modules and default grants.
 
-    ``capabilities`` are the grants executions get unless a call passes its own;
-    ``timeout`` (seconds) and ``max_steps`` are the default limits; ``cache_size`` bounds the
-    compiled-program cache (0 disables it).
+    ``capabilities`` are the grants executions get unless a call passes its own; ``deny``
+    always wins, whatever a call grants; ``profiles`` name capability sets that calls select
+    with ``capabilities="profile:<name>"``. ``timeout`` (seconds), ``max_steps``,
+    ``max_depth`` (nested calls) and ``max_output`` (characters written) are the default
+    limits. ``cache_size`` bounds the compiled-program cache (0 disables it). ``audit``
+    records grants, revokes, denials and a sample of uses.
     """
 
     def __init__(
         self,
         *,
         capabilities: CapabilitySpec = (),
+        deny: Iterable[str] = (),
+        profiles: Mapping[str, CapabilitySpec] | None = None,
         timeout: float | None = None,
         max_steps: int | None = None,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        max_output: int | None = None,
         cache_size: int = 512,
         registry: ModuleRegistry | None = None,
+        audit: AuditLog | None = None,
     ):
-        self.capabilities = _capabilities(capabilities)
+        self._deny = CapabilitySet.parse(deny=deny)
+        self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
+        self.capabilities = self.resolve_capabilities(capabilities)
         self.timeout = timeout
         self.max_steps = max_steps
+        self.max_depth = _positive("max_depth", max_depth)
+        self.max_output = _positive("max_output", max_output)
+        self.audit = audit if audit is not None else AuditLog()
         self.registry = registry or ModuleRegistry()
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
         self._builtins = runtime_builtins(self.registry.load, builtin_module)
@@ -122,6 +142,12 @@ class Engine:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._running: dict[str, ExecutionState] = {}
+
+    def resolve_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
+        """The set an execution given ``spec`` runs under (None: the engine's default)."""
+        if spec is None:
+            return self.capabilities
+        return _capability_set(spec, self.profiles, self._deny)
 
     # ------------------------------------------------------------------ compiling
 
@@ -191,11 +217,17 @@ class Engine:
         capabilities: CapabilitySpec | None = None,
         timeout: float | None = None,
         max_steps: int | None = None,
+        max_depth: int | None = None,
+        max_output: int | None = None,
         result_name: str = "result",
         capture_output: bool = False,
         execution_id: str | None = None,
     ) -> ExecutionResult:
-        """Compile (cached) and run a program in a fresh namespace; never raises for ML errors."""
+        """Compile (cached) and run a program in a fresh namespace; never raises for ML errors.
+
+        ``capabilities`` replaces the engine's grants for this execution (the engine's denies
+        still apply); the limits default to the engine's.
+        """
         start = time.perf_counter()
         variables = dict(variables or {})
         compile_start = time.perf_counter()
@@ -210,7 +242,11 @@ class Engine:
                                    timings={"compile": time.perf_counter() - compile_start,
                                             "run": 0.0, "total": time.perf_counter() - start})
         compiled = time.perf_counter()
-        state = self._state(capabilities, timeout, max_steps, execution_id, capture_output)
+        try:
+            state = self._state(capabilities, timeout, max_steps, execution_id, capture_output,
+                                max_depth=max_depth, max_output=max_output)
+        except MLError as error:
+            return ExecutionResult(False, error=error, execution_id=execution_id or "")
         result = self._run(program, namespace, state, result_name)
         result.timings["compile"] = compiled - compile_start
         result.timings["cache_hit"] = cache_hit
@@ -268,12 +304,17 @@ class Engine:
             return source_or_program, True
         return self._compile(source_or_program, filename, variables, prior_def_only, session)
 
-    def _state(self, capabilities, timeout, max_steps, execution_id, capture_output):
-        grants = self.capabilities if capabilities is None else _capabilities(capabilities)
+    def _state(self, capabilities, timeout, max_steps, execution_id, capture_output, *,
+               max_depth=None, max_output=None) -> ExecutionState:
+        grants = self.resolve_capabilities(capabilities)
         state = ExecutionState(
             timeout=self.timeout if timeout is None else timeout,
             max_steps=self.max_steps if max_steps is None else max_steps,
+            max_depth=self.max_depth if max_depth is None else _positive("max_depth", max_depth),
+            max_output=self.max_output if max_output is None else _positive(
+                "max_output", max_output),
             capabilities=grants, execution_id=execution_id, registry=self.registry,
+            audit=self.audit,
         )
         if capture_output:
             state.write_out = io.StringIO().write
@@ -289,6 +330,7 @@ class Engine:
         with self._lock:
             self._running[state.execution_id] = state
         token = CURRENT.set(state)
+        state.enter(sys._getframe())
         run_start = time.perf_counter()
         try:
             exec(program.code, namespace)
@@ -297,6 +339,9 @@ class Engine:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - every ML failure becomes a result
+            if isinstance(exc, RecursionError) and state.tripped is None:
+                state.trip(ops.recursion_error(state))
+                state.trip_traceback = exc.__traceback__
             error = translate_error(exc, state.execution_id)
         finally:
             CURRENT.reset(token)
@@ -304,6 +349,8 @@ class Engine:
                 self._running.pop(state.execution_id, None)
         run_time = time.perf_counter() - run_start
         if state.tripped is not None:  # a limit ML code swallowed still ends the execution
+            if state.trip_traceback is not None:
+                state.tripped.__traceback__ = state.trip_traceback
             error = translate_error(state.tripped, state.execution_id)
         if result_name in namespace and result_name in program.globals_defined:
             value = namespace[result_name]
@@ -322,7 +369,14 @@ class Engine:
             execution_id=state.execution_id,
             timings={"queue": 0.0, "run": run_time},
             usage={"steps": state.steps},
+            capabilities_used=frozenset(state.used),
         )
+
+
+def _positive(name: str, value: int | None) -> int | None:
+    if value is not None and (not isinstance(value, int) or value < 1):
+        raise MLConfigurationError(f"{name} must be a positive integer or None, not {value!r}")
+    return value
 
 
 def _captured(write: Any) -> str | None:
@@ -362,9 +416,9 @@ class Session:
         self.engine = engine
         self.name = name or "session"
         self.lock = threading.RLock()
-        self._grants = engine.capabilities if capabilities is None else _capabilities(
-            capabilities)
-        self._resident = ExecutionState(capabilities=self._grants, registry=engine.registry)
+        self._grants = engine.resolve_capabilities(capabilities)
+        self._resident = ExecutionState(capabilities=self._grants, registry=engine.registry,
+                                        audit=engine.audit)
         self._namespace = self._new_namespace()
         self._def_only: set[str] = set()
         self._chunks = 0
@@ -377,18 +431,29 @@ class Session:
         return namespace
 
     @property
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self) -> CapabilitySet:
+        """The session's grants (change them with :meth:`grant` and :meth:`revoke`)."""
         return self._grants
 
-    def grant(self, *capabilities: str) -> None:
+    def grant(self, *capabilities: str | Capability) -> None:
+        """Add grants; they apply from the next call into the session on."""
+        added = CapabilitySet.parse(capabilities)
         with self.lock:
-            self._grants = self._grants | _capabilities(capabilities)
-            self._resident.capabilities = self._grants
+            self._set_grants(self.engine.resolve_capabilities(self._grants.union(added)))
+        for capability in added:
+            self.engine.audit.record("grant", requirement=str(capability), session=self.name)
 
-    def revoke(self, *capabilities: str) -> None:
+    def revoke(self, *capabilities: str | Capability) -> None:
+        """Remove grants: ``"file.read"`` removes every ``file.read`` grant, a scoped text
+        only that grant. Immediate, also for functions the host already holds."""
         with self.lock:
-            self._grants = self._grants - _capabilities(capabilities)
-            self._resident.capabilities = self._grants
+            self._set_grants(self._grants.without(*capabilities))
+        for capability in capabilities:
+            self.engine.audit.record("revoke", requirement=str(capability), session=self.name)
+
+    def _set_grants(self, grants: CapabilitySet) -> None:
+        self._grants = grants
+        self._resident.capabilities = grants
 
     def exec(self, source: str | Program, *, filename: str | None = None,
              timeout: float | None = None, max_steps: int | None = None,
@@ -473,10 +538,14 @@ class MLFunction:
                  "_state", "_follows")
 
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
-                 name: str | None = None, capabilities: frozenset[str] | None = None,
+                 name: str | None = None, capabilities: CapabilitySet | str | None = None,
                  timeout: float | None = None):
         if session is None and capabilities is None:
-            capabilities = frozenset()
+            capabilities = CapabilitySet()
+        if capabilities is not None and capabilities != "caller" \
+                and not isinstance(capabilities, CapabilitySet):
+            raise MLConfigurationError(
+                "MLFunction capabilities are a CapabilitySet, \"caller\" or None")
         self._fn = fn
         self.session = session
         self.name = name or (fn.__name__ if fn is not None else "?")
@@ -486,12 +555,26 @@ class MLFunction:
         self.timeout = timeout
         # A handle that follows its session needs no state of its own (see runtime.state).
         self._follows = capabilities is None and timeout is None
-        self._state = None if self._follows or timeout is not None else ExecutionState(
-            capabilities=capabilities)
+        self._state = None if self._follows or timeout is not None \
+            or capabilities == "caller" else self._new_state()
 
     @property
-    def capabilities(self) -> frozenset[str]:
-        return self.session.capabilities if self._grants is None else self._grants
+    def capabilities(self) -> CapabilitySet:
+        """The grants the next call runs under."""
+        if self._grants is None:
+            return self.session.capabilities
+        if self._grants == "caller":
+            return current_capabilities()
+        return self._grants
+
+    def _new_state(self) -> ExecutionState:
+        engine = self.session.engine if self.session is not None else None
+        return ExecutionState(
+            timeout=self.timeout, capabilities=self.capabilities,
+            max_depth=engine.max_depth if engine else DEFAULT_MAX_DEPTH,
+            max_output=engine.max_output if engine else None,
+            registry=engine.registry if engine else None,
+            audit=engine.audit if engine else None)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -519,9 +602,9 @@ class MLFunction:
         fn = self._target()
         if kwargs:
             args = self._bind(fn, args, kwargs)
-        state = self._state or ExecutionState(timeout=self.timeout,
-                                              capabilities=self.capabilities)
+        state = self._state or self._new_state()
         token = CURRENT.set(state)
+        state.enter(sys._getframe())
         try:
             return fn(*args)
         except (KeyboardInterrupt, SystemExit):
@@ -555,12 +638,18 @@ class MLFunction:
         return tuple(bound[n] for n in names)
 
     def with_timeout(self, seconds: float) -> "MLFunction":
-        return self._copy(self.capabilities, seconds)
+        return self._copy(self._grants if self._grants is not None else self.capabilities,
+                          seconds)
 
     def with_capabilities(self, capabilities: CapabilitySpec) -> "MLFunction":
-        return self._copy(_capabilities(capabilities), self.timeout)
+        """A handle running under ``capabilities`` (``"caller"``: whatever set is current at
+        each call, see :func:`mlpy.capability_scope`)."""
+        if capabilities != "caller":
+            capabilities = (self.session.engine.resolve_capabilities(capabilities)
+                            if self.session is not None else as_capability_set(capabilities))
+        return self._copy(capabilities, self.timeout)
 
-    def _copy(self, capabilities: frozenset[str], timeout: float | None) -> "MLFunction":
+    def _copy(self, capabilities: CapabilitySet | str, timeout: float | None) -> "MLFunction":
         return MLFunction(self._fn, session=self.session, name=self.name,
                           capabilities=capabilities, timeout=timeout)
 

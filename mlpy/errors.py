@@ -121,13 +121,13 @@ def format_report(
     *,
     color: bool = False,
 ) -> str:
-    where = file or "<string>"
+    where = file or ("<string>" if span is not None else "")
     if span is not None:
         where += f":{span.line}:{span.column}"
     label = f"\x1b[1;31m{severity}\x1b[0m" if color and severity == "error" else severity
     if color and severity == "warning":
         label = f"\x1b[1;33m{severity}\x1b[0m"
-    head = f"{where}: {label}: {message}"
+    head = f"{where}: {label}: {message}" if where else f"{label}: {message}"
     if code:
         head += f" [{code}]"
     parts = [head]
@@ -250,9 +250,20 @@ class MLExecutionError(MLError):
     def format(self, color: bool | None = None) -> str:
         report = super().format(color)
         if len(self.ml_traceback) > 1:
-            calls = " -> ".join(f"{name} (line {line})" for _, line, name in self.ml_traceback)
-            report += f"\ncalls: {calls}"
+            report += f"\ncalls: {_call_chain(self.ml_traceback)}"
         return report
+
+
+def _call_chain(frames: list[tuple[str, int, str]]) -> str:
+    """``a (line 1) -> f (line 3) x 498 -> g (line 7)``: repeats (recursion) counted."""
+    parts: list[list[Any]] = []
+    for _, line, name in frames:
+        text = f"{name} (line {line})"
+        if parts and parts[-1][0] == text:
+            parts[-1][1] += 1
+        else:
+            parts.append([text, 1])
+    return " -> ".join(text if count == 1 else f"{text} x {count}" for text, count in parts)
 
 
 class MLRuntimeError(MLExecutionError):

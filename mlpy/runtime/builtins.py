@@ -14,6 +14,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from mlpy.runtime import limits, ops
+from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import (
     DISPLAY_NAMES, ErrorValue, ModuleObject, display, show_nested, typeof,
@@ -371,28 +372,38 @@ def module_info_(name: str) -> Any:
 # ----------------------------------------------------------------------------- capabilities
 
 
-def _held() -> list[str]:
+def _held() -> CapabilitySet:
     state = current_state()
-    if state is None or not state.capabilities:
-        return []
-    return py.sorted(str(c) for c in state.capabilities)
+    return EMPTY if state is None else state.capabilities
 
 
-@builtin("hasCapability", "Whether the running script holds a capability")
-def has_capability_(name: str) -> bool:
-    return name in _held()
+def _valid_name(name: Any) -> bool:
+    return name.__class__ is str and CAPABILITY_NAME.match(name) is not None
 
 
-@builtin("getCapabilities", "Sorted names of the capabilities the running script holds")
+@builtin("hasCapability",
+         "Whether the running script holds a capability (on a resource, when one is given)")
+def has_capability_(name: str, resource: Any = None) -> bool:
+    if not _valid_name(name):
+        return False
+    return _held().allows(name, None if resource is None else str(resource))
+
+
+@builtin("getCapabilities", "Sorted area.action names of the capabilities the script holds")
 def get_capabilities_() -> list[str]:
-    return _held()
+    return py.sorted(_held().names())
 
 
 @builtin("getCapabilityInfo", "An object describing a held capability, or null")
 def get_capability_info_(name: str) -> Any:
-    if name not in _held():
+    if not _valid_name(name):
         return None
-    return {"type": name, "available": True}
+    grant = _held().find(name)
+    if grant is None:
+        return None
+    return {"type": name, "available": True, "scoped": grant.scope is not None,
+            "usesLeft": grant.uses_left(),
+            "expires": grant.expires_at.isoformat() if grant.expires_at else None}
 
 
 @builtin("requiredCapabilities", "Array of the capabilities a function requires")

@@ -1,41 +1,154 @@
-"""The single capability gate (DESIGN D8).
+"""The single capability gate (DESIGN D8) and the resource check bridges make.
 
-Every module function that declares capabilities reaches ML as a :class:`GuardedFunction`. Its
-``__call__`` checks the declared capabilities against the grants of the *current* execution
-(the context variable in :mod:`mlpy.runtime.state`) before running the function -- however the
-function was reached: ``file.read(p)``, ``m = file; m.read(p)``, a stored reference, a callback.
-There is no other way into a guarded function from ML.
+Every module function that declares capabilities reaches ML as a :class:`GuardedFunction`
+(host functions as :class:`mlpy.host.HostFunction`). Its ``__call__`` runs :func:`check`
+against the grants of the *current* execution (the context variable in
+:mod:`mlpy.runtime.state`) before the function runs -- however the function was reached:
+``file.read(p)``, ``m = file; m.read(p)``, a stored reference, a callback, a later session
+chunk. There is no other way into a guarded function from ML.
+
+Once the bridge knows the concrete resource (a path, a URL, a variable name) it calls
+:func:`require`, which checks the grant's scope and the denies.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
+import time
+from collections import deque
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
-from mlpy.runtime.state import current_state
+from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet, canonical_path
+from mlpy.runtime.state import ExecutionState, current_state
+
+_audit_logger = logging.getLogger("mlpy.audit")
 
 
-def held_capabilities() -> frozenset[str]:
+class AuditLog:
+    """A bounded record of grant, revoke, deny and (sampled) use events.
+
+    Events also go to the ``mlpy.audit`` logger. ``redact`` hides resources (paths, URLs,
+    variable names) in events and in denial messages.
+    """
+
+    def __init__(self, size: int = 10_000, *, use_sample_rate: float = 0.01,
+                 redact: bool = False):
+        self.events: deque[dict[str, Any]] = deque(maxlen=size)
+        self.use_sample_rate = use_sample_rate
+        self.redact = redact
+        self._lock = threading.Lock()
+
+    def record(self, event: str, **fields: Any) -> None:
+        if self.redact and fields.get("resource") is not None:
+            fields["resource"] = "<redacted>"
+        entry = {"event": event, "time": time.time(), **fields}
+        with self._lock:
+            self.events.append(entry)
+        _audit_logger.info("%s %s", event, fields)
+
+    def use(self, **fields: Any) -> None:
+        if self.use_sample_rate and random.random() < self.use_sample_rate:
+            self.record("use", **fields)
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(self.events))
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+def _running() -> tuple[ExecutionState | None, CapabilitySet]:
     state = current_state()
-    if state is None or not state.capabilities:
-        return frozenset()
+    if state is None:
+        return None, EMPTY
     if state.tripped is not None:  # a stopped execution has no more effects
         raise state.tripped
-    return state.capabilities
+    return state, state.capabilities
 
 
 def check(required: tuple[str, ...], what: str) -> None:
-    """Raise :class:`CapabilityError` unless every capability in ``required`` is granted."""
-    held = held_capabilities()
-    for capability in required:
-        if capability not in held:
-            granted = ", ".join(sorted(held)) or "none"
-            raise CapabilityError(
-                f"{what} requires the capability '{capability}', which this execution was "
-                f"not granted (granted: {granted})",
-                required=capability,
-                hints=[f"the host grants it with capabilities=[\"{capability}\"]"],
-            )
+    """Raise :class:`CapabilityError` unless each ``area.action`` in ``required`` is granted.
+
+    Each call takes one use of a grant that has ``max_uses``.
+    """
+    state, held = _running()
+    for name in required:
+        grant = held.find(name)
+        if grant is None or not _take_use(grant):
+            _deny(state, held, name, None, what)
+        if state is not None:
+            state.used.add(name)
+            if state.audit is not None:
+                state.audit.use(requirement=name, execution_id=state.execution_id)
+
+
+def require(area_action: str, resource: Any = None) -> Capability | None:
+    """Check that the running script may use ``area.action`` on ``resource``.
+
+    Bridges call this at the point of use, with the concrete resource. Called by host code
+    outside any ML execution it does nothing (host code is trusted) and returns None;
+    otherwise it returns the grant that admits the request or raises
+    :class:`~mlpy.errors.CapabilityError`.
+    """
+    state, held = _running()
+    if state is None:
+        return None
+    text = None if resource is None else str(resource)
+    grant = held.find(area_action, text)
+    if grant is None:
+        _deny(state, held, area_action, text, None)
+    state.used.add(area_action)
+    return grant
+
+
+def _take_use(grant: Capability) -> bool:
+    return grant.max_uses is None or USES.take(grant.token_id, grant.max_uses)
+
+
+def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource: str | None,
+          what: str | None) -> None:
+    audit = state.audit if state is not None else None
+    redact = audit is not None and audit.redact
+    shown = "<redacted>" if redact else _display_resource(name, resource)
+    if audit is not None:
+        audit.record("deny", requirement=name, resource=resource,
+                     execution_id=state.execution_id)
+    subject = f"{what} requires" if what else "this needs"
+    target = f" for {shown}" if resource is not None else ""
+    reason = _why_not(held, name, resource)
+    names = ", ".join(sorted(held.names())) or "none"
+    raise CapabilityError(
+        f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
+        required=name,
+        hints=[f"the host grants it with capabilities=[\"{name}"
+               + (":<scope>" if resource is not None else "") + "\"]"],
+    )
+
+
+def _why_not(held: CapabilitySet, name: str, resource: str | None) -> str:
+    if held.denied(name, resource):
+        return "which the host denies"
+    if resource is not None and held.find(name) is not None:
+        return "whose granted scope does not include it"
+    area, _, action = name.partition(".")
+    grants = [g for g in held.grants if g.covers(area, action)]
+    if grants and all(g.expired() for g in grants):
+        return "whose grant has expired"
+    if grants:
+        return "whose grant has no uses left"
+    return "which this execution was not granted"
+
+
+def _display_resource(name: str, resource: str | None) -> str:
+    if resource is None:
+        return ""
+    if name.startswith("file."):
+        return repr(canonical_path(resource))
+    return repr(resource)
 
 
 class GuardedFunction:

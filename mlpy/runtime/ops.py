@@ -25,7 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLResourceError, SecurityError,
 )
-from mlpy.runtime.state import current_state
+from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import ErrorValue, ModuleObject, display, typeof
 
 STRING_METHODS = frozenset(
@@ -298,11 +298,13 @@ def ml_catch(exc: BaseException) -> ErrorValue:
     """What ``except (e)`` binds; limits (and a tripped execution) are raised again."""
     state = current_state()
     if state is not None and state.tripped is not None:
+        if exc is state.tripped and state.trip_traceback is None:
+            state.trip_traceback = exc.__traceback__  # where it happened, for the report
         raise state.tripped
     if isinstance(exc, MLLimitError):
         raise exc
     if isinstance(exc, RecursionError):
-        error = recursion_error()
+        error = recursion_error(state)
         if state is not None:
             state.trip(error)
         raise error from exc
@@ -319,18 +321,18 @@ def ml_unwinding(exc: BaseException) -> None:
         return
     if isinstance(exc, MLLimitError):
         state.trip(exc)
+        if exc is state.tripped and state.trip_traceback is None:
+            state.trip_traceback = exc.__traceback__
     elif isinstance(exc, RecursionError):
-        error = recursion_error()
+        error = recursion_error(state)
         error.__cause__ = exc
         state.trip(error)
 
 
-def recursion_error() -> MLResourceError:
-    return MLResourceError(
-        "recursion limit reached: too many nested function calls",
-        resource="recursion",
-        hints=["look for a recursive function that never reaches its base case"],
-    )
+def recursion_error(state: Any = None) -> MLResourceError:
+    """The depth limit, when Python's own recursion limit was reached first (calls through
+    helpers and host functions add frames the ML depth check does not see)."""
+    return depth_error(getattr(state, "max_depth", None))
 
 
 def error_value(exc: BaseException) -> ErrorValue:

@@ -28,17 +28,22 @@ reports the tripped limit whatever the ML code did with the exception.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import uuid
 from contextvars import ContextVar
 from itertools import chain, repeat
+from types import FrameType, TracebackType
 from typing import Any, Callable, Iterator
 
 from mlpy.errors import MLCancelledError, MLLimitError, MLResourceError, MLTimeoutError
+from mlpy.runtime.capabilities import EMPTY, CapabilitySet
 
 BATCH = 1024
 
 CURRENT: ContextVar["ExecutionState | None"] = ContextVar("mlpy_execution", default=None)
+# The grants host code set with ``mlpy.capability_scope`` (outside any execution).
+SCOPE: ContextVar[CapabilitySet] = ContextVar("mlpy_capability_scope", default=EMPTY)
 
 
 class ExecutionState:
@@ -47,7 +52,8 @@ class ExecutionState:
     __slots__ = (
         "execution_id", "deadline", "timeout", "max_steps", "charged", "batch",
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
-        "registry",
+        "registry", "used", "audit", "max_depth", "depth_probe", "max_output", "output_size",
+        "trip_traceback",
     )
 
     def __init__(
@@ -60,8 +66,17 @@ class ExecutionState:
         write_err: Callable[[str], Any] | None = None,
         execution_id: str | None = None,
         registry: Any = None,
+        audit: Any = None,
+        max_depth: int | None = None,
+        max_output: int | None = None,
     ):
         self.registry = registry
+        self.audit = audit
+        self.used: set[str] = set()  # area.action names the gate let through
+        self.max_depth = max_depth
+        self.depth_probe: int | None = None  # see enter()
+        self.max_output = max_output
+        self.output_size = 0
         self.execution_id = execution_id or uuid.uuid4().hex
         self.timeout = timeout
         self.started = time.monotonic()
@@ -71,11 +86,27 @@ class ExecutionState:
         self.batch: Iterator[bool] = iter(())
         self.cancelled = False
         self.tripped: MLLimitError | None = None
-        self.capabilities = capabilities
+        self.trip_traceback: TracebackType | None = None  # where ML code first saw the trip
+        self.capabilities = EMPTY if capabilities is None else capabilities
         self.write_out = write_out
         self.write_err = write_err
 
     # ------------------------------------------------------------------ ticks
+
+    def enter(self, frame: FrameType) -> None:
+        """Note where the execution starts on the stack (``frame`` runs the ML code), so
+        that the depth limit counts only the frames above it."""
+        if self.max_depth is None:
+            return
+        base = _stack_depth(frame)
+        # The ML code runs one frame above ``frame``. _exists() runs four frames above the
+        # ML frame that ticked (_refill, next_batch, _depth_headroom, _exists), so asking it
+        # for the frame at this index succeeds exactly when that ML frame is nested more
+        # than max_depth calls deep.
+        self.depth_probe = base + self.max_depth + 5
+        needed = self.depth_probe + self.max_depth + 100  # calls through helpers add frames
+        if sys.getrecursionlimit() < needed:
+            _raise_recursion_limit(needed)
 
     def next_batch(self) -> Iterator[bool]:
         if self.tripped is None:
@@ -83,6 +114,10 @@ class ExecutionState:
         if self.tripped is not None:
             return _raising(self.tripped)
         size = BATCH
+        if self.depth_probe is not None:
+            size = self._depth_headroom()
+            if size <= 0:
+                return _raising(self.tripped)
         if self.max_steps is not None:
             size = min(size, self.max_steps - self.charged)
             if size <= 0:
@@ -107,6 +142,29 @@ class ExecutionState:
                 hints=["raise timeout=, or look for a loop that never ends"],
             ))
 
+    def _depth_headroom(self) -> int:
+        """How many ticks may pass before the depth must be checked again (0: tripped).
+
+        Each tick is at most one nested ML call, so a batch no larger than the remaining
+        headroom cannot overshoot the limit unseen (calls through runtime helpers and host
+        functions add frames without ticks; Python's own limit, kept above ours, and
+        :func:`mlpy.runtime.ops.ml_catch` turn those into the same limit error).
+        """
+        probe = self.depth_probe
+        if _exists(probe):
+            self.trip(depth_error(self.max_depth))
+            return 0
+        if not _exists(probe - BATCH):
+            return BATCH
+        low, high = max(probe - BATCH, 0), probe  # the frame at low exists, at high not
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _exists(middle):
+                low = middle
+            else:
+                high = middle
+        return probe - low
+
     def trip(self, error: MLLimitError) -> None:
         if self.tripped is None:
             error.execution_id = self.execution_id
@@ -123,18 +181,74 @@ class ExecutionState:
 
     # ------------------------------------------------------------------ output
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, *, error: bool = False) -> None:
+        """Write ML output (``error``: to the error stream), within the output limit."""
         if self.tripped is not None:  # a stopped execution has no more effects
             raise self.tripped
-        if self.write_out is not None:
-            self.write_out(text)
+        if self.max_output is not None:
+            room = self.max_output - self.output_size
+            if len(text) > room:
+                self.output_size = self.max_output
+                self._emit(text[:max(room, 0)], error)
+                self.trip(MLResourceError(
+                    f"output limit reached: the execution wrote more than "
+                    f"{self.max_output:,} characters",
+                    resource="output", limit=self.max_output,
+                    hints=["raise max_output, or write less"],
+                ))
+                raise self.tripped
+            self.output_size += len(text)
+        self._emit(text, error)
+
+    def _emit(self, text: str, error: bool) -> None:
+        if not text:
+            return
+        sink = self.write_err if error else self.write_out
+        if sink is not None:
+            sink(text)
         else:
-            sys.stdout.write(text)
+            (sys.stderr if error else sys.stdout).write(text)
 
 
 def _raising(error: BaseException) -> Iterator[bool]:
     raise error
     yield True  # pragma: no cover - makes this a generator
+
+
+def depth_error(limit: int | None) -> MLResourceError:
+    what = f"more than {limit} nested calls" if limit else "too many nested calls"
+    return MLResourceError(
+        f"recursion limit reached: {what}", resource="recursion", limit=limit,
+        hints=["look for a recursive function that never reaches its base case, "
+               "or raise max_depth"],
+    )
+
+
+def _exists(index: int) -> bool:
+    """Whether the stack has a frame ``index`` levels below the caller's caller."""
+    try:
+        sys._getframe(index)
+    except ValueError:
+        return False
+    return True
+
+
+def _stack_depth(frame: FrameType | None) -> int:
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+_limit_lock = threading.Lock()
+
+
+def _raise_recursion_limit(needed: int) -> None:
+    """Python's own limit must sit above ML's; it is only ever raised, never lowered."""
+    with _limit_lock:
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
 
 
 def current_state() -> ExecutionState | None:
@@ -163,9 +277,16 @@ def new_ticker() -> Iterator[bool]:
     return chain.from_iterable(map(_refill, repeat(None)))
 
 
-def write_output(text: str) -> None:
+def write_output(text: str, *, error: bool = False) -> None:
+    """Write to the running execution's output (``error``: its error stream)."""
     state = current_state()
     if state is None:
-        sys.stdout.write(text)
+        (sys.stderr if error else sys.stdout).write(text)
     else:
-        state.write(text)
+        state.write(text, error=error)
+
+
+def current_capabilities() -> CapabilitySet:
+    """The grants of the running execution, else those of the host's capability scope."""
+    state = current_state()
+    return state.capabilities if state is not None else SCOPE.get()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlpy.ext import ml_function, ml_module
-from mlpy.runtime.state import current_state, write_output
+from mlpy.runtime.state import write_output
 from mlpy.runtime.values import display
 
 
@@ -12,16 +12,6 @@ def _line(prefix: str | None, values) -> str:
     if prefix:
         parts.insert(0, prefix)
     return " ".join(parts) + "\n"
-
-
-def _write_error(text: str) -> None:
-    state = current_state()
-    if state is not None and state.write_err is not None:
-        state.write_err(text)
-    else:
-        import sys
-
-        sys.stderr.write(text)
 
 
 @ml_module("console", "Console output and logging functionality")
@@ -40,9 +30,9 @@ class Console:
 
     @ml_function("Write values to the error stream", capabilities=["console.error"])
     def error(self, *values):
-        _write_error(_line(None, values))
+        write_output(_line(None, values), error=True)
 
     @ml_function("Write values to the error stream after 'WARNING:'",
                  capabilities=["console.error"])
     def warn(self, *values):
-        _write_error(_line("WARNING:", values))
+        write_output(_line("WARNING:", values), error=True)
