@@ -123,6 +123,7 @@ class Engine:
         max_steps: int | None = None,
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         max_output: int | None = None,
+        max_memory: int | None = None,
         cache_size: int = 512,
         registry: ModuleRegistry | None = None,
         audit: AuditLog | None = None,
@@ -134,6 +135,7 @@ class Engine:
         self.max_steps = max_steps
         self.max_depth = _positive("max_depth", max_depth)
         self.max_output = _positive("max_output", max_output)
+        self.max_memory = _positive("max_memory", max_memory)
         self.audit = audit if audit is not None else AuditLog()
         self.registry = registry or ModuleRegistry()
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
@@ -219,6 +221,7 @@ class Engine:
         max_steps: int | None = None,
         max_depth: int | None = None,
         max_output: int | None = None,
+        max_memory: int | None = None,
         result_name: str = "result",
         capture_output: bool = False,
         execution_id: str | None = None,
@@ -244,7 +247,8 @@ class Engine:
         compiled = time.perf_counter()
         try:
             state = self._state(capabilities, timeout, max_steps, execution_id, capture_output,
-                                max_depth=max_depth, max_output=max_output)
+                                max_depth=max_depth, max_output=max_output,
+                                max_memory=max_memory)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=execution_id or "")
         result = self._run(program, namespace, state, result_name)
@@ -305,7 +309,7 @@ class Engine:
         return self._compile(source_or_program, filename, variables, prior_def_only, session)
 
     def _state(self, capabilities, timeout, max_steps, execution_id, capture_output, *,
-               max_depth=None, max_output=None) -> ExecutionState:
+               max_depth=None, max_output=None, max_memory=None) -> ExecutionState:
         grants = self.resolve_capabilities(capabilities)
         state = ExecutionState(
             timeout=self.timeout if timeout is None else timeout,
@@ -313,6 +317,8 @@ class Engine:
             max_depth=self.max_depth if max_depth is None else _positive("max_depth", max_depth),
             max_output=self.max_output if max_output is None else _positive(
                 "max_output", max_output),
+            max_memory=self.max_memory if max_memory is None else _positive(
+                "max_memory", max_memory),
             capabilities=grants, execution_id=execution_id, registry=self.registry,
             audit=self.audit,
         )
@@ -330,7 +336,7 @@ class Engine:
         with self._lock:
             self._running[state.execution_id] = state
         token = CURRENT.set(state)
-        state.enter(sys._getframe())
+        state.enter(sys._getframe(), namespace)
         run_start = time.perf_counter()
         try:
             exec(program.code, namespace)
@@ -573,6 +579,7 @@ class MLFunction:
             timeout=self.timeout, capabilities=self.capabilities,
             max_depth=engine.max_depth if engine else DEFAULT_MAX_DEPTH,
             max_output=engine.max_output if engine else None,
+            max_memory=engine.max_memory if engine else None,
             registry=engine.registry if engine else None,
             audit=engine.audit if engine else None)
 

@@ -371,3 +371,74 @@ class MLConfigurationError(MLError):
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
+
+
+def error_from_dict(data: dict[str, Any]) -> MLError:
+    """Rebuild an error from its :meth:`MLError.to_dict` form, e.g. one another process sent.
+
+    Besides the keys ``to_dict`` writes it reads, when present: ``span`` (``[line, column,
+    end_line, end_column]``, more precise than ``ml_line``/``ml_column``), ``source``,
+    ``cwe``, ``execution_id``, ``ml_traceback`` (``[file, line, name]`` triples), ``payload``,
+    ``required``, ``resource``, ``limit``, ``elapsed`` and ``path``. The class is looked up
+    by name among this module's classes only, so data can never make another class; an
+    unknown name gives a plain :class:`MLError` with the same code and message.
+    """
+    classes = {cls.__name__: cls for cls in _subclasses(MLError) if cls.__module__ == __name__}
+    cls = classes.get(data.get("type"), MLError)
+    span = _span_from(data.get("span")) or (
+        Span.point(data["ml_line"], data.get("ml_column") or 1) if data.get("ml_line") else None)
+    values = {
+        "file": data.get("ml_file"), "span": span, "source": data.get("source"),
+        "hints": data.get("suggestions"), "code": data.get("code"), "cwe": data.get("cwe"),
+        "diagnostics": [_diagnostic_from(d) for d in data.get("diagnostics") or ()],
+        **{name: data.get(name) for name in (
+            "execution_id", "kind", "payload", "required", "resource", "limit", "elapsed",
+            "path")},
+    }
+    accepted, required = set(), set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        code = getattr(init, "__code__", None)
+        if code is None:
+            continue
+        names = code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]
+        accepted.update(names)
+        required.update(n for n in names[code.co_argcount - 1:]
+                        if n not in (init.__kwdefaults__ or {}))
+    kwargs = {name: value for name, value in values.items()
+              if name in accepted and name != "message"
+              and (value is not None or name in required)}
+    error = cls(str(data.get("message", "")), **kwargs)
+    for name in ("resource", "execution_id", "payload", "kind"):
+        if data.get(name) is not None and hasattr(error, name):
+            setattr(error, name, data[name])
+    if data.get("ml_traceback") and hasattr(error, "ml_traceback"):
+        error.ml_traceback = [(str(f), int(line), str(name))
+                              for f, line, name in data["ml_traceback"]]
+    return error
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_subclasses(sub))
+    return found
+
+
+def _span_from(value: Any) -> Span | None:
+    if not value:
+        return None
+    line, column, end_line, end_column = (int(v) for v in value)
+    return Span(line, column, end_line, end_column)
+
+
+def _diagnostic_from(data: dict[str, Any]) -> Diagnostic:
+    span = None
+    if data.get("line"):
+        span = Span(data["line"], data.get("column") or 1, data.get("end_line") or data["line"],
+                    data.get("end_column") or data.get("column") or 1)
+    return Diagnostic(
+        code=data.get("code", ""), message=data.get("message", ""),
+        severity=data.get("severity", "error"), category=data.get("category", "syntax"),
+        file=data.get("file") or "<string>", span=span,
+        suggestions=list(data.get("suggestions") or ()), cwe=data.get("cwe"))

@@ -12,7 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from mlpy.errors import MLResourceError
+from mlpy.runtime.state import current_state
 from mlpy.runtime.values import display
+
+# Values at least this large are charged to the memory budget as they are created.
+LARGE = 1 << 16
 
 MAX_SEQUENCE_LENGTH = 1 << 24  # items of an array, characters of a string
 MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
@@ -26,9 +30,17 @@ def too_large(what: str, size: int, limit: int, unit: str) -> MLResourceError:
     )
 
 
-def check_length(length: int) -> None:
+def check_length(length: int, item_bytes: int = 8) -> None:
+    """Refuse a sequence of ``length`` items before it is created; charge a large one to
+    the execution's memory budget (``item_bytes`` per item)."""
     if length > MAX_SEQUENCE_LENGTH:
+        if item_bytes == 1:
+            raise too_large("a string", length, MAX_SEQUENCE_LENGTH, "characters")
         raise too_large("a sequence", length, MAX_SEQUENCE_LENGTH, "items")
+    if length >= LARGE:
+        state = current_state()
+        if state is not None and state.max_memory is not None:
+            state.charge(length * item_bytes)
 
 
 def check_bits(bits: int) -> None:
@@ -45,21 +57,71 @@ def ml_mul(left: Any, right: Any) -> Any:
         check_bits(left.bit_length() + right.bit_length())
         return left * right
     if lc is int and rc in (str, list):
-        check_length(len(right) * max(left, 0))
+        check_length(len(right) * max(left, 0), 1 if rc is str else 8)
     elif rc is int and lc in (str, list):
-        check_length(len(left) * max(right, 0))
+        check_length(len(left) * max(right, 0), 1 if lc is str else 8)
     return left * right
 
 
 def ml_add(left: Any, right: Any) -> Any:
     """``left + right`` where a sequence may be involved: checks the result's length."""
     if left.__class__ in (str, list) and right.__class__ is left.__class__:
-        check_length(len(left) + len(right))
+        check_length(len(left) + len(right), 1 if left.__class__ is str else 8)
     return left + right
 
 
 def ml_concat(*parts: Any) -> str:
     """A concatenation of several values next to string literals (D3 display)."""
     texts = [part if part.__class__ is str else display(part) for part in parts]
-    check_length(sum(map(len, texts)))
+    check_length(sum(map(len, texts)), 1)
     return "".join(texts)
+
+
+# ----------------------------------------------------------------------------- growing methods
+# String and array methods whose result can be much larger than their receiver are checked
+# like the operators above before they run.
+
+
+def _pad(method: Any) -> Any:
+    def padded(text: str, width: Any, *fill: Any) -> str:
+        if width.__class__ is int:
+            check_length(width, 1)
+        return method(text, width, *fill)
+    padded.__name__ = method.__name__
+    return padded
+
+
+def str_replace(text: str, old: Any, new: Any, *count: Any) -> str:
+    if old.__class__ is str and new.__class__ is str and len(new) > len(old):
+        times = text.count(old) if old else len(text) + 1
+        if count and count[0].__class__ is int and count[0] >= 0:
+            times = min(times, count[0])
+        check_length(len(text) + times * (len(new) - len(old)), 1)
+    return text.replace(old, new, *count)
+
+
+def str_join(separator: str, items: Any) -> str:
+    if items.__class__ in (list, tuple):
+        size = sum(len(item) for item in items if item.__class__ is str)
+        check_length(size + len(separator) * max(len(items) - 1, 0), 1)
+    elif items.__class__ is str:
+        check_length(len(items) * (len(separator) + 1), 1)
+    return separator.join(items)
+
+
+def list_extend(array: list, items: Any) -> None:
+    if items.__class__ in (list, tuple, str, dict):
+        check_length(len(array) + len(items))
+    array.extend(items)
+
+
+def list_copy(array: list) -> list:
+    check_length(len(array))
+    return array.copy()
+
+
+CHECKED_METHODS = {
+    str: {"center": _pad(str.center), "ljust": _pad(str.ljust), "rjust": _pad(str.rjust),
+          "replace": str_replace, "join": str_join},
+    list: {"extend": list_extend, "copy": list_copy},
+}

@@ -25,6 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLResourceError, SecurityError,
 )
+from mlpy.runtime.limits import CHECKED_METHODS
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import ErrorValue, ModuleObject, display, typeof
 
@@ -42,8 +43,8 @@ ARRAY_METHODS = frozenset(
 MAP_METHODS = frozenset("get keys values items pop popitem update clear setdefault".split())
 
 METHODS: dict[type, dict[str, Any]] = {
-    str: {name: getattr(str, name) for name in STRING_METHODS},
-    list: {name: getattr(list, name) for name in ARRAY_METHODS},
+    str: {name: getattr(str, name) for name in STRING_METHODS} | CHECKED_METHODS[str],
+    list: {name: getattr(list, name) for name in ARRAY_METHODS} | CHECKED_METHODS[list],
 }
 
 # Methods other languages have, and what ML calls them.

@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterator
 
 from mlpy.errors import MLCancelledError, MLLimitError, MLResourceError, MLTimeoutError
 from mlpy.runtime.capabilities import EMPTY, CapabilitySet
+from mlpy.runtime.memory import live_bytes, memory_error, peak_rss
 
 BATCH = 1024
 
@@ -53,7 +54,8 @@ class ExecutionState:
         "execution_id", "deadline", "timeout", "max_steps", "charged", "batch",
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
         "registry", "used", "audit", "max_depth", "depth_probe", "max_output", "output_size",
-        "trip_traceback",
+        "trip_traceback", "max_memory", "namespace", "memory_countdown", "rss_mark",
+        "charged_bytes",
     )
 
     def __init__(
@@ -69,7 +71,13 @@ class ExecutionState:
         audit: Any = None,
         max_depth: int | None = None,
         max_output: int | None = None,
+        max_memory: int | None = None,
     ):
+        self.max_memory = max_memory
+        self.namespace: dict[str, Any] | None = None
+        self.memory_countdown = 0  # refills until the next measurement of live data
+        self.rss_mark = 0  # peak process memory that triggers a measurement
+        self.charged_bytes = 0  # large values created since the last measurement
         self.registry = registry
         self.audit = audit
         self.used: set[str] = set()  # area.action names the gate let through
@@ -93,9 +101,11 @@ class ExecutionState:
 
     # ------------------------------------------------------------------ ticks
 
-    def enter(self, frame: FrameType) -> None:
+    def enter(self, frame: FrameType, namespace: dict[str, Any] | None = None) -> None:
         """Note where the execution starts on the stack (``frame`` runs the ML code), so
-        that the depth limit counts only the frames above it."""
+        that the depth limit counts only the frames above it, and which namespace holds its
+        data (for the memory budget)."""
+        self.namespace = namespace
         if self.max_depth is None:
             return
         base = _stack_depth(frame)
@@ -117,6 +127,10 @@ class ExecutionState:
         if self.depth_probe is not None:
             size = self._depth_headroom()
             if size <= 0:
+                return _raising(self.tripped)
+        if self.max_memory is not None:
+            self._check_memory()
+            if self.tripped is not None:
                 return _raising(self.tripped)
         if self.max_steps is not None:
             size = min(size, self.max_steps - self.charged)
@@ -164,6 +178,48 @@ class ExecutionState:
             else:
                 high = middle
         return probe - low
+
+    def _check_memory(self) -> None:
+        """Measure the data the program keeps alive when the process's peak memory grew by
+        an eighth of the budget, and in any case every so often (less often the more data
+        there is to walk, so the walk costs a bounded share of the run)."""
+        self.memory_countdown -= 1
+        peak = peak_rss()
+        if self.memory_countdown > 0 and peak <= self.rss_mark:
+            return
+        used, visited = live_bytes(self._memory_roots(), self.max_memory)
+        if used > self.max_memory:
+            self.trip(memory_error(self.max_memory, used))
+            return
+        self.charged_bytes = 0
+        self.rss_mark = peak + max(self.max_memory // 8, 1 << 20)
+        self.memory_countdown = max(64, visited // 64)
+
+    def charge(self, size: int) -> None:
+        """A value of about ``size`` bytes is about to be created: measure now if enough
+        has been created since the last measurement, counting the new value in."""
+        if self.tripped is not None:
+            raise self.tripped
+        self.charged_bytes += size
+        if self.charged_bytes < max(self.max_memory // 8, 1 << 20) \
+                and size <= self.max_memory:
+            return
+        self.charged_bytes = 0
+        used, _ = live_bytes(self._memory_roots(), self.max_memory)
+        if used + size > self.max_memory:
+            self.trip(memory_error(self.max_memory, used + size))
+            raise self.tripped
+
+    def _memory_roots(self) -> list[Any]:
+        roots: list[Any] = []
+        if self.namespace is not None:
+            roots.append(self.namespace)
+        frame = sys._getframe(1)
+        while frame is not None:
+            if "__ml_ns__" in frame.f_globals:  # an ML frame: its variables hold data
+                roots.append(frame.f_locals)
+            frame = frame.f_back
+        return roots
 
     def trip(self, error: MLLimitError) -> None:
         if self.tripped is None:

@@ -16,12 +16,14 @@ from mlpy.language.codegen.names import py_name
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
 COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">=": py.GtE}
 
-# Methods whose receiver type the fast path tests for (the rest goes through the helper).
-LIST_FAST = frozenset("append extend insert remove pop sort reverse clear copy".split())
+# Methods whose receiver type the fast path tests for. The rest goes through the helper,
+# including the methods whose result can grow far beyond the receiver (replace, join,
+# center, ljust, rjust, extend, copy), which the runtime checks against the size limits.
+LIST_FAST = frozenset("append insert remove pop sort reverse clear".split())
 STRING_FAST = frozenset(
-    "upper lower strip lstrip rstrip replace split rsplit join startswith endswith find rfind "
+    "upper lower strip lstrip rstrip split rsplit startswith endswith find rfind "
     "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
-    "title swapcase center ljust rjust".split()
+    "title swapcase".split()
 )
 
 

@@ -1,0 +1,79 @@
+"""Measuring the memory an execution's data holds, for the ``max_memory`` budget.
+
+In process there is no exact per-execution accounting, so the budget is enforced by
+measuring: the values reachable from the program's namespace and from the variables of the
+ML frames on the stack are walked and their sizes summed. A measurement runs when an
+operation creates a large value, when the process's peak memory has grown by an eighth of
+the budget, and periodically. Hard limits come from ``isolation="subprocess"``.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import FunctionType
+from typing import Any, Iterable
+
+from mlpy.errors import MLResourceError
+
+try:
+    import resource
+except ImportError:  # Windows: only the other triggers apply there
+    resource = None  # type: ignore[assignment]
+
+_CONTAINERS = (list, dict, tuple, set, frozenset)
+
+
+def live_bytes(roots: Iterable[Any], limit: int) -> tuple[int, int]:
+    """The bytes held by the values reachable from ``roots``, and how many were visited.
+
+    Strings, numbers, arrays and objects count with their own size (``sys.getsizeof``);
+    shared values count once. The walk stops early once ``limit`` bytes are exceeded.
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    total = visited = 0
+    while stack:
+        value = stack.pop()
+        key = id(value)
+        if key in seen:
+            continue
+        seen.add(key)
+        visited += 1
+        total += sys.getsizeof(value)
+        if total > limit:
+            break
+        cls = value.__class__
+        if cls is dict:
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif cls in _CONTAINERS or isinstance(value, _CONTAINERS):
+            stack.extend(value)
+        elif cls is FunctionType and value.__closure__:
+            stack.extend(cell.cell_contents for cell in value.__closure__
+                         if _has_contents(cell))
+    return total, visited
+
+
+def _has_contents(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a cell not yet assigned
+        return False
+    return True
+
+
+def peak_rss() -> int:
+    """The process's peak resident memory in bytes (0 where the OS does not say)."""
+    if resource is None:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def memory_error(limit: int, used: int) -> MLResourceError:
+    return MLResourceError(
+        f"memory limit reached: the program's data takes more than {limit:,} bytes "
+        f"(at least {used:,})",
+        resource="memory", limit=limit,
+        hints=["raise max_memory, or keep less data alive at once"],
+    )

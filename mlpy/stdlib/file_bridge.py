@@ -1,0 +1,376 @@
+"""ML module ``file``: reading and writing files, each access checked against the grant's scope.
+
+Every function resolves its path once (``~`` expanded, made absolute against the process
+working directory, ``..`` collapsed, symbolic links resolved), asks ``require()`` whether the
+running script may use that canonical path, and then touches exactly that path, opened
+without following symbolic links (see :mod:`mlpy.stdlib._fs`). A grant's ``max_bytes`` bounds
+the size of what one call reads or writes. Error messages name the path as the script wrote
+it, never where a link leads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+from typing import Any
+
+from mlpy.capabilities import Capability, require
+from mlpy.errors import CapabilityError
+from mlpy.ext import ml_function, ml_module
+from mlpy.runtime.values import display, typeof
+from mlpy.stdlib._fs import (
+    NONBLOCK, Target, at_parent, host_error, is_directory, is_regular, lstat, open_no_follow,
+    target,
+)
+
+_CHUNK = 1 << 20
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _checked(path: Any, area_action: str) -> tuple[Target, Capability | None]:
+    """Resolve ``path`` and require ``area_action`` on its canonical form."""
+    where = target(path)
+    return where, require(area_action, where.real)
+
+
+def _limit(*grants: Capability | None) -> int | None:
+    """The smallest ``max_bytes`` among the grants that admitted a call (None: no limit)."""
+    limits = [g.max_bytes for g in grants if g is not None and g.max_bytes is not None]
+    return min(limits) if limits else None
+
+
+def _refuse_size(where: Target, size: int, limit: int, area_action: str) -> CapabilityError:
+    return CapabilityError(
+        f"{area_action} refused for {where.shown!r}: {size:,} bytes is more than the "
+        f"{limit:,} bytes the grant allows", required=area_action,
+    )
+
+
+def _check_size(where: Target, size: int, limit: int | None, area_action: str) -> None:
+    if limit is not None and size > limit:
+        raise _refuse_size(where, size, limit, area_action)
+
+
+def _encoding(name: Any) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"encoding must be a string, not {typeof(name)}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(f"unknown encoding {name!r}") from None
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {typeof(value)}; convert it with str()")
+    return value
+
+
+def _binary(data: Any) -> bytes:
+    """Bytes to write: a bytes value, or an array of integers 0-255 built by the script."""
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    if isinstance(data, list):
+        try:
+            return bytes(data)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError("data must be a bytes value or an array of integers from 0 to 255, "
+                    f"not {typeof(data)}")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _open_regular(where: Target, flags: int, mode: int = 0o666) -> tuple[int, os.stat_result]:
+    """Open the canonical path (no link followed) and make sure it is a regular file."""
+    try:
+        fd = open_no_follow(where.real, flags | NONBLOCK, mode)
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(f"{where.shown!r} is a directory, not a file")
+        raise OSError(f"{where.shown!r} is not a regular file")
+    return fd, status
+
+
+def _read_bytes(where: Target, grant: Capability | None) -> bytes:
+    """The whole file, refusing one larger than the grant's ``max_bytes`` before reading (and
+    stopping at the limit, for files whose size the system does not know in advance)."""
+    limit = _limit(grant)
+    fd, status = _open_regular(where, os.O_RDONLY)
+    try:
+        _check_size(where, status.st_size, limit, "file.read")
+        chunks, total = [], 0
+        while chunk := os.read(fd, _CHUNK if limit is None else min(_CHUNK, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            _check_size(where, total, limit, "file.read")
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _decode(where: Target, data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where.shown!r} is not valid {encoding} text: {error.reason} at "
+                         f"byte {error.start}") from None
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _make_parents(where: Target) -> None:
+    try:
+        os.makedirs(os.path.dirname(where.real), exist_ok=True)
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+
+
+def _write_file(where: Target, data: bytes, grant: Capability | None) -> None:
+    """Replace the file's content, creating it and its parent directories."""
+    _check_size(where, len(data), _limit(grant), "file.write")
+    _make_parents(where)
+    fd, _ = _open_regular(where, os.O_WRONLY | os.O_CREAT)
+    try:
+        os.ftruncate(fd, 0)
+        _write_all(fd, data)
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+    finally:
+        os.close(fd)
+
+
+def _append_file(where: Target, data: bytes, grant: Capability | None) -> None:
+    """Append, refusing when the file would grow past the grant's ``max_bytes``."""
+    _make_parents(where)
+    fd, status = _open_regular(where, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        _check_size(where, status.st_size + len(data), _limit(grant), "file.append")
+        _write_all(fd, data)
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+    finally:
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------- copy and move
+
+
+def _into_directory(destination: Target, source: Target) -> Target:
+    """Like ``cp``/``mv``: a destination that is a directory receives the source's name."""
+    if not is_directory(lstat(destination.real)):
+        return destination
+    name = os.path.basename(source.real)
+    return Target(os.path.join(destination.shown, name), os.path.join(destination.real, name))
+
+
+def _source_file(where: Target) -> os.stat_result:
+    """The status of a file to copy or move; links and directories are refused."""
+    if where.real != os.path.abspath(os.path.expanduser(where.shown)) and os.path.islink(
+            os.path.abspath(os.path.expanduser(where.shown))):
+        raise ValueError(f"{where.shown!r} is a symbolic link; name the file it points to")
+    status = lstat(where.real)
+    if status is None:
+        raise FileNotFoundError(f"No such file or directory: {where.shown!r}")
+    if is_directory(status):
+        raise IsADirectoryError(f"{where.shown!r} is a directory; the file module copies and "
+                                "moves files")
+    return status
+
+
+def _copy_metadata(status: os.stat_result, fd: int) -> None:
+    """Permission bits and times of the source, set through the open descriptor."""
+    if os.chmod in os.supports_fd:
+        os.chmod(fd, stat.S_IMODE(status.st_mode))
+    if os.utime in os.supports_fd:
+        os.utime(fd, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def _copy_file(source: Target, destination: Target, limit: int | None) -> None:
+    src_fd, status = _open_regular(source, os.O_RDONLY)
+    try:
+        _check_size(source, status.st_size, limit, "file.copy")
+        _make_parents(destination)
+        dst_fd, _ = _open_regular(destination, os.O_WRONLY | os.O_CREAT)
+        try:
+            os.ftruncate(dst_fd, 0)
+            _pump(source, src_fd, dst_fd, limit)
+            _copy_metadata(status, dst_fd)
+        finally:
+            os.close(dst_fd)
+    except OSError as error:
+        raise host_error(error, source.shown) from None
+    finally:
+        os.close(src_fd)
+
+
+def _pump(source: Target, src_fd: int, dst_fd: int, limit: int | None) -> None:
+    """Copy the bytes; a source that grows past the limit while copied leaves nothing."""
+    total = 0
+    while chunk := os.read(src_fd, _CHUNK):
+        total += len(chunk)
+        if limit is not None and total > limit:
+            os.ftruncate(dst_fd, 0)
+            raise _refuse_size(source, total, limit, "file.copy")
+        _write_all(dst_fd, chunk)
+
+
+def _rename(source: Target, destination: Target) -> bool:
+    """Rename within one file system, without following links; False across devices."""
+    try:
+        with at_parent(source.real) as (src_dir, src_name), \
+                at_parent(destination.real) as (dst_dir, dst_name):
+            os.rename(src_name, dst_name, src_dir_fd=src_dir, dst_dir_fd=dst_dir)
+    except OSError as error:
+        if error.errno == getattr(__import__("errno"), "EXDEV"):
+            return False
+        raise host_error(error, source.shown) from None
+    return True
+
+
+def _unlink(where: Target) -> None:
+    try:
+        with at_parent(where.real) as (dir_fd, name):
+            os.unlink(name, dir_fd=dir_fd)
+    except OSError as error:
+        raise host_error(error, where.shown) from None
+
+
+# ----------------------------------------------------------------------------- the module
+
+
+@ml_module("file", "File I/O operations with capability-based security")
+class File:
+    """Each function checks its capability on the canonical path before touching it."""
+
+    @ml_function("Read a whole text file", capabilities=["file.read"])
+    def read(self, path, encoding="utf-8"):
+        encoding = _encoding(encoding)
+        where, grant = _checked(path, "file.read")
+        return _decode(where, _read_bytes(where, grant), encoding)
+
+    @ml_function("Read a whole file as a bytes value", capabilities=["file.read"])
+    def readBytes(self, path):
+        where, grant = _checked(path, "file.read")
+        return _read_bytes(where, grant)
+
+    @ml_function("Read a text file as an array of lines, without their line endings",
+                 capabilities=["file.read"])
+    def readLines(self, path, encoding="utf-8"):
+        text = self.read(path, encoding)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return lines[:-1] if lines[-1] == "" else lines
+
+    @ml_function("Write text to a file, replacing it; creates parent directories",
+                 capabilities=["file.write"])
+    def write(self, path, content, encoding="utf-8"):
+        data = _text(content, "content").encode(_encoding(encoding))
+        where, grant = _checked(path, "file.write")
+        _write_file(where, data, grant)
+
+    @ml_function("Write a bytes value (or an array of integers 0-255) to a file",
+                 capabilities=["file.write"])
+    def writeBytes(self, path, data):
+        data = _binary(data)
+        where, grant = _checked(path, "file.write")
+        _write_file(where, data, grant)
+
+    @ml_function("Write each element of an array as one line", capabilities=["file.write"])
+    def writeLines(self, path, lines, encoding="utf-8"):
+        if not isinstance(lines, (list, tuple)):
+            raise TypeError(f"lines must be an array, not {typeof(lines)}")
+        text = "".join(display(line) + "\n" for line in lines)
+        data = text.encode(_encoding(encoding))
+        where, grant = _checked(path, "file.write")
+        _write_file(where, data, grant)
+
+    @ml_function("Append text to a file; creates it and its parent directories",
+                 capabilities=["file.append"])
+    def append(self, path, content, encoding="utf-8"):
+        data = _text(content, "content").encode(_encoding(encoding))
+        where, grant = _checked(path, "file.append")
+        _append_file(where, data, grant)
+
+    @ml_function("Whether a file or directory exists", capabilities=["file.read"])
+    def exists(self, path):
+        where, _ = _checked(path, "file.read")
+        return lstat(where.real) is not None
+
+    @ml_function("Whether a path is a regular file", capabilities=["file.read"])
+    def isFile(self, path):
+        where, _ = _checked(path, "file.read")
+        return is_regular(lstat(where.real))
+
+    @ml_function("Whether a path is a directory", capabilities=["file.read"])
+    def isDirectory(self, path):
+        where, _ = _checked(path, "file.read")
+        return is_directory(lstat(where.real))
+
+    @ml_function("Delete a file: true if one was deleted, false if nothing was there",
+                 capabilities=["file.delete"])
+    def delete(self, path):
+        where, _ = _checked(path, "file.delete")
+        status = lstat(where.real)
+        if status is None:
+            return False
+        if is_directory(status):
+            raise ValueError(f"{where.shown!r} is a directory; use path.removeDir")
+        _source_file(where)  # refuses a symbolic link
+        _unlink(where)
+        return True
+
+    @ml_function("Copy a file with its permissions and times; creates parent directories",
+                 capabilities=["file.read", "file.write"])
+    def copy(self, src, dst):
+        source, read_grant = _checked(src, "file.read")
+        _source_file(source)
+        destination = _into_directory(target(dst, "dst"), source)
+        write_grant = require("file.write", destination.real)
+        _copy_file(source, destination, _limit(read_grant, write_grant))
+
+    @ml_function("Move or rename a file; creates parent directories",
+                 capabilities=["file.read", "file.write", "file.delete"])
+    def move(self, src, dst):
+        source, read_grant = _checked(src, "file.read")
+        require("file.delete", source.real)
+        status = _source_file(source)
+        destination = _into_directory(target(dst, "dst"), source)
+        write_grant = require("file.write", destination.real)
+        limit = _limit(read_grant, write_grant)
+        _check_size(source, status.st_size, limit, "file.move")
+        _make_parents(destination)
+        if not _rename(source, destination):  # another file system: copy, then delete
+            _copy_file(source, destination, limit)
+            _unlink(source)
+
+    @ml_function("Size of a file in bytes", capabilities=["file.read"])
+    def size(self, path):
+        return self._status(path).st_size
+
+    @ml_function("Last modification time as Unix seconds", capabilities=["file.read"])
+    def modifiedTime(self, path):
+        return self._status(path).st_mtime
+
+    def _status(self, path) -> os.stat_result:
+        where, _ = _checked(path, "file.read")
+        status = lstat(where.real)
+        if status is None:
+            raise FileNotFoundError(f"No such file or directory: {where.shown!r}")
+        return status
