@@ -370,7 +370,7 @@ class Engine:
             ok=error is None,
             value=_marshal_out(value, state) if error is None else None,
             error=error,
-            globals=MappingProxyType(user_names(namespace)),
+            globals=MappingProxyType(_host_view(namespace)),
             stdout=stdout, stderr=stderr,
             execution_id=state.execution_id,
             timings={"queue": 0.0, "run": run_time},
@@ -399,11 +399,17 @@ def _marshal_in(variables: Mapping[str, Any]) -> dict[str, Any]:
             raise MLMarshalError(
                 f"{name!r} is not a valid ML variable name: names are letters, digits and _, "
                 "do not start with a digit or '__', and are not ML keywords", path=str(name))
-        bound[py_name(name)] = ops.guard_callable(value)
+        bound[py_name(name)] = ops.admit(value, name)
     return bound
 
 
+def _host_view(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The user names of a namespace as the host sees them (opaque handles released)."""
+    return {name: ops.release(value) for name, value in user_names(namespace).items()}
+
+
 def _marshal_out(value: Any, state: ExecutionState) -> Any:
+    value = ops.release(value)
     if value.__class__ is FunctionType and "__ml_ns__" in value.__globals__:
         return MLFunction(value, capabilities=state.capabilities)
     return value
@@ -500,7 +506,7 @@ class Session:
                           timeout=timeout)
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._namespace.get(py_name(name), default)
+        return ops.release(self._namespace.get(py_name(name), default))
 
     def set(self, name: str, value: Any) -> None:
         with self.lock:
@@ -527,6 +533,8 @@ class Session:
 
 
 _current = CURRENT.get
+# Argument types that reach ML as they are (containers by reference, see MLFunction).
+_PLAIN = frozenset({type(None), bool, int, float, str, list, dict, tuple})
 
 
 class MLFunction:
@@ -594,6 +602,10 @@ class MLFunction:
         return fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for arg in args:  # host objects reach ML as opaque handles
+            if arg.__class__ not in _PLAIN:
+                args = tuple(ops.admit(a, f"argument {i + 1}") for i, a in enumerate(args))
+                break
         if kwargs or not self._follows or _current() is not None:
             return self._call_with_state(args, kwargs)
         try:  # the fast path: the session's resident state applies (see runtime.state)
@@ -608,6 +620,7 @@ class MLFunction:
     def _call_with_state(self, args: tuple, kwargs: dict) -> Any:
         fn = self._target()
         if kwargs:
+            kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
             args = self._bind(fn, args, kwargs)
         state = self._state or self._new_state()
         token = CURRENT.set(state)

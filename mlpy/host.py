@@ -3,7 +3,9 @@
 A host callable passed to ML through ``variables=`` is refused when ML calls it, unless it
 was marked with :func:`host_function`. A marked function is called through the capability
 gate, and an exception it raises reaches ML as a catchable error whose message is the
-exception's text (the Python traceback stays with the host, as ``__cause__``).
+exception's text (the Python traceback stays with the host, as ``__cause__``). Opaque
+handles ML passes in arrive as the original host objects; a host object the function
+returns reaches ML as an opaque handle.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from mlpy.errors import MLError, MLHostError
-from mlpy.runtime import gate
+from mlpy.runtime import gate, ops
 
 
 class HostFunction:
@@ -31,11 +33,12 @@ class HostFunction:
         if self._ml_capabilities:
             gate.check(self._ml_capabilities, self.__name__)
         try:
-            return self.__wrapped__(*args)
+            result = self.__wrapped__(*[ops.release(arg) for arg in args])
         except MLError:
             raise
         except Exception as error:
             raise MLHostError(f"{self.__name__}() failed: {error}") from error
+        return ops.admit(result, f"the result of {self.__name__}()")
 
     def _ml_display(self) -> str:
         return f"<function {self.__name__}>"

@@ -23,11 +23,11 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from mlpy.errors import (
-    MLError, MLLimitError, MLResourceError, SecurityError,
+    MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
 from mlpy.runtime.limits import CHECKED_METHODS
 from mlpy.runtime.state import current_state, depth_error
-from mlpy.runtime.values import ErrorValue, ModuleObject, display, typeof
+from mlpy.runtime.values import ErrorValue, HostObject, ModuleObject, display, typeof
 
 STRING_METHODS = frozenset(
     "upper lower strip lstrip rstrip replace split rsplit join startswith endswith find rfind "
@@ -139,6 +139,8 @@ def ml_get(obj: Any, name: str) -> Any:
             raise AttributeError(f"module '{obj._ml_name}' has no member '{name}'") from None
     if cls is ErrorValue:
         return obj.member(name)
+    if cls is HostObject:
+        obj._refuse()
     members = getattr(cls, "_ml_members", None)
     if members is not None and name in members:
         return getattr(obj, name)
@@ -216,6 +218,68 @@ def _exported(method: MethodType, owner: Any) -> bool:
     on the function and on the class; no registration that outlives the module is needed)."""
     return (getattr(method.__func__, "_ml_function", None) is not None
             and getattr(type(owner), "_ml_module", None) is not None)
+
+
+# ----------------------------------------------------------------------------- the boundary
+
+_SCALARS = frozenset({type(None), bool, int, float, str})
+_HELD = (ModuleObject, ErrorValue, HostObject)
+
+
+def admit(value: Any, path: str = "value") -> Any:
+    """``value`` as ML may hold it, for a value coming from the host.
+
+    Numbers, strings, booleans, null, arrays and objects pass as they are (by reference);
+    a host callable ML may not call is replaced by one that refuses; any other host object
+    becomes an opaque :class:`HostObject`. Inside arrays and objects only ML values and
+    functions may appear: a host object there raises :class:`MLMarshalError` naming where,
+    since wrapping it would mean copying the host's container.
+    """
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    if cls is list or cls is dict or cls is tuple:
+        _check_nested(value, path)
+        return value
+    if callable(value) and not isinstance(value, type):
+        return guard_callable(value)
+    if cls in _HELD or getattr(cls, "_ml_members", None) is not None:
+        return value
+    return HostObject(value)
+
+
+def _check_nested(value: Any, path: str) -> None:
+    seen: set[int] = set()
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item.__class__ is dict:
+            pairs = item.items()
+        else:
+            pairs = enumerate(item)
+        for key, child in pairs:
+            cls = child.__class__
+            if cls in _SCALARS:
+                continue
+            inner = f"{where}[{key!r}]"
+            if cls is list or cls is dict or cls is tuple:
+                stack.append((child, inner))
+            elif not (cls in _HELD or callable(child) and not isinstance(child, type)
+                      or getattr(cls, "_ml_members", None) is not None):
+                raise MLMarshalError(
+                    f"{inner} is a host object ({cls.__name__}); arrays and objects passed "
+                    "to ML may hold only numbers, strings, booleans, null, arrays, objects "
+                    "and functions", path=inner,
+                    hints=["pass it as a variable of its own (ML gets an opaque handle), "
+                           "or convert it to plain data"])
+
+
+def release(value: Any) -> Any:
+    """The host's object behind an opaque handle (anything else unchanged)."""
+    return value._value if value.__class__ is HostObject else value
 
 
 def guard_callable(value: Any) -> Any:

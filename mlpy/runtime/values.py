@@ -12,6 +12,8 @@ from __future__ import annotations
 from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
 from typing import Any
 
+from mlpy.errors import SecurityError
+
 
 class ErrorValue:
     """What ``except (e)`` binds: the message, the error type and a thrown object's keys.
@@ -73,6 +75,45 @@ class ModuleObject:
 
     def __repr__(self) -> str:
         return f"<module {self._ml_name}>"
+
+
+class HostObject:
+    """A host value ML may hold but not look into (an opaque handle).
+
+    Host objects that are not ML values (numbers, strings, booleans, null, arrays, objects,
+    functions, modules) reach ML wrapped in this class: ML code can store one, compare it
+    (by identity), show it (``<object TypeName>``) and pass it back to host functions, which
+    get the original object. Everything else -- members, indexing, iteration, ``len`` --
+    is refused, so ML never runs the host object's own code.
+    """
+
+    __slots__ = ("_value",)
+    _ml_type_name = "object"
+
+    def __init__(self, value: Any):
+        self._value = value
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is HostObject and other._value is self._value
+
+    def __hash__(self) -> int:
+        return id(self._value)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def _refuse(self, *args: Any) -> Any:
+        raise SecurityError(
+            f"{self._ml_display()} is a host object: ML can hold it and pass it to host "
+            "functions, but not look into it", code="MLSEC103")
+
+    __getitem__ = __setitem__ = __delitem__ = __iter__ = __len__ = __contains__ = _refuse
+
+    def _ml_display(self) -> str:
+        return f"<object {type(self._value).__name__}>"
+
+    def __repr__(self) -> str:
+        return self._ml_display()
 
 
 # Names to show for builtins implemented by a C function under another name (len).
