@@ -251,6 +251,9 @@ class Engine:
                                 max_memory=max_memory)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=execution_id or "")
+        # ML functions the host keeps (callbacks handed to host functions) stay bound to
+        # this execution's grants, limits and output when called later.
+        namespace["__ml_state__"] = state
         result = self._run(program, namespace, state, result_name)
         result.timings["compile"] = compiled - compile_start
         result.timings["cache_hit"] = cache_hit
@@ -469,8 +472,9 @@ class Session:
 
     def exec(self, source: str | Program, *, filename: str | None = None,
              timeout: float | None = None, max_steps: int | None = None,
-             capture_output: bool = False) -> ExecutionResult:
-        """Run a chunk in this session's namespace."""
+             capture_output: bool = False, execution_id: str | None = None) -> ExecutionResult:
+        """Run a chunk in this session's namespace (``Engine.cancel(execution_id)`` stops
+        it); the limits default to the engine's."""
         with self.lock:
             self._chunks += 1
             filename = filename or f"<{self.name}:{self._chunks}>"
@@ -481,7 +485,8 @@ class Session:
             except MLError as error:
                 captured = "" if capture_output else None
                 return ExecutionResult(False, error=error, stdout=captured, stderr=captured)
-            state = self.engine._state(self._grants, timeout, max_steps, None, capture_output)
+            state = self.engine._state(self._grants, timeout, max_steps, execution_id,
+                                       capture_output)
             result = self.engine._run(program, self._namespace, state, "result")
             self._def_only = (self._def_only - set(program.globals_defined)) | set(
                 program.def_only)
@@ -495,7 +500,10 @@ class Session:
         return self.function(name, timeout=timeout)(*args, **kwargs)
 
     def function(self, name: str, *, bind: str = "late", timeout: float | None = None) -> "MLFunction":
-        """The ML function ``name`` as a Python callable."""
+        """The ML function ``name`` as a Python callable; ``timeout`` defaults to the
+        engine's (with none, calls take the fast path under the session's grants)."""
+        if timeout is None:
+            timeout = self.engine.timeout
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise MLCallError(f"{name!r} is not a valid ML function name")
         with self.lock:
@@ -568,7 +576,8 @@ class MLFunction:
         self._grants = capabilities
         self.timeout = timeout
         # A handle that follows its session needs no state of its own (see runtime.state).
-        self._follows = capabilities is None and timeout is None
+        self._follows = capabilities is None and timeout is None and (
+            session is None or session.engine.max_steps is None)
         self._state = None if self._follows or timeout is not None \
             or capabilities == "caller" else self._new_state()
 
@@ -585,6 +594,7 @@ class MLFunction:
         engine = self.session.engine if self.session is not None else None
         return ExecutionState(
             timeout=self.timeout, capabilities=self.capabilities,
+            max_steps=engine.max_steps if engine else None,
             max_depth=engine.max_depth if engine else DEFAULT_MAX_DEPTH,
             max_output=engine.max_output if engine else None,
             max_memory=engine.max_memory if engine else None,

@@ -298,10 +298,11 @@ class CapabilityError(MLExecutionError):
 
     code = "MLCAP001"
 
-    def __init__(self, message: str, *, required: str | None = None, **kw: Any):
+    def __init__(self, message: str, *, required: str | None = None,
+                 resource: str | None = None, **kw: Any):
         super().__init__(message, **kw)
-        self.required = required
-        self.resource: str | None = None
+        self.required = required  # the area.action that was missing
+        self.resource = resource  # the path, URL or name it was needed for (if known)
 
 
 class MLHostError(MLExecutionError):

@@ -126,6 +126,28 @@ def test_set_algebra():
     assert not wide.without("file.read").allows("file.read")
 
 
+def test_intersect_never_widens_limits():
+    limited = Capability.parse("console.write", max_uses=1)
+    expired = Capability.parse("file.read:/a/**", expires_at=datetime.now() - timedelta(1))
+    narrowed = Capabilities.parse([limited, expired]).intersect(
+        ["console.write", "file.read:/a/x"])
+    write = narrowed.find("console.write")
+    assert write.max_uses == 1 and write.token_id == limited.token_id  # the same counter
+    assert not narrowed.allows("file.read", "/a/x")  # still expired
+
+
+def test_path_scopes_are_matched_like_file_scopes(tmp_path, monkeypatch):
+    (tmp_path / "d" / "a").mkdir(parents=True)
+    caps = Capabilities.parse([f"path.read:{tmp_path}/d/*"])
+    assert caps.allows("path.read", str(tmp_path / "d" / "a"))
+    assert not caps.allows("path.read", str(tmp_path / "d" / "a" / "b"))
+    monkeypatch.chdir(tmp_path)
+    relative = Capability.parse("file.read:d/**")  # relative: against today's directory
+    monkeypatch.chdir(tmp_path / "d")
+    assert relative.scope == f"{tmp_path}/d/**"
+    assert Capabilities.parse([relative]).allows("file.read", str(tmp_path / "d" / "a" / "x"))
+
+
 def test_use_limits_are_shared_by_copies_of_a_grant():
     grant = Capability.parse("console.write", max_uses=2)
     engine = mlpy.Engine(capabilities=[grant])
@@ -289,6 +311,46 @@ def test_audit_records_grants_revokes_and_denials():
 
 def test_require_outside_any_execution_trusts_the_host():
     assert mlpy.require("file.read", "/etc/passwd") is None
+
+
+def test_host_code_may_call_a_guarded_host_function_directly():
+    @mlpy.host_function(capabilities=["console.write"])
+    def greet():
+        return "hi"
+
+    assert greet() == "hi"
+    refused = mlpy.Engine().execute("greet();", {"greet": greet})
+    assert isinstance(refused.error, CapabilityError)
+
+
+def test_ml_callbacks_the_host_keeps_stay_bound_to_their_execution():
+    kept = []
+
+    @mlpy.host_function
+    def keep(callback):
+        kept.append(callback)
+
+    engine = mlpy.Engine()
+    result = engine.execute('import console; keep(fn() => console.log("late"));',
+                            {"keep": keep}, capture_output=True)
+    assert result.ok
+    with pytest.raises(CapabilityError):  # the execution had no console.write
+        kept[0]()
+
+
+def test_denials_carry_the_requirement_and_the_resource(tmp_path):
+    seen = []
+    engine = mlpy.Engine(capabilities=[f"file.read:{tmp_path}/pub/**"])
+    refused = engine.execute("read(p);", {"read": _reader(seen), "p": "/etc/passwd"})
+    assert refused.error.required == "file.read" and refused.error.resource == "/etc/passwd"
+
+
+def test_reading_the_host_input_needs_a_grant(monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("typed\n"))
+    assert isinstance(mlpy.execute("x = input();").error, CapabilityError)
+    granted = mlpy.Engine(capabilities=["console.read"]).execute("result = input();")
+    assert granted.value == "typed"
 
 
 # ----------------------------------------------------------------------------- propagation

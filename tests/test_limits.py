@@ -156,11 +156,37 @@ def test_limits_are_validated():
     "x = [0] * 100000000;",
     "x = range(100000000);",
     's = "x" * 10000000; t = s + s;',
+    's = "x"; f = s.center; f(100000000);',  # an extracted method stays checked
+    'x = format(1, "200000000");',
+    'x = "%200000000s" % 1;',
+    'x = "%.200000000f" % 1.5;',
+    "import math; x = math.factorial(100000);",
+    # a structure that shares itself: 2**40 leaves when written out
+    "a = [1]; i = 0; while (i < 40) { a = [a, a]; i = i + 1; } print(a);",
+    "a = [1]; i = 0; while (i < 40) { a = [a, a]; i = i + 1; } s = str(a);",
+    "a = [1] * 16000000; f = a.extend; f(a);",
 ])
 def test_operations_that_would_build_oversized_values_are_refused_before_building(program):
     result = run(program)
     assert isinstance(result.error, MLResourceError) and result.error.resource == "memory"
     assert "size limit reached" in result.error.message
+
+
+def test_a_structure_that_shares_itself_cannot_stall_json():
+    result = run("import json; a = [1]; i = 0; while (i < 40) { a = [a, a]; i = i + 1; }"
+                 " try { json.stringify(a); } except (e) { print(e.message); }")
+    assert "over the limit" in result.stdout
+
+
+def test_values_that_contain_themselves_display_with_an_ellipsis():
+    result = run("a = [1]; a.append(a); a.append(a); o = {}; o.me = o; print(a, o);")
+    assert result.stdout == "[1, [...], [...]] {'me': {...}}\n"
+
+
+def test_formatting_within_the_limits_works():
+    result = run('import math; result = [format(3.14159, ".2f"), format(42, "08d"),'
+                 ' "%5s|" % "ab", "%.3f" % 2.0, math.factorial(20), 7 % 3];')
+    assert result.value == ["3.14", "00000042", "   ab|", "2.000", 2432902008176640000, 1]
 
 
 def test_checked_methods_behave_like_the_plain_ones():

@@ -13,7 +13,7 @@ import operator
 import sys
 from typing import Any, Callable, Iterator
 
-from mlpy.runtime import limits, ops
+from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import (
@@ -46,14 +46,20 @@ def print_(*values: Any) -> None:
     write_output(" ".join([display(v) for v in values]) + "\n")
 
 
-@builtin("input", "Read one line of input, after showing an optional prompt")
+@builtin("input", "Read one line of input, after showing an optional prompt "
+                  "(needs console.read)")
 def input_(prompt: Any = "") -> str:
+    # Reading the host's standard input is an effect (and blocks), so it is granted.
+    gate.check(input_._ml_capabilities, "input")
     if prompt != "":
         write_output(display(prompt))
     line = sys.stdin.readline()
     if not line:
         raise EOFError("end of input")
     return line[:-1] if line.endswith("\n") else line
+
+
+input_._ml_capabilities = ("console.read",)
 
 
 # ----------------------------------------------------------------------------- conversions
@@ -103,6 +109,7 @@ def format_(value: Any, spec: str = "") -> str:
         return display(value)
     if not isinstance(spec, str):
         raise TypeError("format() spec must be a string")
+    limits.check_format_spec(spec)
     return py.format(value, spec)
 
 

@@ -37,6 +37,7 @@ _TEXT = re.compile(
     r"(?P<area>[a-z][a-z0-9_]*)\.(?P<action>[a-z][a-z0-9_]*|\*)(?::(?P<scope>.+))?\Z", re.S
 )
 CAPABILITY_NAME = re.compile(r"[a-z][a-z0-9_]*\.(?:[a-z][a-z0-9_]*|\*)\Z")
+PATH_AREAS = ("file", "path")  # areas whose resources are filesystem paths
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _CASE_INSENSITIVE_PATHS = os.name == "nt"
 
@@ -98,6 +99,12 @@ class Capability:
         if self.scope is not None:
             if not isinstance(self.scope, str) or not self.scope.strip():
                 raise MLConfigurationError(_malformed(f"{text}:{self.scope}"))
+            if self.area in PATH_AREAS:
+                # A relative scope means the working directory of the moment it is granted.
+                absolute = os.path.abspath(os.path.expanduser(self.scope))
+                if self.scope.endswith(os.sep) and not absolute.endswith(os.sep):
+                    absolute += os.sep
+                object.__setattr__(self, "scope", absolute)
             _scope_matcher(self.area, self.scope)  # a bad scope fails now, not at first use
 
     @classmethod
@@ -255,10 +262,17 @@ class CapabilitySet:
                              _unique(self.denies + other.denies))
 
     def intersect(self, other: "CapabilitySpec") -> "CapabilitySet":
-        """The grants each side's grants cover (conservative where scopes overlap partly)."""
+        """What both sets grant: for each pair of grants where one's reach lies within the
+        other's, the narrower reach under the stricter limits of the two (uses stay counted
+        on this set's grant). Conservative where scopes only partly overlap."""
         other = as_capability_set(other)
-        kept = [g for g in self.grants if any(_subsumes(h, g) for h in other.grants)]
-        kept += [g for g in other.grants if any(_subsumes(h, g) for h in self.grants)]
+        kept: list[Capability] = []
+        for mine in self.grants:
+            for theirs in other.grants:
+                if _subsumes(theirs, mine):
+                    kept.append(_stricter(mine, theirs, mine))
+                elif _subsumes(mine, theirs):
+                    kept.append(_stricter(mine, theirs, theirs))
         return CapabilitySet(_unique(tuple(kept)), _unique(self.denies + other.denies))
 
     def attenuate(self, *, keep: Iterable[str] | None = None,
@@ -353,6 +367,23 @@ def _unique(items: tuple[Capability, ...]) -> tuple[Capability, ...]:
     return tuple(seen.values())
 
 
+def _stricter(mine: Capability, theirs: Capability, reach: Capability) -> Capability:
+    """``reach``'s area, action and scope with the tighter limits of ``mine`` and ``theirs``.
+
+    The use count is shared with whichever grant has one (``mine`` first), so narrowing
+    never hands out fresh uses.
+    """
+    counted = mine if mine.max_uses is not None else theirs
+    expiries = [e for e in (mine.expires_at, theirs.expires_at) if e is not None]
+    sizes = [b for b in (mine.max_bytes, theirs.max_bytes) if b is not None]
+    return Capability(
+        reach.area, reach.action, reach.scope, max_uses=counted.max_uses,
+        expires_at=min(expiries) if expiries else None,
+        max_bytes=min(sizes) if sizes else None,
+        token_id=counted.token_id if counted.max_uses is not None else reach.token_id,
+        description=reach.description)
+
+
 def _subsumes(wide: Capability, narrow: Capability) -> bool:
     """Whether every request ``narrow`` admits is admitted by ``wide`` too."""
     if wide.area != narrow.area or wide.action not in ("*", narrow.action):
@@ -385,7 +416,7 @@ def _mac(body: dict[str, Any], key: bytes) -> str:
 
 @lru_cache(maxsize=1024)
 def _scope_matcher(area: str, scope: str):
-    if area == "file":
+    if area in PATH_AREAS:
         return _file_matcher(scope)
     if area == "network":
         return _network_matcher(scope)
@@ -434,9 +465,8 @@ def _path_glob(pattern: str) -> re.Pattern[str]:
 def _file_matcher(scope: str):
     # The fixed part of the pattern is canonicalised like the paths it is matched against,
     # so '/data/**' still matches when /data is a symlink.
-    expanded = os.path.expanduser(scope)
-    parts = re.split(r"(?=[*?\[])", expanded, maxsplit=1)
-    fixed, rest = (parts[0], parts[1]) if len(parts) == 2 else (expanded, "")
+    parts = re.split(r"(?=[*?\[])", scope, maxsplit=1)
+    fixed, rest = (parts[0], parts[1]) if len(parts) == 2 else (scope, "")
     head, sep, tail = fixed.rpartition(os.sep) if rest else (fixed, "", "")
     base = canonical_path(head or os.sep) if rest else canonical_path(fixed)
     if rest:

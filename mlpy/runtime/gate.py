@@ -21,7 +21,9 @@ from collections import deque
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
-from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet, canonical_path
+from mlpy.runtime.capabilities import (
+    EMPTY, PATH_AREAS, USES, Capability, CapabilitySet, canonical_path,
+)
 from mlpy.runtime.state import ExecutionState, current_state
 
 _audit_logger = logging.getLogger("mlpy.audit")
@@ -73,17 +75,19 @@ def _running() -> tuple[ExecutionState | None, CapabilitySet]:
 def check(required: tuple[str, ...], what: str) -> None:
     """Raise :class:`CapabilityError` unless each ``area.action`` in ``required`` is granted.
 
-    Each call takes one use of a grant that has ``max_uses``.
+    Each call takes one use of a grant that has ``max_uses``. Host code calling a guarded
+    function directly -- with no ML code on the stack -- is trusted and not checked.
     """
     state, held = _running()
+    if state is None:
+        return
     for name in required:
         grant = held.find(name)
         if grant is None or not _take_use(grant):
             _deny(state, held, name, None, what)
-        if state is not None:
-            state.used.add(name)
-            if state.audit is not None:
-                state.audit.use(requirement=name, execution_id=state.execution_id)
+        state.used.add(name)
+        if state.audit is not None:
+            state.audit.use(requirement=name, execution_id=state.execution_id)
 
 
 def require(area_action: str, resource: Any = None) -> Capability | None:
@@ -123,7 +127,7 @@ def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource
     names = ", ".join(sorted(held.names())) or "none"
     raise CapabilityError(
         f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
-        required=name,
+        required=name, resource=None if redact else resource,
         hints=[f"the host grants it with capabilities=[\"{name}"
                + (":<scope>" if resource is not None else "") + "\"]"],
     )
@@ -146,7 +150,7 @@ def _why_not(held: CapabilitySet, name: str, resource: str | None) -> str:
 def _display_resource(name: str, resource: str | None) -> str:
     if resource is None:
         return ""
-    if name.startswith("file."):
+    if name.partition(".")[0] in PATH_AREAS:
         return repr(canonical_path(resource))
     return repr(resource)
 

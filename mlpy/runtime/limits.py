@@ -9,6 +9,7 @@ they would create *before* creating it and raise :class:`~mlpy.errors.MLResource
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mlpy.errors import MLResourceError
@@ -77,6 +78,28 @@ def ml_concat(*parts: Any) -> str:
     return "".join(texts)
 
 
+# ----------------------------------------------------------------------------- formatting
+# A width or precision in a format is a size too: "%.200000000f" builds 200 million digits.
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d+)?(?:\.(\d+))?")
+_NUMBER = re.compile(r"\d+")
+
+
+def check_percent_format(text: str) -> None:
+    """Refuse a printf-style format whose widths or precisions exceed the string limit."""
+    for match in _PERCENT_SPEC.finditer(text):
+        for number in match.groups():
+            if number is not None and len(number) > 3:
+                check_length(int(number), 1)
+
+
+def check_format_spec(spec: str) -> None:
+    """Refuse a ``format()`` specification whose width or precision exceeds the limit."""
+    for number in _NUMBER.findall(spec):
+        if len(number) > 3:
+            check_length(int(number), 1)
+
+
 # ----------------------------------------------------------------------------- growing methods
 # String and array methods whose result can be much larger than their receiver are checked
 # like the operators above before they run.
@@ -120,8 +143,13 @@ def list_copy(array: list) -> list:
     return array.copy()
 
 
+def _named(fn: Any, name: str) -> Any:
+    fn.__name__ = name  # the method name, so an extracted method is recognised as allowed
+    return fn
+
+
 CHECKED_METHODS = {
     str: {"center": _pad(str.center), "ljust": _pad(str.ljust), "rjust": _pad(str.rjust),
-          "replace": str_replace, "join": str_join},
-    list: {"extend": list_extend, "copy": list_copy},
+          "replace": _named(str_replace, "replace"), "join": _named(str_join, "join")},
+    list: {"extend": _named(list_extend, "extend"), "copy": _named(list_copy, "copy")},
 }

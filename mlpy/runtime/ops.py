@@ -25,7 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
-from mlpy.runtime.limits import CHECKED_METHODS
+from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import ErrorValue, HostObject, ModuleObject, display, typeof
 
@@ -129,9 +129,12 @@ def ml_get(obj: Any, name: str) -> Any:
         raise _private(name)
     table = METHODS.get(cls)
     if table is not None:
-        if name in table:
-            return getattr(obj, name)
-        raise _no_member(obj, name)
+        method = table.get(name)
+        if method is None:
+            raise _no_member(obj, name)
+        if method.__class__ is FunctionType:  # a size-checked method stays checked
+            return MethodType(method, obj)
+        return getattr(obj, name)
     if cls is ModuleObject:
         try:
             return obj.__dict__[name]
@@ -344,8 +347,10 @@ def _for_format(value: Any) -> Any:
 
 def ml_mod(left: Any, right: Any) -> Any:
     """``left % right``: modulo, or printf-style formatting with ML display on a string."""
-    if left.__class__ is str and right.__class__ is not dict:
-        return left % (_for_format(right),)
+    if left.__class__ is str:
+        check_percent_format(left)
+        if right.__class__ is not dict:
+            return left % (_for_format(right),)
     return left % right
 
 

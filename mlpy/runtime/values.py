@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
 from typing import Any
 
-from mlpy.errors import SecurityError
+from mlpy.errors import MLResourceError, SecurityError
 
 
 class ErrorValue:
@@ -158,18 +158,69 @@ def display(value: Any) -> str:
     """The text of ``value`` as ``print`` and ``str()`` show it (strings unquoted)."""
     if value.__class__ is str:
         return value
-    return _show(value, 0)
+    return _render(value, 0)
 
 
 def show_nested(value: Any) -> str:
     """The text of ``value`` inside a container (strings quoted), as ``repr()`` shows it."""
-    return _show(value, 1)
+    return _render(value, 1)
 
 
 _MAX_DEPTH = 200
+_CONTAINER_TYPES = (list, tuple, dict)
+# The longest text a display may produce (the size limit of strings).
+MAX_DISPLAY = 1 << 24
 
 
-def _show(value: Any, depth: int) -> str:
+def _render(value: Any, depth: int) -> str:
+    if value.__class__ in _CONTAINER_TYPES:
+        size = expanded_size(value)
+        if size > MAX_DISPLAY:
+            raise MLResourceError(
+                f"size limit reached: showing this value would take about {size:,} "
+                f"characters, over the limit of {MAX_DISPLAY:,}",
+                resource="memory", limit=MAX_DISPLAY,
+                hints=["a value that holds the same array many times over shows each copy; "
+                       "show a part of it"])
+    return _show(value, depth, set())
+
+
+def expanded_size(value: Any, limit: int = MAX_DISPLAY) -> int:
+    """About how many characters ``value`` takes when written out in full, every shared
+    part once per place it appears (cycles count once); stops counting past ``limit``.
+
+    Measured without writing anything, in time proportional to the distinct values, so a
+    structure that shares itself exponentially is refused at once.
+    """
+    memo: dict[int, int] = {}
+
+    def size(item: Any, depth: int, active: set[int]) -> int:
+        cls = item.__class__
+        if cls is str:
+            return len(item) + 2
+        if cls not in _CONTAINER_TYPES:
+            return 8
+        key = id(item)
+        if key in memo:
+            return memo[key]
+        if key in active or depth > _MAX_DEPTH:
+            return 5
+        active.add(key)
+        total = 2 + 2 * len(item)
+        children = item.items() if cls is dict else ((None, child) for child in item)
+        for name, child in children:
+            total += size(child, depth + 1, active) + (0 if name is None else size(
+                name, depth + 1, active))
+            if total > limit:
+                break
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    return size(value, 0, set())
+
+
+def _show(value: Any, depth: int, active: set[int]) -> str:
     cls = value.__class__
     if cls is str:
         return value if depth == 0 else repr(value)
@@ -183,12 +234,19 @@ def _show(value: Any, depth: int) -> str:
         return repr(value)
     if depth > _MAX_DEPTH:
         return "..."
-    if cls is list or cls is tuple:
-        return "[" + ", ".join(_show(item, depth + 1) for item in value) + "]"
-    if cls is dict:
-        return "{" + ", ".join(
-            f"{_show(k, depth + 1)}: {_show(v, depth + 1)}" for k, v in value.items()
-        ) + "}"
+    if cls in _CONTAINER_TYPES:
+        key = id(value)
+        if key in active:  # a value that contains itself
+            return "{...}" if cls is dict else "[...]"
+        active.add(key)
+        try:
+            if cls is dict:
+                return "{" + ", ".join(
+                    f"{_show(k, depth + 1, active)}: {_show(v, depth + 1, active)}"
+                    for k, v in value.items()) + "}"
+            return "[" + ", ".join(_show(item, depth + 1, active) for item in value) + "]"
+        finally:
+            active.discard(key)
     if cls is ErrorValue:
         return value.message
     if cls is FunctionType:

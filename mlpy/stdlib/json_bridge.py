@@ -5,6 +5,18 @@ from __future__ import annotations
 import json
 
 from mlpy.ext import ml_function, ml_module
+from mlpy.runtime.values import MAX_DISPLAY, expanded_size
+
+
+def _sized(value):
+    """``value`` if its JSON text stays within the size limit of strings (a structure that
+    shares itself many times over would otherwise take the encoder out of reach of every
+    time limit)."""
+    size = expanded_size(value)
+    if size > MAX_DISPLAY:
+        raise ValueError(f"the JSON text would take about {size:,} characters, over the "
+                         f"limit of {MAX_DISPLAY:,}")
+    return value
 
 
 def _depth(value, limit: int, level: int = 1) -> None:
@@ -38,14 +50,14 @@ class Json:
     @ml_function("Serialize a value as JSON text")
     def stringify(self, value):
         try:
-            return json.dumps(value)
+            return json.dumps(_sized(value))
         except (TypeError, ValueError) as error:
             raise ValueError(f"JSON serialization failed: {error}") from None
 
     @ml_function("Serialize a value as indented JSON text")
     def prettyPrint(self, value, indent=4):
         try:
-            return json.dumps(value, indent=indent)
+            return json.dumps(_sized(value), indent=indent)
         except (TypeError, ValueError) as error:
             raise ValueError(f"JSON serialization failed: {error}") from None
 

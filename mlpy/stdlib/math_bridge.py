@@ -127,7 +127,10 @@ class Math:
     def factorial(self, n):
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError("factorial() needs an integer")
-        return 0 if n < 0 else math.factorial(n)
+        if n < 0:
+            return 0
+        check_bits(int(math.lgamma(n + 1) / math.log(2)))  # the bits of n!, before computing it
+        return math.factorial(n)
 
     @ml_function("Greatest common divisor")
     def gcd(self, a, b):

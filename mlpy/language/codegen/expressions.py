@@ -98,8 +98,9 @@ class ExpressionsMixin:
             return self.addition(node)
         if node.op == "*" and not small_factor(node):
             return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
-        if node.op == "%" and not (type(node.left) is ast.Number or type(node.right) is ast.Number):
-            # a string on the left formats (with ML display); a number literal proves modulo
+        if node.op == "%" and not self.numeric(node.left):
+            # a string on the left formats (with ML display, widths checked against the size
+            # limit); only a left operand known to be a number proves plain modulo
             return self.helper_call("mod", self.expr(node.left), self.expr(node.right))
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
                         right=self.expr(node.right))
@@ -217,6 +218,10 @@ class ExpressionsMixin:
     def known(self, node: ast.Name) -> str:
         """The kind a local name always holds ("array", "object", "string"), else "any"."""
         return self.analysis.static_kind(self.scope, node.id)
+
+    def numeric(self, node: ast.Expr) -> bool:
+        return type(node) is ast.Number or (
+            type(node) is ast.Name and self.known(node) == "number")
 
     def is_module(self, node: ast.Expr) -> bool:
         return type(node) is ast.Name and id(node) in self.analysis.module_refs
