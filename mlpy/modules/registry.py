@@ -17,7 +17,8 @@ from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.values import ModuleObject
 
 STDLIB = {"math": "mlpy.stdlib.math_bridge", "json": "mlpy.stdlib.json_bridge",
-          "console": "mlpy.stdlib.console_bridge"}
+          "console": "mlpy.stdlib.console_bridge", "file": "mlpy.stdlib.file_bridge",
+          "path": "mlpy.stdlib.path_bridge", "env": "mlpy.stdlib.env_bridge"}
 
 
 class ModuleNotFound(LookupError):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from mlpy.capabilities import current_capabilities, require
 from mlpy.runtime.state import current_state
@@ -34,10 +35,16 @@ _AT_SUPPORTED = bool(NOFOLLOW and getattr(os, "O_DIRECTORY", 0)) and {
 
 
 class Target(NamedTuple):
-    """A path a script named: ``shown`` as written, ``real`` canonical (what is checked)."""
+    """A path a script named: ``shown`` as written, ``real`` canonical (what is checked and
+    touched), ``named`` absolute but unresolved (to tell whether the name is a link)."""
 
     shown: str
     real: str
+    named: str
+
+    def is_link(self) -> bool:
+        """Whether the name itself is a symbolic link (the canonical path never is)."""
+        return self.named != self.real and os.path.islink(self.named)
 
 
 def target(value: Any, what: str = "path") -> Target:
@@ -50,12 +57,15 @@ def target(value: Any, what: str = "path") -> Target:
     if "\0" in value:
         raise ValueError(f"{what} must not contain a NUL character")
     absolute = os.path.abspath(os.path.expanduser(value))
-    return Target(value, os.path.realpath(absolute))
+    return Target(value, os.path.realpath(absolute), absolute)
 
 
 def host_error(error: OSError, shown: str) -> OSError:
     """The same kind of error, with a message that names only the path the script gave
-    (Python's own message would show the canonical path, which may lie outside the scope)."""
+    (Python's own message would show the canonical path, which may lie outside the scope).
+    An error made here already (it has no ``errno``) is returned as it is."""
+    if error.errno is None:
+        return error
     if error.errno == errno.ELOOP:
         return PermissionError(
             f"{shown!r} changed while it was being opened: it now passes through a symbolic "
@@ -76,12 +86,23 @@ def at_parent(real: str) -> Iterator[tuple[int | None, str]]:
     fd = os.open(os.sep, _DIRECTORY_FLAGS)
     try:
         for part in parts[:-1]:
-            inner = os.open(part, _DIRECTORY_FLAGS, dir_fd=fd)
+            inner = _enter(part, fd)
             os.close(fd)
             fd = inner
         yield fd, parts[-1] if parts else "."
     finally:
         os.close(fd)
+
+
+def _enter(name: str, dir_fd: int) -> int:
+    """Open the directory ``name`` inside ``dir_fd``; a symbolic link there is ELOOP."""
+    try:
+        return os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd)
+    except NotADirectoryError:
+        status = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISLNK(status.st_mode):
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP)) from None
+        raise
 
 
 def open_no_follow(real: str, flags: int, mode: int = 0o666) -> int:
@@ -93,17 +114,18 @@ def open_no_follow(real: str, flags: int, mode: int = 0o666) -> int:
         return os.open(name, flags, mode, dir_fd=dir_fd)
 
 
-def lstat(real: str) -> os.stat_result | None:
-    """The status of ``real`` itself (a link is not followed), or None if nothing is there."""
+def lstat(where: Target) -> os.stat_result | None:
+    """The status of the canonical path itself (a link is not followed), or None if nothing
+    is there."""
     try:
-        with at_parent(real) as (dir_fd, name):
+        with at_parent(where.real) as (dir_fd, name):
             return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
         if error.errno == errno.ELOOP:
             return None
-        raise
+        raise host_error(error, where.shown) from None
 
 
 def is_regular(status: os.stat_result | None) -> bool:
@@ -128,10 +150,14 @@ def admits(area_action: str):
     return lambda resource: held.allows(area_action, resource)
 
 
-def require_listing(area_action: str, directory: str) -> None:
-    """Check that a script may list ``directory``: the scope admits the directory itself or
-    the names inside it, so ``/data``, ``/data/*`` and ``/data/**`` all let it list /data."""
-    if running() and not current_capabilities().allows(area_action, directory):
-        require(area_action, os.path.join(directory, "*"))
-    else:
-        require(area_action, directory)
+def require_directory(area_action: str, directory: str) -> None:
+    """Require ``area_action`` on a directory, or on a path that may be one: admitted when the
+    scope admits the path itself or the names directly inside it, so the scopes ``/data``,
+    ``/data/*`` and ``/data/**`` all let a script list /data (whose names it may read). A
+    deny of the directory itself still wins."""
+    if running():
+        held = current_capabilities()
+        if not held.allows(area_action, directory) and not held.denied(area_action, directory):
+            require(area_action, os.path.join(directory, "*"))
+            return
+    require(area_action, directory)

@@ -11,6 +11,7 @@ it, never where a link leads.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 from typing import Any
@@ -36,22 +37,28 @@ def _checked(path: Any, area_action: str) -> tuple[Target, Capability | None]:
     return where, require(area_action, where.real)
 
 
-def _limit(*grants: Capability | None) -> int | None:
-    """The smallest ``max_bytes`` among the grants that admitted a call (None: no limit)."""
-    limits = [g.max_bytes for g in grants if g is not None and g.max_bytes is not None]
-    return min(limits) if limits else None
+# The smallest ``max_bytes`` of the grants that admitted a call, and the capability it is on.
+Limit = tuple[int, str] | None
 
 
-def _refuse_size(where: Target, size: int, limit: int, area_action: str) -> CapabilityError:
+def _limit(**grants: Capability | None) -> Limit:
+    """``_limit(read=grant, ...)``: the tightest size cap among the grants (None: no cap)."""
+    caps = [(g.max_bytes, f"file.{action}") for action, g in grants.items()
+            if g is not None and g.max_bytes is not None]
+    return min(caps) if caps else None
+
+
+def _refuse_size(where: Target, size: int, limit: tuple[int, str]) -> CapabilityError:
+    most, area_action = limit
     return CapabilityError(
         f"{area_action} refused for {where.shown!r}: {size:,} bytes is more than the "
-        f"{limit:,} bytes the grant allows", required=area_action,
+        f"{most:,} bytes the grant allows", required=area_action,
     )
 
 
-def _check_size(where: Target, size: int, limit: int | None, area_action: str) -> None:
-    if limit is not None and size > limit:
-        raise _refuse_size(where, size, limit, area_action)
+def _check_size(where: Target, size: int, limit: Limit) -> None:
+    if limit is not None and size > limit[0]:
+        raise _refuse_size(where, size, limit)
 
 
 def _encoding(name: Any) -> str:
@@ -103,15 +110,15 @@ def _open_regular(where: Target, flags: int, mode: int = 0o666) -> tuple[int, os
 def _read_bytes(where: Target, grant: Capability | None) -> bytes:
     """The whole file, refusing one larger than the grant's ``max_bytes`` before reading (and
     stopping at the limit, for files whose size the system does not know in advance)."""
-    limit = _limit(grant)
+    limit = _limit(read=grant)
     fd, status = _open_regular(where, os.O_RDONLY)
     try:
-        _check_size(where, status.st_size, limit, "file.read")
+        _check_size(where, status.st_size, limit)
         chunks, total = [], 0
-        while chunk := os.read(fd, _CHUNK if limit is None else min(_CHUNK, limit + 1 - total)):
+        while chunk := os.read(fd, _CHUNK if limit is None else min(_CHUNK, limit[0] + 1 - total)):
             chunks.append(chunk)
             total += len(chunk)
-            _check_size(where, total, limit, "file.read")
+            _check_size(where, total, limit)
     except OSError as error:
         raise host_error(error, where.shown) from None
     finally:
@@ -145,7 +152,7 @@ def _make_parents(where: Target) -> None:
 
 def _write_file(where: Target, data: bytes, grant: Capability | None) -> None:
     """Replace the file's content, creating it and its parent directories."""
-    _check_size(where, len(data), _limit(grant), "file.write")
+    _check_size(where, len(data), _limit(write=grant))
     _make_parents(where)
     fd, _ = _open_regular(where, os.O_WRONLY | os.O_CREAT)
     try:
@@ -162,7 +169,7 @@ def _append_file(where: Target, data: bytes, grant: Capability | None) -> None:
     _make_parents(where)
     fd, status = _open_regular(where, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
-        _check_size(where, status.st_size + len(data), _limit(grant), "file.append")
+        _check_size(where, status.st_size + len(data), _limit(append=grant))
         _write_all(fd, data)
     except OSError as error:
         raise host_error(error, where.shown) from None
@@ -175,18 +182,22 @@ def _append_file(where: Target, data: bytes, grant: Capability | None) -> None:
 
 def _into_directory(destination: Target, source: Target) -> Target:
     """Like ``cp``/``mv``: a destination that is a directory receives the source's name."""
-    if not is_directory(lstat(destination.real)):
+    if not is_directory(lstat(destination)):
         return destination
-    name = os.path.basename(source.real)
-    return Target(os.path.join(destination.shown, name), os.path.join(destination.real, name))
+    return target(os.path.join(destination.shown, os.path.basename(source.named)), "dst")
+
+
+def _refuse_link(where: Target) -> None:
+    """Deleting or moving acts on the directory entry; for a symbolic link that entry may lie
+    outside the scope even when the file it points to is inside, so links are refused."""
+    if where.is_link():
+        raise ValueError(f"{where.shown!r} is a symbolic link; delete and move take the path "
+                         "of the file itself")
 
 
 def _source_file(where: Target) -> os.stat_result:
-    """The status of a file to copy or move; links and directories are refused."""
-    if where.real != os.path.abspath(os.path.expanduser(where.shown)) and os.path.islink(
-            os.path.abspath(os.path.expanduser(where.shown))):
-        raise ValueError(f"{where.shown!r} is a symbolic link; name the file it points to")
-    status = lstat(where.real)
+    """The status of a file to copy or move; a directory is refused."""
+    status = lstat(where)
     if status is None:
         raise FileNotFoundError(f"No such file or directory: {where.shown!r}")
     if is_directory(status):
@@ -203,10 +214,10 @@ def _copy_metadata(status: os.stat_result, fd: int) -> None:
         os.utime(fd, ns=(status.st_atime_ns, status.st_mtime_ns))
 
 
-def _copy_file(source: Target, destination: Target, limit: int | None) -> None:
+def _copy_file(source: Target, destination: Target, limit: Limit) -> None:
     src_fd, status = _open_regular(source, os.O_RDONLY)
     try:
-        _check_size(source, status.st_size, limit, "file.copy")
+        _check_size(source, status.st_size, limit)
         _make_parents(destination)
         dst_fd, _ = _open_regular(destination, os.O_WRONLY | os.O_CREAT)
         try:
@@ -221,14 +232,14 @@ def _copy_file(source: Target, destination: Target, limit: int | None) -> None:
         os.close(src_fd)
 
 
-def _pump(source: Target, src_fd: int, dst_fd: int, limit: int | None) -> None:
+def _pump(source: Target, src_fd: int, dst_fd: int, limit: Limit) -> None:
     """Copy the bytes; a source that grows past the limit while copied leaves nothing."""
     total = 0
     while chunk := os.read(src_fd, _CHUNK):
         total += len(chunk)
-        if limit is not None and total > limit:
+        if limit is not None and total > limit[0]:
             os.ftruncate(dst_fd, 0)
-            raise _refuse_size(source, total, limit, "file.copy")
+            raise _refuse_size(source, total, limit)
         _write_all(dst_fd, chunk)
 
 
@@ -239,7 +250,7 @@ def _rename(source: Target, destination: Target) -> bool:
                 at_parent(destination.real) as (dst_dir, dst_name):
             os.rename(src_name, dst_name, src_dir_fd=src_dir, dst_dir_fd=dst_dir)
     except OSError as error:
-        if error.errno == getattr(__import__("errno"), "EXDEV"):
+        if error.errno == errno.EXDEV:
             return False
         raise host_error(error, source.shown) from None
     return True
@@ -311,28 +322,28 @@ class File:
     @ml_function("Whether a file or directory exists", capabilities=["file.read"])
     def exists(self, path):
         where, _ = _checked(path, "file.read")
-        return lstat(where.real) is not None
+        return lstat(where) is not None
 
     @ml_function("Whether a path is a regular file", capabilities=["file.read"])
     def isFile(self, path):
         where, _ = _checked(path, "file.read")
-        return is_regular(lstat(where.real))
+        return is_regular(lstat(where))
 
     @ml_function("Whether a path is a directory", capabilities=["file.read"])
     def isDirectory(self, path):
         where, _ = _checked(path, "file.read")
-        return is_directory(lstat(where.real))
+        return is_directory(lstat(where))
 
     @ml_function("Delete a file: true if one was deleted, false if nothing was there",
                  capabilities=["file.delete"])
     def delete(self, path):
         where, _ = _checked(path, "file.delete")
-        status = lstat(where.real)
+        status = lstat(where)
         if status is None:
             return False
         if is_directory(status):
             raise ValueError(f"{where.shown!r} is a directory; use path.removeDir")
-        _source_file(where)  # refuses a symbolic link
+        _refuse_link(where)
         _unlink(where)
         return True
 
@@ -343,18 +354,19 @@ class File:
         _source_file(source)
         destination = _into_directory(target(dst, "dst"), source)
         write_grant = require("file.write", destination.real)
-        _copy_file(source, destination, _limit(read_grant, write_grant))
+        _copy_file(source, destination, _limit(read=read_grant, write=write_grant))
 
     @ml_function("Move or rename a file; creates parent directories",
                  capabilities=["file.read", "file.write", "file.delete"])
     def move(self, src, dst):
         source, read_grant = _checked(src, "file.read")
         require("file.delete", source.real)
+        _refuse_link(source)
         status = _source_file(source)
         destination = _into_directory(target(dst, "dst"), source)
         write_grant = require("file.write", destination.real)
-        limit = _limit(read_grant, write_grant)
-        _check_size(source, status.st_size, limit, "file.move")
+        limit = _limit(read=read_grant, write=write_grant)
+        _check_size(source, status.st_size, limit)
         _make_parents(destination)
         if not _rename(source, destination):  # another file system: copy, then delete
             _copy_file(source, destination, limit)
@@ -370,7 +382,7 @@ class File:
 
     def _status(self, path) -> os.stat_result:
         where, _ = _checked(path, "file.read")
-        status = lstat(where.real)
+        status = lstat(where)
         if status is None:
             raise FileNotFoundError(f"No such file or directory: {where.shown!r}")
         return status
