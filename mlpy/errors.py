@@ -202,7 +202,15 @@ class MLError(Exception):
             "ml_line": self.ml_line,
             "ml_column": self.ml_column,
             "suggestions": list(self.suggestions),
+            **{name: getattr(self, name) for name in _DETAILS
+               if getattr(self, name, None) is not None},
+            **({"ml_traceback": [list(frame) for frame in self.ml_traceback]}
+               if getattr(self, "ml_traceback", None) else {}),
         }
+
+
+# Fields of particular errors that to_dict() reports when set (see the classes below).
+_DETAILS = ("execution_id", "required", "resource", "limit", "elapsed", "path")
 
 
 class MLCompileError(MLError):

@@ -43,7 +43,11 @@ class Channel:
 
     def send(self, frame: dict[str, Any], deadline: float) -> None:
         """Write one frame before ``deadline`` (a ``time.monotonic()`` value)."""
-        data = memoryview(encode_frame(frame))
+        self.send_encoded(encode_frame(frame), deadline)
+
+    def send_encoded(self, frame: bytes, deadline: float) -> None:
+        """Write one frame :func:`~mlpy.sandbox.wire.encode_frame` made, before ``deadline``."""
+        data = memoryview(frame)
         while data:
             try:
                 written = os.write(self.write_fd, data[:_CHUNK])

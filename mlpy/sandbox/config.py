@@ -16,13 +16,13 @@ import math
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from mlpy.errors import MLConfigurationError
-from mlpy.runtime.capabilities import CapabilitySet
+from mlpy.runtime.capabilities import Capability, CapabilitySet
 
 _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*\Z", re.IGNORECASE)
 _UNITS = {
@@ -106,6 +106,9 @@ class SandboxConfig:
 
     ``network_disabled`` (True)
         Denies every ``network.*`` capability, whatever the call grants.
+    ``network_isolation`` (``"none"``)
+        ``"os"`` also moves each worker into a network namespace of its own (Linux), where
+        no network exists; if the system does not permit that, the pool refuses to start.
     ``allowed_hosts``, ``allowed_ports`` (empty: no restriction)
         With the network enabled, network grants are narrowed to these hosts and ports.
     ``file_access_patterns`` (empty)
@@ -149,6 +152,7 @@ class SandboxConfig:
     max_processes: int = 0
     max_wire_bytes: int | str = "64MiB"
     network_disabled: bool = True
+    network_isolation: str = "none"
     allowed_hosts: Iterable[str] = ()
     allowed_ports: Iterable[int] = ()
     file_access_patterns: Iterable[str] = ()
@@ -163,41 +167,53 @@ class SandboxConfig:
     strict_mode: bool = True
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
+        self._check_limits()
+        self._check_switches()
+        self._check_lists()
+        self._check_process()
+        self.restrict(CapabilitySet())  # a bad host or pattern fails now, not at first use
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)  # normalising a frozen dataclass in place
+
+    def _check_limits(self) -> None:
         for name in ("memory_limit", "file_size_limit", "max_output", "max_wire_bytes"):
-            set_(self, name, parse_size(getattr(self, name), name))
-        set_(self, "cpu_timeout", _seconds("cpu_timeout", self.cpu_timeout))
+            self._set(name, parse_size(getattr(self, name), name))
+        self._set("cpu_timeout", _seconds("cpu_timeout", self.cpu_timeout))
         wall = self.cpu_timeout if self.wall_timeout is None else self.wall_timeout
-        set_(self, "wall_timeout", _seconds("wall_timeout", wall))
-        set_(self, "max_open_files", _count("max_open_files", self.max_open_files,
-                                            MIN_OPEN_FILES))
-        set_(self, "max_processes", _count("max_processes", self.max_processes, 0))
-        set_(self, "pool_size", _count("pool_size", self.pool_size, 1))
-        set_(self, "max_tasks_per_worker", _count("max_tasks_per_worker",
-                                                  self.max_tasks_per_worker, 1))
+        self._set("wall_timeout", _seconds("wall_timeout", wall))
+        for name, minimum in (("max_open_files", MIN_OPEN_FILES), ("max_processes", 0),
+                              ("pool_size", 1), ("max_tasks_per_worker", 1)):
+            self._set(name, _count(name, getattr(self, name), minimum))
+
+    def _check_switches(self) -> None:
         for name in ("fail_on_output_limit", "network_disabled", "read_only_mode",
                      "require_limits", "strict_mode"):
             if not isinstance(getattr(self, name), bool):
                 raise MLConfigurationError(f"{name} must be True or False")
+        if self.network_isolation not in ("none", "os"):
+            raise MLConfigurationError(
+                f"network_isolation must be 'none' or 'os', not {self.network_isolation!r}")
         if not self.strict_mode:
             raise MLConfigurationError(
                 "strict_mode=False is not available: mlpy always rejects programs that fail "
                 "its static security checks")
-        set_(self, "allowed_hosts", _strings("allowed_hosts", self.allowed_hosts))
-        set_(self, "allowed_ports", _ports(self.allowed_ports))
-        set_(self, "file_access_patterns", _strings("file_access_patterns",
-                                                    self.file_access_patterns))
-        set_(self, "env_passthrough", _strings("env_passthrough", self.env_passthrough))
-        set_(self, "extra_env", MappingProxyType(_environment(self.extra_env)))
-        set_(self, "python_executable", self.python_executable or sys.executable)
+
+    def _check_lists(self) -> None:
+        for name in ("allowed_hosts", "file_access_patterns", "env_passthrough"):
+            self._set(name, _strings(name, getattr(self, name)))
+        self._set("allowed_ports", _ports(self.allowed_ports))
+        self._set("extra_env", MappingProxyType(_environment(self.extra_env)))
+
+    def _check_process(self) -> None:
+        self._set("python_executable", self.python_executable or sys.executable)
         if not isinstance(self.python_executable, str) or not self.python_executable:
             raise MLConfigurationError("python_executable must name an interpreter")
         if self.working_dir is not None:
             working = os.fspath(self.working_dir)
             if not os.path.isdir(working):
                 raise MLConfigurationError(f"working_dir {working!r} is not a directory")
-            set_(self, "working_dir", os.path.abspath(working))
-        self.restrict(CapabilitySet())  # a bad host or pattern fails now, not at first use
+            self._set("working_dir", os.path.abspath(working))
 
     # ------------------------------------------------------------------ grants
 
@@ -207,14 +223,17 @@ class SandboxConfig:
         ``file_access_patterns`` add file grants; ``allowed_hosts``/``allowed_ports`` keep
         only network grants within them (conservatively: a grant whose scope is not
         provably inside an allowed host is dropped); ``read_only_mode`` and
-        ``network_disabled`` add denies, which win over every grant.
+        ``network_disabled`` add denies, which win over every grant. File scopes are made
+        absolute here, in the host (``~`` is the host user's home, a relative path starts
+        at the host's current directory), so they mean what they mean in-process although
+        a worker has a home and a current directory of its own.
         """
-        caps = capabilities
+        caps = _anchored(capabilities)
         if self.file_access_patterns:
             actions = ("file.read",) if self.read_only_mode else ("file.read", "file.write")
-            caps = caps.union(CapabilitySet.parse(
+            caps = caps.union(_anchored(CapabilitySet.parse(
                 [f"{action}:{pattern}" for pattern in self.file_access_patterns
-                 for action in actions]))
+                 for action in actions])))
         if self.allowed_hosts or self.allowed_ports:
             caps = self._narrow_network(caps)
         denies = list(_FILE_WRITES) if self.read_only_mode else []
@@ -251,6 +270,21 @@ class SandboxConfig:
             "open_files": self.max_open_files,
             "processes": self.max_processes,
         }
+
+
+def _anchored(caps: CapabilitySet) -> CapabilitySet:
+    """``caps`` with every file scope absolute, as the host resolves it."""
+    def anchor(capability: Capability) -> Capability:
+        scope = capability.scope
+        if capability.area != "file" or scope is None:
+            return capability
+        absolute = os.path.abspath(os.path.expanduser(scope))
+        return capability if absolute == scope else replace(capability, scope=absolute)
+
+    grants, denies = tuple(map(anchor, caps.grants)), tuple(map(anchor, caps.denies))
+    if grants == caps.grants and denies == caps.denies:
+        return caps
+    return CapabilitySet(grants, denies)
 
 
 def _seconds(name: str, value: Any) -> float:

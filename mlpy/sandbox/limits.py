@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 # Address space the worker needs beyond what it uses at rest, to run anything at all.
 HEADROOM = 16 * 1000**2
+_CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
 # CPU seconds after which a soft alarm that found no running execution fires again.
 _RETRY = 0.01
 
@@ -62,6 +63,26 @@ def apply_process_limits(limits: dict[str, int], required: bool) -> dict[str, An
     for name, rlimit, value in wanted:
         applied[name] = _set_limit(name, rlimit, value, required)
     return applied
+
+
+def isolate_network() -> None:
+    """Move this process into a new, empty network namespace (Linux); MLConfigurationError
+    if the system does not allow it. Without privileges a user namespace is needed too."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare = libc.unshare
+    except (OSError, AttributeError):
+        raise MLConfigurationError(
+            "network_isolation='os' needs Linux network namespaces, which this platform "
+            "lacks") from None
+    for flags in (_CLONE_NEWNET, _CLONE_NEWNET | _CLONE_NEWUSER):
+        if unshare(flags) == 0:
+            return
+    raise MLConfigurationError(
+        f"network_isolation='os' was requested but the system refuses a new network "
+        f"namespace ({os.strerror(ctypes.get_errno())})")
 
 
 def _set_limit(name: str, rlimit: str, value: int, required: bool) -> Any:

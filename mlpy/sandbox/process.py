@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import mlpy
-from mlpy.errors import MLConfigurationError, MLError, MLSandboxError
+from mlpy.errors import (
+    MLConfigurationError, MLError, MLResourceError, MLSandboxError, MLTimeoutError,
+)
+from mlpy.language.parser import cache_dir as parser_cache_dir
 from mlpy.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from mlpy.sandbox.config import SandboxConfig
 from mlpy.sandbox.wire import EXIT_OUT_OF_MEMORY, ProtocolViolation, error_from_wire
@@ -44,7 +47,7 @@ _MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "out of memory", "std:
 
 _BOOTSTRAP = """\
 import importlib.util, os, sys
-package, dependencies, read_fd, write_fd = sys.argv[1:5]
+package, dependencies, read_fd, write_fd, cancel_fd = sys.argv[1:6]
 sys.path.extend(p for p in dependencies.split(os.pathsep) if p and p not in sys.path)
 spec = importlib.util.spec_from_file_location(
     "mlpy", os.path.join(package, "__init__.py"), submodule_search_locations=[package])
@@ -52,7 +55,7 @@ module = importlib.util.module_from_spec(spec)
 sys.modules["mlpy"] = module
 spec.loader.exec_module(module)
 from mlpy.sandbox.worker import main
-main(int(read_fd), int(write_fd))
+main(int(read_fd), int(write_fd), int(cancel_fd))
 """
 
 
@@ -71,16 +74,20 @@ def dependency_path() -> str:
     return os.pathsep.join(dict.fromkeys(found))
 
 
-def worker_command(config: SandboxConfig, read_fd: int, write_fd: int) -> list[str]:
+def worker_command(config: SandboxConfig, read_fd: int, write_fd: int, cancel_fd: int
+                   ) -> list[str]:
     return [config.python_executable, "-I", "-B", "-X", "utf8", "-c", _BOOTSTRAP,
-            package_directory(), dependency_path(), str(read_fd), str(write_fd)]
+            package_directory(), dependency_path(), str(read_fd), str(write_fd),
+            str(cancel_fd)]
 
 
 def worker_environment(config: SandboxConfig, root: str) -> dict[str, str]:
     """A minimal environment: a system PATH, HOME and TMPDIR in the worker's own directory,
-    the passed-through host variables, then ``extra_env``."""
+    the host's parser cache (so a worker loads the parser tables instead of rebuilding
+    them), the passed-through host variables, then ``extra_env``."""
     env = {"PATH": os.defpath.lstrip(os.pathsep) or "/usr/bin:/bin", "HOME": root,
-           "TMPDIR": root, "TMP": root, "TEMP": root}
+           "TMPDIR": root, "TMP": root, "TEMP": root,
+           "MLPY_CACHE_DIR": str(parser_cache_dir())}
     for name in config.env_passthrough:
         if name in os.environ:
             env[name] = os.environ[name]
@@ -130,9 +137,8 @@ class WorkerProcess:
             raise
 
     def _spawn(self, config: SandboxConfig, key: bytes) -> None:
-        to_worker = os.pipe()
-        from_worker = os.pipe()
-        child_fds = (to_worker[0], from_worker[1])
+        to_worker, from_worker, cancels = os.pipe(), os.pipe(), os.pipe()
+        child_fds = (to_worker[0], from_worker[1], cancels[0])
         try:
             self._popen = subprocess.Popen(
                 worker_command(config, *child_fds), stdin=subprocess.DEVNULL,
@@ -140,23 +146,25 @@ class WorkerProcess:
                 env=worker_environment(config, self.root), cwd=self.root,
                 close_fds=True, start_new_session=True)
         except OSError as error:
-            for fd in (*to_worker, *from_worker):
+            for fd in (from_worker[0], to_worker[1], cancels[1]):
                 os.close(fd)
             raise MLConfigurationError(
                 f"cannot start a sandbox worker with {config.python_executable!r}: "
                 f"{error}") from None
         finally:
-            if hasattr(self, "_popen"):
-                for fd in child_fds:
-                    os.close(fd)
+            for fd in child_fds:
+                os.close(fd)
         self.pid = self._popen.pid
         self.channel = Channel(from_worker[0], to_worker[1], config.frame_limit)
+        self._cancel_fd = cancels[1]
+        os.set_blocking(self._cancel_fd, False)
         hello = {"type": "hello", "key": key.hex(), "limits": config.os_limits(),
                  "require_limits": config.require_limits,
                  "settings": {"max_output": config.max_output,
                               "fail_on_output_limit": config.fail_on_output_limit,
                               "working_dir": config.working_dir,
                               "memory_limit": config.memory_limit,
+                              "network_isolation": config.network_isolation,
                               "max_frame": config.frame_limit}}
         try:
             self.channel.send(hello, time.monotonic() + STARTUP_TIMEOUT)
@@ -197,13 +205,14 @@ class WorkerProcess:
         self.cpu_total = float(frame.get("cpu_total", 0.0))
         self.ready = True
 
-    def run(self, frame: dict[str, Any], deadline: float) -> dict[str, Any]:
-        """Send a run frame and return the reply; raise WorkerEnded if the worker does not
-        answer by ``deadline`` or stops answering."""
+    def run(self, frame: bytes, execution_id: str, deadline: float) -> dict[str, Any]:
+        """Send an encoded run frame and return the reply; raise WorkerEnded if the worker
+        does not answer by ``deadline`` or stops answering."""
         self.tasks += 1
-        self.execution_id = frame["execution_id"]
+        with self._lock:
+            self.execution_id = execution_id
         try:
-            self.channel.send(frame, deadline)
+            self.channel.send_encoded(frame, deadline)
             reply = self.channel.recv(deadline)
         except ChannelTimeout:
             raise WorkerEnded(self.end("timeout")) from None
@@ -212,9 +221,10 @@ class WorkerProcess:
         except ProtocolViolation as problem:
             raise WorkerEnded(self.end("protocol_error", str(problem))) from None
         finally:
-            self.execution_id = None
+            with self._lock:
+                self.execution_id = None
         if reply["type"] not in ("result", "error", "refused") \
-                or reply.get("execution_id") != frame["execution_id"]:
+                or reply.get("execution_id") != execution_id:
             raise WorkerEnded(self.end("protocol_error",
                                        f"the worker answered with {reply['type']!r}"))
         self.cpu_total = float(reply.get("usage", {}).get("cpu_total", self.cpu_total))
@@ -222,8 +232,20 @@ class WorkerProcess:
 
     # ------------------------------------------------------------------ signals and ending
 
-    def cancel(self) -> bool:
-        """Ask the running execution to stop at its next step."""
+    def cancel(self, execution_id: str) -> bool:
+        """Ask the execution ``execution_id`` to stop at its next step (from any thread).
+
+        The id goes down the cancel pipe before the signal, so the worker acts on it even
+        if the request overtakes the run frame, and ignores it once that execution is over.
+        """
+        with self._lock:
+            if self.execution_id != execution_id or self.returncode is not None:
+                return False
+            try:
+                os.write(self._cancel_fd, execution_id.encode("utf-8", "replace").hex().encode()
+                         + b"\n")
+            except OSError:
+                return False
         return self._signal(signal.SIGUSR1)
 
     def kill(self, reason: str) -> None:
@@ -252,6 +274,7 @@ class WorkerProcess:
             self.kill(reason)
         self._reap()
         self.channel.close()
+        os.close(self._cancel_fd)
         tail = self._log_tail()
         self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -350,13 +373,16 @@ def _log_note(log: str) -> str:
     return f"; its log ends with: {lines[-1].strip()[:300]}" if lines else ""
 
 
-def ended_error(ending: Ending, limit: float, cpu_limit: float) -> MLError:
-    """The MLError a caller gets for a task whose worker ended (see :func:`classify`)."""
-    from mlpy.errors import MLResourceError, MLTimeoutError
+def ended_error(ending: Ending, limit: float, cpu_limit: float, elapsed: float) -> MLError:
+    """The MLError a caller gets for a task whose worker ended (see :func:`classify`).
+
+    Besides its own fields the error carries ``termination_reason`` (also as
+    ``exit_reason``) and ``exit_code``, the worker's exit status.
+    """
     if ending.reason == "timeout":
         error: MLError = MLTimeoutError(
             f"time limit reached: the execution ran longer than {limit:g} s and its sandbox "
-            "worker was stopped", limit=limit, elapsed=None,
+            "worker was stopped", limit=limit, elapsed=elapsed,
             hints=["raise timeout=, or look for a loop that never ends"])
     elif ending.reason == "cpu_limit":
         error = MLResourceError(

@@ -25,6 +25,7 @@ from typing import Any
 
 from mlpy.errors import MLError, MLMarshalError, error_from_dict
 from mlpy.marshal import to_wire
+from mlpy.program import fingerprint
 
 HEADER = struct.Struct(">I")
 # The exit status of a worker that ran out of memory outside the ML program.
@@ -74,6 +75,12 @@ def _hex_big_ints(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _hex_big_ints(item) for key, item in value.items()}
     return value
+
+
+def task_fingerprint(source: str, filename: str, inputs: tuple[str, ...]) -> str:
+    """What the pool and the worker both compute for a program; equal only when the source,
+    the file name, the inputs and the mlpy and grammar versions all agree."""
+    return fingerprint(source, filename, ("sandbox", tuple(inputs)))
 
 
 # ----------------------------------------------------------------------------- values

@@ -1,9 +1,8 @@
 """The sandbox worker: a separate, limited process that runs ML programs for a SandboxPool.
 
-Started as ``python -I -m mlpy.sandbox.worker READ_FD WRITE_FD`` (or through the pool's
-bootstrap, which loads mlpy from the host's installation first), a worker imports mlpy and
-builds its parser before any work arrives, then talks to the pool over its two private
-pipes:
+Started as ``python -I -m mlpy.sandbox.worker READ_FD WRITE_FD CANCEL_FD`` (or through the
+pool's bootstrap, which loads mlpy from the host's installation first), a worker imports mlpy
+and builds its parser before any work arrives, then talks to the pool over its private pipes:
 
 1. ``hello{key, limits, settings}``: the pool's signing key (never in argv or the
    environment), the limits to apply, output caps. The worker applies its OS limits and
@@ -15,6 +14,10 @@ pipes:
    in a fresh working directory. It answers ``result{...}`` or ``error{...}`` -- both with
    the captured output, usage figures and the capabilities used -- or ``refused{message}``
    for a frame it will not run (a bad signature, a stale fingerprint, an unknown type).
+3. Cancellation: the pool writes the execution id to a third pipe and sends ``SIGUSR1``;
+   the worker stops the execution with that id at its next step, or as soon as it starts if
+   the request came first. A request for any other id is ignored, so a late cancel never
+   reaches the next execution.
 
 ML output is captured in the worker, capped per stream, and returned inside the reply, so a
 program's output can never be read as a frame. Limits the execution reaches stop it with the
@@ -24,6 +27,7 @@ same errors as in-process; anything that kills the worker is classified by the p
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import shutil
 import signal
@@ -31,7 +35,8 @@ import sys
 import tempfile
 import time
 from collections import OrderedDict
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import mlpy
 from mlpy.engine import Engine, ExecutionResult
@@ -39,26 +44,23 @@ from mlpy.errors import (
     MLCompileError, MLConfigurationError, MLError, MLMarshalError, MLResourceError,
 )
 from mlpy.marshal import to_wire
-from mlpy.program import Program, fingerprint
+from mlpy.program import Program, translate_error
 from mlpy.runtime.capabilities import USES, CapabilitySet
 from mlpy.runtime.state import CURRENT
 from mlpy.sandbox.channel import read_frame, write_bytes, write_frame
 from mlpy.sandbox.limits import (
-    CpuBudget, apply_process_limits, memory_figures, peak_memory_reset,
+    CpuBudget, apply_process_limits, isolate_network, memory_figures, peak_memory_reset,
 )
 from mlpy.sandbox.wire import (
     EXIT_OUT_OF_MEMORY, ProtocolViolation, encode_frame, error_to_wire, from_wire,
+    task_fingerprint,
 )
 
 # Frames the pool sends before the worker knows its limits are small.
 _HELLO_LIMIT = 1 << 16
 _PROGRAM_MEMO = 512
-
-
-def task_fingerprint(source: str, filename: str, inputs: tuple[str, ...]) -> str:
-    """What the pool and the worker both compute for a program; equal only when the source,
-    the file name, the inputs and the mlpy and grammar versions all agree."""
-    return fingerprint(source, filename, ("sandbox", tuple(inputs)))
+_ENGINE_LIMITS = ("max_steps", "max_depth", "max_output", "max_memory")
+_CANCEL_RETRY = 0.002
 
 
 class CappedOutput:
@@ -143,25 +145,32 @@ class Task:
         limits = frame["limits"]
         self.timeout = float(limits["timeout"])
         self.cpu = float(limits["cpu"])
-        self.max_steps = limits.get("max_steps")
-        self.max_depth = limits.get("max_depth")
-        self.max_output = limits.get("max_output")
+        # The engine's own limits, passed on only when the call set them.
+        self.engine_limits = {name: limits[name] for name in _ENGINE_LIMITS
+                              if limits.get(name) is not None}
         self.result_name = str(frame.get("result_name", "result"))
 
 
 class Worker:
     """The state of one worker process: its engine, key, limits and output settings."""
 
-    def __init__(self, read_fd: int, write_fd: int):
+    def __init__(self, read_fd: int, write_fd: int, cancel_fd: int):
         self.read_fd = read_fd
         self.write_fd = write_fd
+        self.cancel_fd = cancel_fd
+        os.set_blocking(cancel_fd, False)
         self.root = os.getcwd()
         self.engine = Engine()
-        self.engine.compile("result = 1;")  # build the parser now, not in the first task
         self.key = b""
         self.settings: dict[str, Any] = {}
         self.cpu: CpuBudget | None = None
         self._programs: OrderedDict[str, Program] = OrderedDict()
+        self._busy = False
+        self._current: str | None = None
+        self._cancelled: set[str] = set()
+        # Build the parser now, not in the first task.
+        warm = self.engine.compile("result = 1;")
+        self._programs[task_fingerprint(warm.source, warm.filename, ())] = warm
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -173,9 +182,20 @@ class Worker:
             frame = read_frame(self.read_fd, self.settings["max_frame"])
             if frame is None:
                 return
-            data = encode_frame(self._answer(frame))
+            try:
+                data = encode_frame(self._answer(frame))
+            except MemoryError:
+                data = None
+            if data is None:  # outside the handler, so the answer's objects can be freed
+                gc.collect()
+                data = encode_frame(self._unanswerable(frame, MLResourceError(
+                    "memory limit reached: the result needed more memory than the sandbox "
+                    f"allows ({self.settings['memory_limit']:,} bytes of address space)",
+                    resource="memory", limit=self.settings["memory_limit"])))
             if len(data) > self.settings["max_frame"]:
-                data = encode_frame(self._too_large(frame, len(data)))
+                data = encode_frame(self._unanswerable(frame, MLMarshalError(
+                    f"the result is {len(data):,} bytes on the wire, more than the sandbox "
+                    "passes back (max_wire_bytes in SandboxConfig)", path="$")))
             write_bytes(self.write_fd, data)
 
     def _handshake(self) -> bool:
@@ -186,13 +206,16 @@ class Worker:
         self.settings = hello["settings"]
         required = bool(hello["require_limits"])
         try:
+            if self.settings.get("network_isolation") == "os":
+                isolate_network()
             applied = apply_process_limits(hello["limits"], required)
             self.cpu = CpuBudget(self._cpu_limit_reached, required)
         except MLConfigurationError as error:
             write_frame(self.write_fd, {"type": "startup_error",
                                         "error": error_to_wire(error, None)})
             return False
-        signal.signal(signal.SIGUSR1, _cancel_running)
+        signal.signal(signal.SIGUSR1, self._on_cancel)
+        signal.signal(signal.SIGALRM, self._on_cancel)
         write_frame(self.write_fd, {
             "type": "ready", "pid": os.getpid(), "version": mlpy.__version__,
             "package": os.path.dirname(mlpy.__file__), "limits": applied,
@@ -214,23 +237,12 @@ class Worker:
     # ------------------------------------------------------------------ one execution
 
     def _run(self, task: Task) -> dict[str, Any]:
-        stdout = CappedOutput("stdout", self.settings["max_output"],
-                              self.settings["fail_on_output_limit"])
-        stderr = CappedOutput("stderr", self.settings["max_output"],
-                              self.settings["fail_on_output_limit"])
-        directory = self._enter_directory()
-        saved = sys.stdout, sys.stderr
-        cpu_start = time.process_time()
-        peak_memory_reset()
-        started = time.perf_counter()
-        self.cpu.arm(task.cpu)
-        sys.stdout, sys.stderr = stdout, stderr
-        try:
+        stdout, stderr = (CappedOutput(name, self.settings["max_output"],
+                                       self.settings["fail_on_output_limit"])
+                          for name in ("stdout", "stderr"))
+        cpu_start, started = time.process_time(), time.perf_counter()
+        with self._surroundings(task, stdout, stderr):
             result, warnings, cache_hit = self._execute(task)
-        finally:
-            sys.stdout, sys.stderr = saved
-            self.cpu.disarm()
-            self._leave_directory(directory)
         peak, current = memory_figures()
         reply = self._reply(task, result)
         reply.update(
@@ -249,6 +261,29 @@ class Worker:
         )
         return reply
 
+    @contextmanager
+    def _surroundings(self, task: Task, stdout: CappedOutput,
+                      stderr: CappedOutput) -> Iterator[None]:
+        """One execution's directory, output streams, CPU budget and cancel handling."""
+        directory = self._enter_directory()
+        saved = sys.stdout, sys.stderr
+        peak_memory_reset()
+        self.cpu.arm(task.cpu)
+        sys.stdout, sys.stderr = stdout, stderr
+        self._current = task.execution_id
+        self._cancelled &= {task.execution_id}  # a request that came before the task did
+        self._busy = True
+        self._on_cancel(0, None)
+        try:
+            yield
+        finally:
+            self._busy = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._cancelled.clear()
+            sys.stdout, sys.stderr = saved
+            self.cpu.disarm()
+            self._leave_directory(directory)
+
     def _execute(self, task: Task) -> tuple[ExecutionResult, list[dict], bool]:
         start = time.perf_counter()
         try:
@@ -258,13 +293,21 @@ class Worker:
                                     timings={"compile": time.perf_counter() - start}), [],
                     False)
         compiled = time.perf_counter() - start
-        result = self.engine.execute(
-            program, task.variables, capabilities=task.capabilities, timeout=task.timeout,
-            max_steps=task.max_steps, max_depth=task.max_depth, max_output=task.max_output,
-            result_name=task.result_name, capture_output=False,
-            execution_id=task.execution_id)
+        warnings = [d.to_dict() for d in program.warnings]
+        try:
+            result = self.engine.execute(
+                program, task.variables, capabilities=task.capabilities, timeout=task.timeout,
+                result_name=task.result_name, capture_output=False,
+                execution_id=task.execution_id, **task.engine_limits)
+        except MemoryError as exhausted:  # so little was left that reporting failed too
+            first = _innermost(exhausted)
+            result = None
+        if result is None:  # outside the handler the program's data is unreachable: free it
+            gc.collect()
+            result = ExecutionResult(False, error=translate_error(first, task.execution_id),
+                                     timings={"run": 0.0})
         result.timings["compile"] = compiled
-        return result, [d.to_dict() for d in program.warnings], cache_hit
+        return result, warnings, cache_hit
 
     def _compile(self, task: Task) -> tuple[Program, bool]:
         """The compiled program (from the engine's cache when it has it), and whether it was
@@ -278,18 +321,24 @@ class Worker:
 
     def _reply(self, task: Task, result: ExecutionResult) -> dict[str, Any]:
         error = result.error
-        value = None
+        # After running out of memory, copying the globals would run out again.
+        out_of_memory = isinstance(error, MLResourceError) and error.resource == "memory"
+        names = {} if out_of_memory else _wire_globals(result.globals)
+        reply: dict[str, Any] = {"type": "result", "execution_id": task.execution_id,
+                                 "globals": names}
         if error is None:
-            try:
-                value = to_wire(result.value)
-            except MLMarshalError as problem:
-                error = problem
+            if result.globals.get(task.result_name, reply) is result.value \
+                    and task.result_name in names:
+                reply["value_from"] = task.result_name  # sent once, decoded as one object
+            else:
+                try:
+                    reply["value"] = to_wire(result.value)
+                except MLMarshalError as problem:
+                    error = problem
         if error is not None:
             self._explain_memory(error)
-            return {"type": "error", "execution_id": task.execution_id,
-                    "error": error_to_wire(error, task.source), "globals": {}}
-        return {"type": "result", "execution_id": task.execution_id, "value": value,
-                "globals": _wire_globals(result.globals)}
+            reply.update(type="error", error=error_to_wire(error, task.source))
+        return reply
 
     def _explain_memory(self, error: MLError) -> None:
         """Name the worker's memory limit where the engine speaks of the host's memory."""
@@ -303,10 +352,8 @@ class Worker:
             error.suggestions = ["raise memory_limit in SandboxConfig, or work on smaller "
                                  "pieces of data"]
 
-    def _too_large(self, frame: dict[str, Any], size: int) -> dict[str, Any]:
-        error = MLMarshalError(
-            f"the result is {size:,} bytes on the wire, more than the sandbox passes back "
-            "(max_wire_bytes in SandboxConfig)", path="$")
+    def _unanswerable(self, frame: dict[str, Any], error: MLError) -> dict[str, Any]:
+        """An error reply for a task whose real answer could not be sent."""
         return {"type": "error", "execution_id": frame.get("execution_id"),
                 "error": error_to_wire(error, None), "globals": {}, "stdout": "", "stderr": "",
                 "truncated": ["stdout", "stderr"], "warnings": [], "capabilities_used": [],
@@ -332,6 +379,19 @@ class Worker:
             tempfile.tempdir = self.root
             shutil.rmtree(path, ignore_errors=True)
 
+    def _on_cancel(self, signum: int, frame: Any) -> None:
+        """The pool's cancel (SIGUSR1), or its retry (SIGALRM): stop the running execution
+        if its id was requested. A request that arrives while the program is still being
+        compiled is retried every few milliseconds until the execution runs."""
+        self._cancelled.update(_drain_lines(self.cancel_fd))
+        if not self._busy or self._current not in self._cancelled:
+            return
+        state = CURRENT.get()
+        if state is not None:
+            state.cancel()
+        else:
+            signal.setitimer(signal.ITIMER_REAL, _CANCEL_RETRY)
+
     def _cpu_limit_reached(self) -> bool:
         state = CURRENT.get()
         if state is None:
@@ -355,10 +415,34 @@ def _wire_globals(names: Any) -> dict[str, Any]:
     return wire
 
 
-def _cancel_running(signum: int, frame: Any) -> None:
-    state = CURRENT.get()
-    if state is not None:
-        state.cancel()
+def _innermost(error: BaseException) -> BaseException:
+    """The first failure in a chain of errors raised while handling each other."""
+    while error.__context__ is not None:
+        error = error.__context__
+    return error
+
+
+def _drain_lines(fd: int) -> list[str]:
+    """The execution ids waiting in the cancel pipe (each written whole, hex-encoded, one
+    per line)."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except (BlockingIOError, InterruptedError):
+            break
+        except OSError:
+            return []
+        if not chunk:
+            break
+        data += chunk
+    ids = []
+    for line in data.split():
+        try:
+            ids.append(bytes.fromhex(line.decode("ascii")).decode("utf-8", "replace"))
+        except ValueError:
+            continue
+    return ids
 
 
 def _text(problem: BaseException) -> str:
@@ -366,12 +450,12 @@ def _text(problem: BaseException) -> str:
         type(problem).__name__
 
 
-def main(read_fd: int, write_fd: int) -> None:
+def main(read_fd: int, write_fd: int, cancel_fd: int) -> None:
     """Run a worker on the given pipe descriptors until the pool closes them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the pool, not the terminal, stops workers
     faulthandler.enable()  # a crash leaves a trace in the worker's log for the pool
     try:
-        Worker(read_fd, write_fd).serve()
+        Worker(read_fd, write_fd, cancel_fd).serve()
     except MemoryError:
         os._exit(EXIT_OUT_OF_MEMORY)
     except (BrokenPipeError, ProtocolViolation):
@@ -379,4 +463,4 @@ def main(read_fd: int, write_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
