@@ -84,6 +84,16 @@ def word_text(count: int, vocabulary: int = 1000, seed: int = 7) -> str:
     return " ".join(words)
 
 
+WORKLOAD_SPECS = [  # name, title, inputs, tiny warm-up inputs
+    ("fib", "fib(25), recursive", {"n": 25}, {"n": 8}),
+    ("loop", "while loop, 1,000,000 steps", {"n": 1_000_000}, {"n": 20}),
+    ("quicksort", "quicksort, 20,000 numbers", {"n": 20_000}, {"n": 50}),
+    ("concat", 's = s + "x", 100,000 chars', {"n": 100_000}, {"n": 20}),
+    ("wordcount", "word count, 50,000 words", {"text": word_text(50_000)},
+     {"text": word_text(300)}),
+]
+
+
 def orders(count: int, seed: int = 11) -> list[dict[str, Any]]:
     """Order objects for the shipping-fee rule, drawn by a linear congruential generator."""
     countries = ["US", "US", "US", "DE", "FR", "JP"]
@@ -132,16 +142,8 @@ class Workload:
 
 
 def run_workloads(repeats: int) -> list[dict[str, Any]]:
-    specs = [  # name, title, inputs, tiny warm-up inputs
-        ("fib", "fib(25), recursive", {"n": 25}, {"n": 8}),
-        ("loop", "while loop, 1,000,000 steps", {"n": 1_000_000}, {"n": 20}),
-        ("quicksort", "quicksort, 20,000 numbers", {"n": 20_000}, {"n": 50}),
-        ("concat", 's = s + "x", 100,000 chars', {"n": 100_000}, {"n": 20}),
-        ("wordcount", "word count, 50,000 words", {"text": word_text(50_000)},
-         {"text": word_text(300)}),
-    ]
     rows = []
-    for name, title, inputs, warm in specs:
+    for name, title, inputs, warm in WORKLOAD_SPECS:
         row: dict[str, Any] = {"name": name, "title": title}
         try:
             workload = Workload(name, title, inputs, warm)

@@ -22,9 +22,10 @@ from types import FunctionType, MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from mlpy.errors import (
-    MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
+    MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError, MLResourceError,
 )
 from mlpy.language.codegen import LAST, py_name
+from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import (
@@ -128,7 +129,7 @@ class Engine:
         registry: ModuleRegistry | None = None,
         audit: AuditLog | None = None,
     ):
-        self._deny = CapabilitySet.parse(deny=deny)
+        self._deny = CapabilitySet.parse(deny=[*_own_files(), *deny])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
         self.capabilities = self.resolve_capabilities(capabilities)
         self.timeout = timeout
@@ -347,6 +348,13 @@ class Engine:
             exit_value = stop.value
         except (KeyboardInterrupt, SystemExit):
             raise
+        except MemoryError:
+            # The process ran out of memory: free what the program built before anything
+            # else allocates, and report the limit without looking up positions.
+            namespace.clear()
+            state.trip(MLResourceError("memory limit reached: the host ran out of memory",
+                                       resource="memory"))
+            error = state.tripped
         except BaseException as exc:  # noqa: BLE001 - every ML failure becomes a result
             if isinstance(exc, RecursionError) and state.tripped is None:
                 state.trip(ops.recursion_error(state))
@@ -354,6 +362,7 @@ class Engine:
             error = translate_error(exc, state.execution_id)
         finally:
             CURRENT.reset(token)
+            state.base_frame = None  # no frame outlives its execution through the state
             with self._lock:
                 self._running.pop(state.execution_id, None)
         run_time = time.perf_counter() - run_start
@@ -380,6 +389,14 @@ class Engine:
             usage={"steps": state.steps},
             capabilities_used=frozenset(state.used),
         )
+
+
+def _own_files() -> list[str]:
+    """Denies that keep scripts away from mlpy's own cache (it holds the parser tables the
+    host loads at start), whatever a host grants."""
+    directory = cache_dir()
+    return [f"{area}:{directory}{suffix}" for area in (
+        "file.write", "file.append", "file.delete", "path.write") for suffix in ("", "/**")]
 
 
 def _positive(name: str, value: int | None) -> int | None:
@@ -557,7 +574,7 @@ class MLFunction:
     """
 
     __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
-                 "_state", "_follows")
+                 "_follows")
 
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
                  name: str | None = None, capabilities: CapabilitySet | str | None = None,
@@ -578,8 +595,6 @@ class MLFunction:
         # A handle that follows its session needs no state of its own (see runtime.state).
         self._follows = capabilities is None and timeout is None and (
             session is None or session.engine.max_steps is None)
-        self._state = None if self._follows or timeout is not None \
-            or capabilities == "caller" else self._new_state()
 
     @property
     def capabilities(self) -> CapabilitySet:
@@ -632,7 +647,7 @@ class MLFunction:
         if kwargs:
             kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
             args = self._bind(fn, args, kwargs)
-        state = self._state or self._new_state()
+        state = self._new_state()  # each call is an execution of its own
         token = CURRENT.set(state)
         state.enter(sys._getframe())
         try:
@@ -643,6 +658,7 @@ class MLFunction:
             raise self._error(state.tripped or exc) from None
         finally:
             CURRENT.reset(token)
+            state.base_frame = None
 
     def _error(self, exc: BaseException) -> MLError:
         if isinstance(exc, TypeError) and exc.__traceback__ is not None \

@@ -27,10 +27,11 @@ reports the tripped limit whatever the ML code did with the exception.
 
 from __future__ import annotations
 
+import itertools
+import os
 import sys
 import threading
 import time
-import uuid
 from contextvars import ContextVar
 from itertools import chain, repeat
 from types import FrameType, TracebackType
@@ -53,7 +54,7 @@ class ExecutionState:
     __slots__ = (
         "execution_id", "deadline", "timeout", "max_steps", "charged", "batch",
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
-        "registry", "used", "audit", "max_depth", "depth_probe", "max_output", "output_size",
+        "registry", "used", "audit", "max_depth", "base_frame", "max_output", "output_size",
         "trip_traceback", "max_memory", "namespace", "memory_countdown", "rss_mark",
         "charged_bytes",
     )
@@ -82,10 +83,10 @@ class ExecutionState:
         self.audit = audit
         self.used: set[str] = set()  # area.action names the gate let through
         self.max_depth = max_depth
-        self.depth_probe: int | None = None  # see enter()
+        self.base_frame: FrameType | None = None  # the host frame running the ML code
         self.max_output = max_output
         self.output_size = 0
-        self.execution_id = execution_id or uuid.uuid4().hex
+        self.execution_id = execution_id or new_execution_id()
         self.timeout = timeout
         self.started = time.monotonic()
         self.deadline = self.started + timeout if timeout is not None else None
@@ -108,13 +109,10 @@ class ExecutionState:
         self.namespace = namespace
         if self.max_depth is None:
             return
-        base = _stack_depth(frame)
-        # The ML code runs one frame above ``frame``. _exists() runs four frames above the
-        # ML frame that ticked (_refill, next_batch, _depth_headroom, _exists), so asking it
-        # for the frame at this index succeeds exactly when that ML frame is nested more
-        # than max_depth calls deep.
-        self.depth_probe = base + self.max_depth + 5
-        needed = self.depth_probe + self.max_depth + 100  # calls through helpers add frames
+        self.base_frame = frame
+        # Python's own recursion limit must stay above ours (calls through runtime helpers
+        # add frames of their own).
+        needed = _stack_depth(frame) + 2 * self.max_depth + 100
         if sys.getrecursionlimit() < needed:
             _raise_recursion_limit(needed)
 
@@ -124,7 +122,7 @@ class ExecutionState:
         if self.tripped is not None:
             return _raising(self.tripped)
         size = BATCH
-        if self.depth_probe is not None:
+        if self.base_frame is not None:
             size = self._depth_headroom()
             if size <= 0:
                 return _raising(self.tripped)
@@ -159,25 +157,23 @@ class ExecutionState:
     def _depth_headroom(self) -> int:
         """How many ticks may pass before the depth must be checked again (0: tripped).
 
-        Each tick is at most one nested ML call, so a batch no larger than the remaining
-        headroom cannot overshoot the limit unseen (calls through runtime helpers and host
-        functions add frames without ticks; Python's own limit, kept above ours, and
-        :func:`mlpy.runtime.ops.ml_catch` turn those into the same limit error).
+        The depth is the number of frames between the ML frame that ticked and the host
+        frame that started the execution (calls through runtime helpers and host functions
+        count too). Each tick is at most one nested call, so a batch no larger than the
+        remaining headroom cannot overshoot the limit unseen.
         """
-        probe = self.depth_probe
-        if _exists(probe):
-            self.trip(depth_error(self.max_depth))
-            return 0
-        if not _exists(probe - BATCH):
-            return BATCH
-        low, high = max(probe - BATCH, 0), probe  # the frame at low exists, at high not
-        while high - low > 1:
-            middle = (low + high) // 2
-            if _exists(middle):
-                low = middle
-            else:
-                high = middle
-        return probe - low
+        frame = sys._getframe(3)  # _depth_headroom <- next_batch <- _refill <- the ML frame
+        base, allowed = self.base_frame, self.max_depth + 1  # + the top-level frame
+        depth = 0
+        while frame is not base:
+            if frame is None:  # the execution's frame is gone: Python's limit applies
+                return BATCH
+            depth += 1
+            if depth > allowed:
+                self.trip(depth_error(self.max_depth))
+                return 0
+            frame = frame.f_back
+        return min(BATCH, allowed - depth + 1)
 
     def _check_memory(self) -> None:
         """Measure the data the program keeps alive when the process's peak memory grew by
@@ -271,6 +267,15 @@ def _raising(error: BaseException) -> Iterator[bool]:
     yield True  # pragma: no cover - makes this a generator
 
 
+_ID_PREFIX = os.urandom(8).hex()
+_ids = itertools.count()
+
+
+def new_execution_id() -> str:
+    """A 32-hex id, unique in this process and, by its random half, across processes."""
+    return f"{_ID_PREFIX}{next(_ids):016x}"
+
+
 def depth_error(limit: int | None) -> MLResourceError:
     what = f"more than {limit} nested calls" if limit else "too many nested calls"
     return MLResourceError(
@@ -278,15 +283,6 @@ def depth_error(limit: int | None) -> MLResourceError:
         hints=["look for a recursive function that never reaches its base case, "
                "or raise max_depth"],
     )
-
-
-def _exists(index: int) -> bool:
-    """Whether the stack has a frame ``index`` levels below the caller's caller."""
-    try:
-        sys._getframe(index)
-    except ValueError:
-        return False
-    return True
 
 
 def _stack_depth(frame: FrameType | None) -> int:
