@@ -225,7 +225,7 @@ def _exported(method: MethodType, owner: Any) -> bool:
 
 # ----------------------------------------------------------------------------- the boundary
 
-_SCALARS = frozenset({type(None), bool, int, float, str})
+_SCALARS = frozenset({type(None), bool, int, float, str, bytes})
 _HELD = (ModuleObject, ErrorValue, HostObject)
 
 
@@ -244,6 +244,10 @@ def admit(value: Any, path: str = "value") -> Any:
     if cls is list or cls is dict or cls is tuple:
         _check_nested(value, path)
         return value
+    if cls is set or cls is frozenset:  # a read-only snapshot, in iteration order
+        snapshot = tuple(value)
+        _check_nested(snapshot, path)
+        return snapshot
     if callable(value) and not isinstance(value, type):
         return guard_callable(value)
     if cls in _HELD or getattr(cls, "_ml_members", None) is not None:
