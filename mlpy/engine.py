@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from types import FunctionType, MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import (
     MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError, MLResourceError,
@@ -40,6 +40,9 @@ from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
 from mlpy.runtime.state import CURRENT, ExecutionState, current_capabilities, new_ticker
 from mlpy.runtime.values import ModuleObject
+
+if TYPE_CHECKING:
+    from mlpy.sandbox import SandboxConfig, SandboxPool
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Words ML reserves: a variable with such a name could never be read.
@@ -128,6 +131,8 @@ class Engine:
         cache_size: int = 512,
         registry: ModuleRegistry | None = None,
         audit: AuditLog | None = None,
+        isolation: str = "inprocess",
+        sandbox: "SandboxConfig | None" = None,
     ):
         self._deny = CapabilitySet.parse(deny=[*_own_files(), *deny])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
@@ -138,6 +143,9 @@ class Engine:
         self.max_output = _positive("max_output", max_output)
         self.max_memory = _positive("max_memory", max_memory)
         self.audit = audit if audit is not None else AuditLog()
+        self.isolation = _isolation(isolation)
+        self.sandbox = sandbox
+        self._pool: "SandboxPool | None" = None
         self.registry = registry or ModuleRegistry()
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
         self._builtins = runtime_builtins(self.registry.load, builtin_module)
@@ -226,12 +234,24 @@ class Engine:
         result_name: str = "result",
         capture_output: bool = False,
         execution_id: str | None = None,
+        isolation: str | None = None,
     ) -> ExecutionResult:
         """Compile (cached) and run a program in a fresh namespace; never raises for ML errors.
 
         ``capabilities`` replaces the engine's grants for this execution (the engine's denies
-        still apply); the limits default to the engine's.
+        still apply); the limits default to the engine's. ``isolation`` overrides the
+        engine's choice for this execution.
         """
+        try:
+            mode = _isolation(isolation or self.isolation)
+        except MLError as error:
+            return ExecutionResult(False, error=error, execution_id=execution_id or "")
+        if mode == "subprocess":
+            return self._execute_isolated(
+                source_or_program, variables, filename=filename, capabilities=capabilities,
+                timeout=timeout, max_steps=max_steps, max_depth=max_depth,
+                max_output=max_output, max_memory=max_memory, result_name=result_name,
+                capture_output=capture_output, execution_id=execution_id)
         start = time.perf_counter()
         variables = dict(variables or {})
         compile_start = time.perf_counter()
@@ -287,14 +307,45 @@ class Engine:
         """Ask a running execution to stop; True if it was running."""
         with self._lock:
             state = self._running.get(execution_id)
+            pool = self._pool
         if state is None:
-            return False
+            return pool is not None and pool.cancel(execution_id)
         state.cancel()
         return True
 
     def close(self) -> None:
+        """Drop the program cache and stop the sandbox workers, if any (idempotent)."""
         with self._lock:
             self._cache.clear()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def _execute_isolated(self, source_or_program: str | Program,
+                          variables: Mapping[str, Any] | None, *, timeout: float | None,
+                          max_steps: int | None, max_depth: int | None,
+                          max_output: int | None, max_memory: int | None,
+                          capabilities: CapabilitySpec | None, **options: Any
+                          ) -> ExecutionResult:
+        try:
+            grants = self.resolve_capabilities(capabilities)
+        except MLError as error:
+            return ExecutionResult(False, error=error, execution_id=options["execution_id"] or "")
+        return self._sandbox_pool().execute(
+            source_or_program, variables, capabilities=grants,
+            timeout=self.timeout if timeout is None else timeout,
+            max_steps=self.max_steps if max_steps is None else max_steps,
+            max_depth=self.max_depth if max_depth is None else max_depth,
+            max_output=self.max_output if max_output is None else max_output,
+            max_memory=self.max_memory if max_memory is None else max_memory, **options)
+
+    def _sandbox_pool(self) -> "SandboxPool":
+        with self._lock:
+            if self._pool is None:
+                from mlpy.sandbox import SandboxPool  # the sandbox builds on this module
+
+                self._pool = SandboxPool(self.sandbox)
+            return self._pool
 
     def __enter__(self) -> "Engine":
         return self
@@ -389,6 +440,13 @@ class Engine:
             usage={"steps": state.steps},
             capabilities_used=frozenset(state.used),
         )
+
+
+def _isolation(value: str) -> str:
+    if value not in ("inprocess", "subprocess"):
+        raise MLConfigurationError(
+            f"isolation must be 'inprocess' or 'subprocess', not {value!r}")
+    return value
 
 
 def _own_files() -> list[str]:
