@@ -345,6 +345,23 @@ def test_denials_carry_the_requirement_and_the_resource(tmp_path):
     assert refused.error.required == "file.read" and refused.error.resource == "/etc/passwd"
 
 
+def test_a_denial_names_the_resource_as_the_bridge_shows_it(tmp_path):
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "secret.txt").write_text("s")
+    (tmp_path / "pub" / "link").symlink_to(tmp_path / "secret.txt")
+    engine = mlpy.Engine(capabilities=[f"file.read:{tmp_path}/pub/**"])
+    result = engine.execute(
+        'import file; try { file.read(p); } except (e) { result = e.message; }',
+        {"p": f"{tmp_path}/pub/link"})
+    assert "pub/link" in result.value and "secret.txt" not in result.value
+
+
+def test_a_recursive_scope_includes_its_directory():
+    caps = Capabilities.parse(["file.read:/data/**"])
+    assert caps.allows("file.read", "/data") and caps.allows("file.read", "/data/a/b")
+    assert not caps.allows("file.read", "/database")
+
+
 def test_reading_the_host_input_needs_a_grant(monkeypatch):
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO("typed\n"))

@@ -77,8 +77,8 @@ USES = _Uses()
 class Capability:
     """One grant or deny: ``area.action`` with an optional scope and limits.
 
-    ``max_uses`` bounds how many resource checks the grant satisfies (shared by every copy of
-    the same ``token_id``); ``expires_at`` ends it; ``max_bytes`` is an area-specific size cap
+    ``max_uses`` bounds how many guarded calls the grant pays for at the gate (shared by
+    every copy of the same ``token_id``); ``expires_at`` ends it; ``max_bytes`` is an area-specific size cap
     that bridges read (for example the largest file ``file.read`` may return).
     """
 
@@ -437,7 +437,10 @@ def _path_glob(pattern: str) -> re.Pattern[str]:
     out, i = [], 0
     while i < len(pattern):
         ch = pattern[i]
-        if pattern.startswith("**/", i):
+        if pattern.endswith("/**") and i == len(pattern) - 3:
+            out.append("(?:/.*)?")  # 'dir/**' is the directory and everything below it
+            i += 3
+        elif pattern.startswith("**/", i):
             out.append("(?:.*/)?")
             i += 3
         elif pattern.startswith("**", i):

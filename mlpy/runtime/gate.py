@@ -90,13 +90,16 @@ def check(required: tuple[str, ...], what: str) -> None:
             state.audit.use(requirement=name, execution_id=state.execution_id)
 
 
-def require(area_action: str, resource: Any = None) -> Capability | None:
+def require(area_action: str, resource: Any = None, *, shown: str | None = None
+            ) -> Capability | None:
     """Check that the running script may use ``area.action`` on ``resource``.
 
     Bridges call this at the point of use, with the concrete resource. Called by host code
     outside any ML execution it does nothing (host code is trusted) and returns None;
     otherwise it returns the grant that admits the request or raises
-    :class:`~mlpy.errors.CapabilityError`.
+    :class:`~mlpy.errors.CapabilityError`. ``shown`` is how a denial names the resource
+    (for example the path as the script wrote it, so a refusal never reveals where a
+    symbolic link leads); by default the resource itself.
     """
     state, held = _running()
     if state is None:
@@ -104,7 +107,7 @@ def require(area_action: str, resource: Any = None) -> Capability | None:
     text = None if resource is None else str(resource)
     grant = held.find(area_action, text)
     if grant is None:
-        _deny(state, held, area_action, text, None)
+        _deny(state, held, area_action, text, None, shown)
     state.used.add(area_action)
     return grant
 
@@ -114,10 +117,14 @@ def _take_use(grant: Capability) -> bool:
 
 
 def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource: str | None,
-          what: str | None) -> None:
+          what: str | None, shown: str | None = None) -> None:
     audit = state.audit if state is not None else None
     redact = audit is not None and audit.redact
-    shown = "<redacted>" if redact else _display_resource(name, resource)
+    reported = resource if shown is None else shown
+    if redact:
+        shown = "<redacted>"
+    else:
+        shown = repr(shown) if shown is not None else _display_resource(name, resource)
     if audit is not None:
         audit.record("deny", requirement=name, resource=resource,
                      execution_id=state.execution_id)
@@ -127,7 +134,7 @@ def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource
     names = ", ".join(sorted(held.names())) or "none"
     raise CapabilityError(
         f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
-        required=name, resource=None if redact else resource,
+        required=name, resource=None if redact else reported,
         hints=[f"the host grants it with capabilities=[\"{name}"
                + (":<scope>" if resource is not None else "") + "\"]"],
     )

@@ -123,7 +123,7 @@ def ml_get(obj: Any, name: str) -> Any:
         if name in obj:
             return obj[name]
         return _map_method(obj, name)
-    if name == "length" and (cls is str or cls is list or cls is tuple):
+    if name == "length" and (cls is str or cls is list or cls is tuple or cls is bytes):
         return len(obj)
     if name[:1] == "_":
         raise _private(name)

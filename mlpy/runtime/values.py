@@ -129,6 +129,7 @@ _TYPE_NAMES: dict[type, str] = {
     list: "array",
     tuple: "array",
     dict: "object",
+    bytes: "bytes",
     type(None): "null",
     ErrorValue: "error",
     ModuleObject: "module",

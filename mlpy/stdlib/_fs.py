@@ -150,7 +150,7 @@ def admits(area_action: str):
     return lambda resource: held.allows(area_action, resource)
 
 
-def require_directory(area_action: str, directory: str) -> None:
+def require_directory(area_action: str, directory: str, shown: str | None = None) -> None:
     """Require ``area_action`` on a directory, or on a path that may be one: admitted when the
     scope admits the path itself or the names directly inside it, so the scopes ``/data``,
     ``/data/*`` and ``/data/**`` all let a script list /data (whose names it may read). A
@@ -158,6 +158,6 @@ def require_directory(area_action: str, directory: str) -> None:
     if running():
         held = current_capabilities()
         if not held.allows(area_action, directory) and not held.denied(area_action, directory):
-            require(area_action, os.path.join(directory, "*"))
+            require(area_action, os.path.join(directory, "*"), shown=shown)
             return
-    require(area_action, directory)
+    require(area_action, directory, shown=shown)

@@ -34,7 +34,7 @@ _CHUNK = 1 << 20
 def _checked(path: Any, area_action: str) -> tuple[Target, Capability | None]:
     """Resolve ``path`` and require ``area_action`` on its canonical form."""
     where = target(path)
-    return where, require(area_action, where.real)
+    return where, require(area_action, where.real, shown=where.shown)
 
 
 # The smallest ``max_bytes`` of the grants that admitted a call, and the capability it is on.
@@ -353,18 +353,18 @@ class File:
         source, read_grant = _checked(src, "file.read")
         _source_file(source)
         destination = _into_directory(target(dst, "dst"), source)
-        write_grant = require("file.write", destination.real)
+        write_grant = require("file.write", destination.real, shown=destination.shown)
         _copy_file(source, destination, _limit(read=read_grant, write=write_grant))
 
     @ml_function("Move or rename a file; creates parent directories",
                  capabilities=["file.read", "file.write", "file.delete"])
     def move(self, src, dst):
         source, read_grant = _checked(src, "file.read")
-        require("file.delete", source.real)
+        require("file.delete", source.real, shown=source.shown)
         _refuse_link(source)
         status = _source_file(source)
         destination = _into_directory(target(dst, "dst"), source)
-        write_grant = require("file.write", destination.real)
+        write_grant = require("file.write", destination.real, shown=destination.shown)
         limit = _limit(read=read_grant, write=write_grant)
         _check_size(source, status.st_size, limit)
         _make_parents(destination)

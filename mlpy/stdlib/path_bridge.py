@@ -36,14 +36,14 @@ def _string(value: Any, what: str = "path") -> str:
 def _readable(value: Any) -> Target:
     """Resolve a path to look at and require ``path.read`` on it (or on the names in it)."""
     where = target(value)
-    require_directory("path.read", where.real)
+    require_directory("path.read", where.real, where.shown)
     return where
 
 
 def _writable(value: Any) -> Target:
     """Resolve a directory to change and require ``path.write`` on the directory itself."""
     where = target(value, "dir")
-    require("path.write", where.real)
+    require("path.write", where.real, shown=where.shown)
     return where
 
 
@@ -253,7 +253,7 @@ class Path:
         absolute = os.path.abspath(os.path.expanduser(_string(pattern, "pattern")))
         base, segments = _split_pattern(absolute)
         where = target(base, "pattern")
-        require_directory("path.read", where.real)
+        require_directory("path.read", where.real, where.shown)
         if not is_directory(lstat(where)):
             return []
         admitted = admits("path.read")
