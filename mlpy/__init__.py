@@ -27,6 +27,7 @@ from mlpy.errors import (
 )
 from mlpy.host import HostFunction, host_function
 from mlpy.program import Program, TranspileResult
+from mlpy.runtime.values import frozen
 
 _default: Engine | None = None
 _default_lock = threading.Lock()
@@ -68,5 +69,5 @@ __all__ = [
     "MLFunction", "MLHostError", "MLLimitError", "MLMarshalError", "MLResourceError",
     "MLRuntimeError", "MLSandboxError", "MLSecurityError", "MLSyntaxError", "MLTimeoutError",
     "Program", "SecurityError", "Session", "TranspileResult", "__version__", "compile",
-    "default_engine", "execute", "transpile",
+    "default_engine", "execute", "frozen", "transpile",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import io
 import re
+import reprlib
 import sys
 import threading
 import time
@@ -71,7 +72,11 @@ def _capability_set(spec: CapabilitySpec | None, profiles: Mapping[str, Capabili
     return granted.union(CapabilitySet(denies=deny.denies))
 
 
-@dataclass(frozen=True)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 4, 60, 60
+
+
+@dataclass(frozen=True, repr=False)
 class ExecutionResult:
     """What one execution produced. ``execute`` returns it and never raises for ML errors."""
 
@@ -85,6 +90,13 @@ class ExecutionResult:
     timings: dict[str, Any] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)
     capabilities_used: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        # Short whatever the program built: a value may be huge or share itself many times.
+        names = ", ".join(list(self.globals)[:8]) + (", ..." if len(self.globals) > 8 else "")
+        return (f"ExecutionResult(ok={self.ok}, value={_SHORT.repr(self.value)}, "
+                f"error={self.error!r}, globals=[{names}], "
+                f"execution_id={self.execution_id!r})")
 
     def unwrap(self) -> Any:
         """The value, or raise the error."""
@@ -235,6 +247,7 @@ class Engine:
         capture_output: bool = False,
         execution_id: str | None = None,
         isolation: str | None = None,
+        allow_shadow: bool = False,
     ) -> ExecutionResult:
         """Compile (cached) and run a program in a fresh namespace; never raises for ML errors.
 
@@ -258,7 +271,7 @@ class Engine:
         try:
             program, cache_hit = self._program(source_or_program, filename, variables)
             namespace = new_namespace(self._builtins)
-            namespace.update(_marshal_in(variables))
+            namespace.update(_marshal_in(variables, allow_shadow))
         except MLError as error:
             captured = "" if capture_output else None
             return ExecutionResult(False, error=error, stdout=captured, stderr=captured,
@@ -457,9 +470,18 @@ def _own_files() -> list[str]:
         "file.write", "file.append", "file.delete", "path.write") for suffix in ("", "/**")]
 
 
+# Deeper than this, Python's own stack (calls through C code) is at risk.
+MAX_DEPTH_LIMIT = 10_000
+
+
 def _positive(name: str, value: int | None) -> int | None:
     if value is not None and (not isinstance(value, int) or value < 1):
         raise MLConfigurationError(f"{name} must be a positive integer or None, not {value!r}")
+    if name == "max_depth" and value is not None and value > MAX_DEPTH_LIMIT:
+        raise MLConfigurationError(
+            f"max_depth can be at most {MAX_DEPTH_LIMIT:,} (deeper recursion would risk the "
+            f"interpreter's own stack), not {value:,}",
+            hints=["rewrite deep recursion as a loop over an explicit stack"])
     return value
 
 
@@ -468,15 +490,25 @@ def _captured(write: Any) -> str | None:
     return owner.getvalue() if isinstance(owner, io.StringIO) else None
 
 
-def _marshal_in(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """Host values bound as top-level names; callables ML may not call are refused."""
+def _marshal_in(variables: Mapping[str, Any], allow_shadow: bool = False) -> dict[str, Any]:
+    """Host values bound as top-level names; callables ML may not call are refused.
+
+    A name of a builtin is refused unless ``allow_shadow``: a host that passes keys it did not
+    choose (``variables=request.json``) must not replace the builtins a script calls.
+    """
     bound = {}
     for name, value in variables.items():
         if not isinstance(name, str) or not _IDENTIFIER.match(name) or name.startswith("__") \
-                or name in RESERVED:
+                or name.startswith("_mlpy") or name in RESERVED:
             raise MLMarshalError(
                 f"{name!r} is not a valid ML variable name: names are letters, digits and _, "
-                "do not start with a digit or '__', and are not ML keywords", path=str(name))
+                "do not start with a digit, '__' or '_mlpy', and are not ML keywords",
+                path=str(name))
+        if name in BUILTINS and not allow_shadow:
+            raise MLMarshalError(
+                f"the variable {name!r} would replace the builtin {name}()", path=name,
+                hints=["rename the variable, or pass allow_shadow=True if replacing the "
+                       "builtin is intended"])
         bound[py_name(name)] = ops.admit(value, name)
     return bound
 
@@ -591,9 +623,10 @@ class Session:
     def get(self, name: str, default: Any = None) -> Any:
         return ops.release(self._namespace.get(py_name(name), default))
 
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: Any, *, allow_shadow: bool = False) -> None:
+        """Bind a host value to a top-level name (a builtin's name needs ``allow_shadow``)."""
         with self.lock:
-            self._namespace.update(_marshal_in({name: value}))
+            self._namespace.update(_marshal_in({name: value}, allow_shadow))
             self._def_only.discard(name)
 
     def __contains__(self, name: str) -> bool:

@@ -30,12 +30,11 @@ class HostFunction:
         self._ml_description = description
 
     def __call__(self, *args: Any) -> Any:
-        if self._ml_capabilities:
-            gate.check(self._ml_capabilities, self.__name__)
         try:
-            result = self.__wrapped__(*[ops.release(arg) for arg in args])
-        except MLError:
-            raise
+            result = gate.call_host(self.__wrapped__, tuple(ops.release(arg) for arg in args),
+                                    self._ml_capabilities, self.__name__)
+        except (MLError, RecursionError, MemoryError):
+            raise  # ML errors and limits pass through as they are
         except Exception as error:
             raise MLHostError(f"{self.__name__}() failed: {error}") from error
         return ops.admit(result, f"the result of {self.__name__}()")

@@ -13,10 +13,20 @@ import datetime
 import math
 
 from mlpy.errors import MLMarshalError
+from mlpy.runtime.values import expanded_size
+
+# The largest wire form to build, in characters of JSON text (about).
+MAX_WIRE = 64 << 20
 
 
 def to_wire(value, path: str = "$", depth: int = 0, seen: frozenset = frozenset()):
     """A JSON-safe copy of an ML result per the wire rules (integration spec 2.5)."""
+    if depth == 0 and isinstance(value, (list, tuple, dict)):
+        size = expanded_size(value, MAX_WIRE)  # before copying anything
+        if size > MAX_WIRE:
+            raise MLMarshalError(
+                f"the value at {path} would take more than {MAX_WIRE:,} characters as JSON "
+                "(parts of it may be shared many times over)", path=path)
     if depth > 512:
         raise MLMarshalError(f"value at {path} is nested more than 512 levels deep", path=path)
     if value is None or isinstance(value, (bool, int, str)):

@@ -1,6 +1,6 @@
-// The average of the numbers passed in as `values`.
+// The average of the numbers passed in as `numbers`.
 total = 0;
-for (value in values) {
-    total = total + value;
+for (number in numbers) {
+    total = total + number;
 }
-print("average:", total / len(values));
+print("average:", total / len(numbers));

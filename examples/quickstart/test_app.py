@@ -68,10 +68,10 @@ def test_hello_runs_with_the_cli():
 
 def test_average_takes_its_input_from_the_cli():
     command = [sys.executable, "-m", "mlpy", "run", "average.ml"]
-    done = subprocess.run([*command, "--var", "values=[4, 8, 15, 16, 23, 42]"], cwd=HERE,
+    done = subprocess.run([*command, "--var", "numbers=[4, 8, 15, 16, 23, 42]"], cwd=HERE,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "average: 18.0\n")
-    done = subprocess.run([*command, "--var", "values=[]"], cwd=HERE, capture_output=True,
+    done = subprocess.run([*command, "--var", "numbers=[]"], cwd=HERE, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("average.ml:6:19: error: division by zero")

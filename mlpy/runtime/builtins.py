@@ -196,14 +196,14 @@ def reversed_(sequence: Any) -> list[Any]:
 
 @builtin("keys", "Array of an object's keys")
 def keys_(obj: Any) -> list[Any]:
-    if obj.__class__ is not dict:
+    if not isinstance(obj, dict):
         raise AttributeError(f"keys() needs an object, not {typeof(obj)}")
     return py.list(obj)
 
 
 @builtin("values", "Array of an object's values")
 def values_(obj: Any) -> list[Any]:
-    if obj.__class__ is not dict:
+    if not isinstance(obj, dict):
         raise AttributeError(f"values() needs an object, not {typeof(obj)}")
     return py.list(obj.values())
 
@@ -283,8 +283,8 @@ def next_(iterator: Any, default: Any = _NO_DEFAULT) -> Any:
 @builtin("hasattr", "Whether a member can be read on a value")
 def hasattr_(value: Any, name: str) -> bool:
     if not isinstance(name, str) or name.startswith("_"):
-        return value.__class__ is dict and name in value
-    if value.__class__ is dict:
+        return isinstance(value, dict) and name in value
+    if isinstance(value, dict):
         return name in value
     try:
         ops.ml_get(value, name)
@@ -296,14 +296,14 @@ def hasattr_(value: Any, name: str) -> bool:
 @builtin("getattr", "A member of a value, or the default when it cannot be read")
 def getattr_(value: Any, name: str, default: Any = None) -> Any:
     if hasattr_(value, name):
-        return value[name] if value.__class__ is dict else ops.ml_get(value, name)
+        return value[name] if isinstance(value, dict) else ops.ml_get(value, name)
     return default
 
 
 @builtin("methods", "Sorted names of the members ML can use on a value")
 def methods_(value: Any) -> list[str]:
     cls = value.__class__
-    if cls is dict:
+    if isinstance(value, dict):
         return py.sorted(k for k in value if isinstance(k, str))
     table = ops.METHODS.get(cls)
     if table is not None:

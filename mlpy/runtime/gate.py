@@ -162,6 +162,21 @@ def _display_resource(name: str, resource: str | None) -> str:
     return repr(resource)
 
 
+def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], what: str) -> Any:
+    """Call host code on behalf of ML: nothing runs once the execution is stopped, the
+    capabilities are checked, and a deadline that passed (or a cancel that came) while the
+    host code ran stops the execution as soon as control is back."""
+    state = current_state()
+    if state is not None and state.tripped is not None:
+        raise state.tripped
+    if required:
+        check(required, what)
+    result = fn(*args)
+    if state is not None:
+        state.check_now()
+    return result
+
+
 class GuardedFunction:
     """A module function that needs capabilities; callable by ML through the gate."""
 
@@ -177,8 +192,7 @@ class GuardedFunction:
         self._ml_description = description
 
     def __call__(self, *args: Any) -> Any:
-        check(self._ml_capabilities, self._qualified)
-        return self._fn(*args)
+        return call_host(self._fn, args, self._ml_capabilities, self._qualified)
 
     def _ml_display(self) -> str:
         return f"<function {self._qualified}>"

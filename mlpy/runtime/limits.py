@@ -24,11 +24,17 @@ MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
 
 
 def too_large(what: str, size: int, limit: int, unit: str) -> MLResourceError:
-    return MLResourceError(
+    """The size-limit error, recorded as the running execution's trip: a limit ends the
+    execution, whatever ``finally`` blocks do with it."""
+    error = MLResourceError(
         f"size limit reached: {what} of {size:,} {unit} is over the limit of {limit:,} {unit}",
         resource="memory", limit=limit,
         hints=["work on smaller pieces of data"],
     )
+    state = current_state()
+    if state is not None:
+        state.trip(error)
+    return error
 
 
 def check_length(length: int, item_bytes: int = 8) -> None:
@@ -91,6 +97,31 @@ def check_percent_format(text: str) -> None:
         for number in match.groups():
             if number is not None and len(number) > 3:
                 check_length(int(number), 1)
+
+
+_MAPPING_KEY = re.compile(r"%\(([^)]*)\)")
+
+
+def check_percent_result(text: str, values: Any) -> None:
+    """Refuse a printf-style formatting whose result would exceed the string limit: a
+    format that names one key many times repeats that value as often."""
+    if values.__class__ is dict:
+        keys = _MAPPING_KEY.findall(text)
+        if len(keys) < 2:
+            return
+        size = len(text) + sum(_shown_length(values.get(key, "")) for key in keys)
+    else:
+        if len(values) != 1 or text.count("%") < 2:
+            return
+        size = len(text) + text.count("%") * _shown_length(values[0])
+    check_length(size, 1)
+
+
+def _shown_length(value: Any) -> int:
+    if value.__class__ is str:
+        return len(value)
+    text = getattr(value, "value", value)  # a value wrapped for %s display
+    return len(text) if text.__class__ is str else 32
 
 
 def check_format_spec(spec: str) -> None:

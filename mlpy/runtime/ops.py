@@ -25,9 +25,11 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
-from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format
+from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
 from mlpy.runtime.state import current_state, depth_error
-from mlpy.runtime.values import ErrorValue, HostObject, ModuleObject, display, typeof
+from mlpy.runtime.values import (
+    ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, display, typeof,
+)
 
 STRING_METHODS = frozenset(
     "upper lower strip lstrip rstrip replace split rsplit join startswith endswith find rfind "
@@ -45,6 +47,8 @@ MAP_METHODS = frozenset("get keys values items pop popitem update clear setdefau
 METHODS: dict[type, dict[str, Any]] = {
     str: {name: getattr(str, name) for name in STRING_METHODS} | CHECKED_METHODS[str],
     list: {name: getattr(list, name) for name in ARRAY_METHODS} | CHECKED_METHODS[list],
+    # a frozen array's changing methods refuse (see values.FrozenArray)
+    FrozenArray: {name: getattr(FrozenArray, name) for name in ARRAY_METHODS},
 }
 
 # Methods other languages have, and what ML calls them.
@@ -119,11 +123,12 @@ def _map_method(obj: dict, name: str) -> Any:
 def ml_get(obj: Any, name: str) -> Any:
     """``obj.name`` for any value (the compiler inlines the common cases)."""
     cls = obj.__class__
-    if cls is dict:
+    if cls is dict or cls is FrozenObject:
         if name in obj:
             return obj[name]
         return _map_method(obj, name)
-    if name == "length" and (cls is str or cls is list or cls is tuple or cls is bytes):
+    if name == "length" and (cls is str or cls is list or cls is tuple or cls is bytes
+                             or cls is FrozenArray):
         return len(obj)
     if name[:1] == "_":
         raise _private(name)
@@ -153,7 +158,7 @@ def ml_get(obj: Any, name: str) -> Any:
 def ml_method(obj: Any, name: str, *args: Any) -> Any:
     """``obj.name(args)`` for any value."""
     cls = obj.__class__
-    if cls is dict:
+    if cls is dict or cls is FrozenObject:
         try:
             fn = obj[name]
         except KeyError:
@@ -227,6 +232,7 @@ def _exported(method: MethodType, owner: Any) -> bool:
 
 _SCALARS = frozenset({type(None), bool, int, float, str, bytes})
 _HELD = (ModuleObject, ErrorValue, HostObject)
+_CONTAINERS = frozenset({list, dict, tuple, FrozenArray, FrozenObject})
 
 
 def admit(value: Any, path: str = "value") -> Any:
@@ -241,7 +247,7 @@ def admit(value: Any, path: str = "value") -> Any:
     cls = value.__class__
     if cls in _SCALARS:
         return value
-    if cls is list or cls is dict or cls is tuple:
+    if cls in _CONTAINERS:
         _check_nested(value, path)
         return value
     if cls is set or cls is frozenset:  # a read-only snapshot, in iteration order
@@ -263,7 +269,7 @@ def _check_nested(value: Any, path: str) -> None:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if item.__class__ is dict:
+        if isinstance(item, dict):
             pairs = item.items()
         else:
             pairs = enumerate(item)
@@ -272,7 +278,7 @@ def _check_nested(value: Any, path: str) -> None:
             if cls in _SCALARS:
                 continue
             inner = f"{where}[{key!r}]"
-            if cls is list or cls is dict or cls is tuple:
+            if cls in _CONTAINERS:
                 stack.append((child, inner))
             elif not (cls in _HELD or callable(child) and not isinstance(child, type)
                       or getattr(cls, "_ml_members", None) is not None):
@@ -354,7 +360,8 @@ def ml_mod(left: Any, right: Any) -> Any:
     if left.__class__ is str:
         check_percent_format(left)
         if right.__class__ is not dict:
-            return left % (_for_format(right),)
+            right = (_for_format(right),)
+        check_percent_result(left, right)
     return left % right
 
 
@@ -376,6 +383,9 @@ def ml_catch(exc: BaseException) -> ErrorValue:
             state.trip_traceback = exc.__traceback__  # where it happened, for the report
         raise state.tripped
     if isinstance(exc, MLLimitError):
+        if state is not None:  # from now on nothing may swallow it, not even finally
+            state.trip(exc)
+            state.trip_traceback = exc.__traceback__
         raise exc
     if isinstance(exc, RecursionError):
         error = recursion_error(state)

@@ -110,9 +110,9 @@ class ExecutionState:
         if self.max_depth is None:
             return
         self.base_frame = frame
-        # Python's own recursion limit must stay above ours (calls through runtime helpers
-        # add frames of their own).
-        needed = _stack_depth(frame) + 2 * self.max_depth + 100
+        # Python's own recursion limit must stay above ours: calls through runtime helpers
+        # and builtins add frames of their own.
+        needed = _stack_depth(frame) + 4 * self.max_depth + 100
         if sys.getrecursionlimit() < needed:
             _raise_recursion_limit(needed)
 
@@ -157,10 +157,10 @@ class ExecutionState:
     def _depth_headroom(self) -> int:
         """How many ticks may pass before the depth must be checked again (0: tripped).
 
-        The depth is the number of frames between the ML frame that ticked and the host
-        frame that started the execution (calls through runtime helpers and host functions
-        count too). Each tick is at most one nested call, so a batch no larger than the
-        remaining headroom cannot overshoot the limit unseen.
+        The depth is the number of ML frames between the ML frame that ticked and the host
+        frame that started the execution: frames of runtime helpers, builtins and host
+        functions in between do not count. Each tick is at most one nested ML call, so a
+        batch no larger than the remaining headroom cannot overshoot the limit unseen.
         """
         frame = sys._getframe(3)  # _depth_headroom <- next_batch <- _refill <- the ML frame
         base, allowed = self.base_frame, self.max_depth + 1  # + the top-level frame
@@ -168,10 +168,11 @@ class ExecutionState:
         while frame is not base:
             if frame is None:  # the execution's frame is gone: Python's limit applies
                 return BATCH
-            depth += 1
-            if depth > allowed:
-                self.trip(depth_error(self.max_depth))
-                return 0
+            if "__ml_ns__" in frame.f_globals:
+                depth += 1
+                if depth > allowed:
+                    self.trip(depth_error(self.max_depth))
+                    return 0
             frame = frame.f_back
         return min(BATCH, allowed - depth + 1)
 
@@ -216,6 +217,14 @@ class ExecutionState:
                 roots.append(frame.f_locals)
             frame = frame.f_back
         return roots
+
+    def check_now(self) -> None:
+        """Raise the limit that stops this execution, checking the deadline and the cancel
+        flag first (for when control returns from host code, which ticks do not see)."""
+        if self.tripped is None:
+            self._check()
+        if self.tripped is not None:
+            raise self.tripped
 
     def trip(self, error: MLLimitError) -> None:
         if self.tripped is None:

@@ -116,6 +116,44 @@ class HostObject:
         return self._ml_display()
 
 
+# ----------------------------------------------------------------------------- frozen data
+
+
+def _refuse_change(self: Any, *args: Any, **kwargs: Any) -> Any:
+    kind = "array" if isinstance(self, list) else "object"
+    raise TypeError(f"this {kind} is read-only: the host passed it frozen")
+
+
+class FrozenArray(list):
+    """A read-only array (see :func:`frozen`): reading works as for a list, changing fails."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse_change
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse_change
+
+
+class FrozenObject(dict):
+    """A read-only object (see :func:`frozen`): reading works as for a dict, changing fails."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _refuse_change
+    pop = popitem = clear = update = setdefault = _refuse_change
+
+
+def frozen(value: Any) -> Any:
+    """A deep, read-only copy of host data for ML: arrays and objects at every level refuse
+    to change (a catchable error in ML), everything else reads as usual.
+
+    Pass it in ``variables=`` when ML code must not change what the host shares with it.
+    """
+    cls = value.__class__
+    if cls is dict or cls is FrozenObject:
+        return FrozenObject({key: frozen(item) for key, item in value.items()})
+    if cls in (list, tuple, FrozenArray, set, frozenset):
+        return FrozenArray(frozen(item) for item in value)
+    return value
+
+
 # Names to show for builtins implemented by a C function under another name (len).
 DISPLAY_NAMES: dict[int, str] = {}
 
@@ -130,6 +168,8 @@ _TYPE_NAMES: dict[type, str] = {
     tuple: "array",
     dict: "object",
     bytes: "bytes",
+    FrozenArray: "array",
+    FrozenObject: "object",
     type(None): "null",
     ErrorValue: "error",
     ModuleObject: "module",
@@ -168,7 +208,8 @@ def show_nested(value: Any) -> str:
 
 
 _MAX_DEPTH = 200
-_CONTAINER_TYPES = (list, tuple, dict)
+_CONTAINER_TYPES = (list, tuple, dict, FrozenArray, FrozenObject)
+_OBJECT_TYPES = (dict, FrozenObject)
 # The longest text a display may produce (the size limit of strings).
 MAX_DISPLAY = 1 << 24
 
@@ -208,7 +249,8 @@ def expanded_size(value: Any, limit: int = MAX_DISPLAY) -> int:
             return 5
         active.add(key)
         total = 2 + 2 * len(item)
-        children = item.items() if cls is dict else ((None, child) for child in item)
+        children = item.items() if cls in _OBJECT_TYPES else (
+            (None, child) for child in item)
         for name, child in children:
             total += size(child, depth + 1, active) + (0 if name is None else size(
                 name, depth + 1, active))
@@ -238,10 +280,10 @@ def _show(value: Any, depth: int, active: set[int]) -> str:
     if cls in _CONTAINER_TYPES:
         key = id(value)
         if key in active:  # a value that contains itself
-            return "{...}" if cls is dict else "[...]"
+            return "{...}" if cls in _OBJECT_TYPES else "[...]"
         active.add(key)
         try:
-            if cls is dict:
+            if cls in _OBJECT_TYPES:
                 return "{" + ", ".join(
                     f"{_show(k, depth + 1, active)}: {_show(v, depth + 1, active)}"
                     for k, v in value.items()) + "}"

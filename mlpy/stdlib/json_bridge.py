@@ -5,18 +5,31 @@ from __future__ import annotations
 import json
 
 from mlpy.ext import ml_function, ml_module
-from mlpy.runtime.values import MAX_DISPLAY, expanded_size
+from mlpy.runtime.limits import check_length
+from mlpy.runtime.values import expanded_size
 
 
-def _sized(value):
-    """``value`` if its JSON text stays within the size limit of strings (a structure that
-    shares itself many times over would otherwise take the encoder out of reach of every
-    time limit)."""
+def _sized(value, indent=0):
+    """``value``, once its JSON text is known to stay within the size limit of strings (a
+    structure that shares itself many times over would otherwise keep the encoder busy out
+    of reach of every time limit)."""
     size = expanded_size(value)
-    if size > MAX_DISPLAY:
-        raise ValueError(f"the JSON text would take about {size:,} characters, over the "
-                         f"limit of {MAX_DISPLAY:,}")
+    if indent:
+        # each item may start a line indented by its depth
+        size += size // 2 * (1 + indent * _nesting(value))
+    check_length(size, 1)
     return value
+
+
+def _nesting(value, memo=None) -> int:
+    """How deeply arrays and objects nest in ``value`` (shared parts measured once)."""
+    memo = {} if memo is None else memo
+    if not isinstance(value, (list, dict)) or id(value) in memo:
+        return memo.get(id(value), 0)
+    memo[id(value)] = 1  # a cycle counts once; the encoder refuses cycles anyway
+    children = value.values() if isinstance(value, dict) else value
+    memo[id(value)] = 1 + max((_nesting(child, memo) for child in children), default=0)
+    return memo[id(value)]
 
 
 def _depth(value, limit: int, level: int = 1) -> None:
@@ -56,8 +69,10 @@ class Json:
 
     @ml_function("Serialize a value as indented JSON text")
     def prettyPrint(self, value, indent=4):
+        if indent.__class__ is not int or not 0 <= indent <= 16:
+            raise ValueError("prettyPrint indent must be a whole number from 0 to 16")
         try:
-            return json.dumps(_sized(value), indent=indent)
+            return json.dumps(_sized(value, indent), indent=indent)
         except (TypeError, ValueError) as error:
             raise ValueError(f"JSON serialization failed: {error}") from None
 
