@@ -37,6 +37,9 @@ PROGRAMS = {
     "capability.ml": 'import console;\nconsole.log("hello");\n',
     "loop.ml": "while (true) { }\n",
     "thrown.ml": "throw {message: 'nope'};\n",
+    "deep.ml": "function f(n) { return f(n + 1); }\nf(0);\n",
+    "chatty.ml": 'while (true) { print("x"); }\n',
+    "hoard.ml": "a = []; while (true) { a.append([1, 2, 3]); }\n",
 }
 
 
@@ -90,6 +93,10 @@ def test_run_prints_program_output(work):
         ("capability.ml", (), 5, "console.write"),
         ("loop.ml", ("--timeout", "0.3"), 6, "time limit"),
         ("loop.ml", ("--max-steps", "5000"), 6, "step limit"),
+        ("capability.ml", ("--allow", "console.*", "--deny", "console.write"), 5, "denies"),
+        ("deep.ml", ("--max-depth", "20"), 6, "more than 20 nested calls"),
+        ("loop.ml", ("--isolate", "--timeout", "0.5"), 6, "time limit"),
+        ("deep.ml", ("--isolate",), 6, "more than 500 nested calls"),
     ],
 )
 def test_run_exit_codes(work, file, flags, code, message):
@@ -97,6 +104,13 @@ def test_run_exit_codes(work, file, flags, code, message):
     assert done.returncode == code, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_run_limits_output_and_memory(work):
+    done = mlpy_cli("run", "chatty.ml", "--max-output", "10", cwd=work)
+    assert done.returncode == 6 and done.stdout == "x\n" * 5
+    done = mlpy_cli("run", "hoard.ml", "--max-memory", "5000000", cwd=work)
+    assert done.returncode == 6 and "memory limit" in done.stderr
 
 
 def test_run_allow_grants_a_capability(work):

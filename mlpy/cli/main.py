@@ -102,19 +102,31 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--allow", "allow", multiple=True, metavar="CAP",
-              help="Grant a capability (repeatable), e.g. --allow console.write")
+              help="Grant a capability (repeatable), e.g. --allow console.write or "
+                   "--allow 'file.read:./data/**'")
+@click.option("--deny", "deny", multiple=True, metavar="CAP",
+              help="Deny a capability (repeatable); denies win over grants.")
 @click.option("--timeout", type=float, default=None, help="Wall-time limit in seconds.")
 @click.option("--max-steps", type=int, default=None, help="Step limit.")
+@click.option("--max-depth", type=int, default=None, help="Nested-call limit (default 500).")
+@click.option("--max-output", type=int, default=None, help="Output limit in characters.")
+@click.option("--max-memory", type=int, default=None,
+              help="Memory budget in bytes for the program's data.")
+@click.option("--isolate", is_flag=True,
+              help="Run in a worker process with operating-system limits.")
 @click.option("--var", "var", multiple=True, metavar="NAME=JSON",
               help="Pass a variable to the program (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-def run(file: str, allow: tuple[str, ...], timeout: float | None, max_steps: int | None,
-        var: tuple[str, ...], as_json: bool) -> None:
+def run(file: str, allow: tuple[str, ...], deny: tuple[str, ...], timeout: float | None,
+        max_steps: int | None, max_depth: int | None, max_output: int | None,
+        max_memory: int | None, isolate: bool, var: tuple[str, ...], as_json: bool) -> None:
     """Run the ML program FILE."""
     source = read_source(file)
     variables = parse_vars(var)
     try:
-        engine = mlpy.Engine(capabilities=allow)
+        engine = mlpy.Engine(capabilities=allow, deny=deny, max_output=max_output,
+                             max_memory=max_memory, max_depth=max_depth or 500,
+                             isolation="subprocess" if isolate else "inprocess")
     except MLError as error:
         raise click.UsageError(error.message) from None
     cpu_start, start = time.process_time(), time.perf_counter()
@@ -127,8 +139,9 @@ def run(file: str, allow: tuple[str, ...], timeout: float | None, max_steps: int
     else:
         diagnostics = list(program.diagnostics)
         compiled = time.perf_counter()
-        result = engine.execute(program, variables, timeout=timeout, max_steps=max_steps,
-                                capture_output=as_json)
+        result = engine.execute(source if isolate else program, variables, filename=file,
+                                timeout=timeout, max_steps=max_steps, capture_output=as_json)
+        engine.close()
         result.timings["compile"] = compiled - start
         result.timings["cache_hit"] = False  # a new process: the program was just compiled
     result.timings["total"] = time.perf_counter() - start

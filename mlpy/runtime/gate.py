@@ -135,9 +135,15 @@ def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource
     raise CapabilityError(
         f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
         required=name, resource=None if redact else reported,
-        hints=[f"the host grants it with capabilities=[\"{name}"
-               + (":<scope>" if resource is not None else "") + "\"]"],
+        hints=[_hint(name, resource, reason)],
     )
+
+
+def _hint(name: str, resource: str | None, reason: str) -> str:
+    if "denies" in reason:
+        return "a deny wins over every grant; only the host can lift it"
+    scope = ":<scope>" if resource is not None else ""
+    return f"the host grants it with capabilities=[\"{name}{scope}\"]"
 
 
 def _why_not(held: CapabilitySet, name: str, resource: str | None) -> str:
