@@ -99,9 +99,7 @@ class ExpressionsMixin:
         if node.op == "*" and not small_factor(node):
             return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
         if node.op == "%" and not self.numeric(node.left):
-            # a string on the left formats (with ML display, widths checked against the size
-            # limit); only a left operand known to be a number proves plain modulo
-            return self.helper_call("mod", self.expr(node.left), self.expr(node.right))
+            return self.modulo(node)
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
                         right=self.expr(node.right))
 
@@ -143,6 +141,24 @@ class ExpressionsMixin:
         checked = self.helper_call("add", again, self.expr(right))
         return py.IfExp(test=py.BoolOp(op=py.Or(), values=[is_int, is_float]), body=native,
                         orelse=checked)
+
+    def modulo(self, node: ast.Binary) -> py.expr:
+        """`%` natively unless the left operand is a string: formatting goes through a
+        helper that shows ML values and checks widths against the size limit."""
+        left, right = node.left, node.right
+        if type(left) is ast.String:
+            return self.helper_call("mod", self.expr(left), self.expr(right))
+        if type(left) is ast.Name:
+            first, again = self.expr(left), self.expr(left)
+        else:  # evaluate the left operand once, into a temporary
+            temp = self.fresh("left")
+            first = py.NamedExpr(target=self.store(temp), value=self.expr(left))
+            again = self.load(temp)
+        not_text = py.Compare(left=py.Attribute(value=first, attr="__class__", ctx=py.Load()),
+                              ops=[py.IsNot()], comparators=[self.helper("S")])
+        native = py.BinOp(left=again, op=py.Mod(), right=self.expr(right))
+        return py.IfExp(test=not_text, body=native,
+                        orelse=self.helper_call("mod", again, self.expr(right)))
 
     def text(self, node: ast.Expr) -> py.expr:
         """An operand of a concatenation, as display text (D3)."""
