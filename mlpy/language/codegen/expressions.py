@@ -122,12 +122,8 @@ class ExpressionsMixin:
             return native  # a number, or growth by a literal's length
         if type(left) is ast.Name and self.known(left) == "number":
             return native
-        if type(left) is ast.Name:
-            first, again = self.expr(left), self.expr(left)
-        else:  # evaluate the left operand once, into a temporary
-            temp = self.fresh("left")
-            first = py.NamedExpr(target=self.store(temp), value=self.expr(left))
-            again = self.load(temp)
+        first, again = self.tested_operand(left)
+        if type(left) is not ast.Name:
             native = py.BinOp(left=again, op=py.Add(), right=self.expr(right))
         # `(c := x.__class__) is int or c is float`: two identity tests, the cheapest way to
         # let numbers through (a containment test on a tuple of types costs twice as much).
@@ -142,18 +138,22 @@ class ExpressionsMixin:
         return py.IfExp(test=py.BoolOp(op=py.Or(), values=[is_int, is_float]), body=native,
                         orelse=checked)
 
+    def tested_operand(self, node: ast.Expr) -> tuple[py.expr, py.expr]:
+        """An operand used twice -- in a type test, then in the operation it guards: a name
+        is simply read twice, anything else is evaluated once into a temporary."""
+        if type(node) is ast.Name:
+            return self.expr(node), self.expr(node)
+        temp = self.fresh("left")
+        return (py.NamedExpr(target=self.store(temp), value=self.expr(node)),
+                self.load(temp))
+
     def modulo(self, node: ast.Binary) -> py.expr:
         """`%` natively unless the left operand is a string: formatting goes through a
         helper that shows ML values and checks widths against the size limit."""
         left, right = node.left, node.right
         if type(left) is ast.String:
             return self.helper_call("mod", self.expr(left), self.expr(right))
-        if type(left) is ast.Name:
-            first, again = self.expr(left), self.expr(left)
-        else:  # evaluate the left operand once, into a temporary
-            temp = self.fresh("left")
-            first = py.NamedExpr(target=self.store(temp), value=self.expr(left))
-            again = self.load(temp)
+        first, again = self.tested_operand(left)
         not_text = py.Compare(left=py.Attribute(value=first, attr="__class__", ctx=py.Load()),
                               ops=[py.IsNot()], comparators=[self.helper("S")])
         native = py.BinOp(left=again, op=py.Mod(), right=self.expr(right))
