@@ -81,9 +81,14 @@ def check(required: tuple[str, ...], what: str) -> None:
     state, held = _running()
     if state is None:
         return
-    for name in required:
+    grants = []
+    for name in required:  # every requirement is met before any use is taken
         grant = held.find(name)
-        if grant is None or not _take_use(grant):
+        if grant is None:
+            _deny(state, held, name, None, what)
+        grants.append(grant)
+    for name, grant in zip(required, grants):
+        if not _take_use(grant):
             _deny(state, held, name, None, what)
         state.used.add(name)
         if state.audit is not None:
@@ -116,9 +121,9 @@ def _take_use(grant: Capability) -> bool:
     return grant.max_uses is None or USES.take(grant.token_id, grant.max_uses)
 
 
-def _deny(state: ExecutionState | None, held: CapabilitySet, name: str, resource: str | None,
+def _deny(state: ExecutionState, held: CapabilitySet, name: str, resource: str | None,
           what: str | None, shown: str | None = None) -> None:
-    audit = state.audit if state is not None else None
+    audit = state.audit
     redact = audit is not None and audit.redact
     reported = resource if shown is None else shown
     if redact:

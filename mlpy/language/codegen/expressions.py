@@ -236,8 +236,23 @@ class ExpressionsMixin:
         return self.analysis.static_kind(self.scope, node.id)
 
     def numeric(self, node: ast.Expr) -> bool:
-        return type(node) is ast.Number or (
-            type(node) is ast.Name and self.known(node) == "number")
+        """Whether ``node`` can only be a number (or fail): a number literal, a local known
+        to hold numbers, or arithmetic that can yield nothing else."""
+        kind = type(node)
+        if kind is ast.Number:
+            return True
+        if kind is ast.Name:
+            return self.known(node) == "number"
+        if kind is ast.Unary:
+            return node.op == "-" and self.numeric(node.operand)
+        if kind is not ast.Binary:
+            return False
+        if node.op in ("-", "/", "//"):  # never text or arrays
+            return True
+        if node.op == "+":  # a number plus anything but text is a number or an error
+            return not could_be_string(node) and (
+                self.numeric(node.left) or self.numeric(node.right))
+        return self.numeric(node.left) and self.numeric(node.right)
 
     def is_module(self, node: ast.Expr) -> bool:
         return type(node) is ast.Name and id(node) in self.analysis.module_refs
