@@ -23,14 +23,16 @@ from types import FunctionType, MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import (
-    MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError, MLResourceError,
+    Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
+    MLResourceError,
 )
+from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import (
-    Program, TranspileResult, compile_program, fingerprint, new_namespace, runtime_builtins,
+    Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
     transpile_source, translate_error, user_names,
 )
 from mlpy.runtime import ops
@@ -223,11 +225,39 @@ class Engine:
         return transpile_source(source, filename, self.registry, inputs)
 
     def check(self, source: str, *, filename: str = "<string>", inputs: Iterable[str] = ()):
-        """Parse and check only; the list of diagnostics (errors and warnings)."""
+        """Parse and check only; the list of diagnostics (errors and warnings).
+
+        Besides the compiler's findings, a warning (MLCAP002) marks each call of a module
+        function that needs a capability this engine does not grant by default, so a host
+        sees missing grants before running anything.
+        """
         try:
-            return list(self.compile(source, filename=filename, inputs=inputs).diagnostics)
+            program = self.compile(source, filename=filename, inputs=inputs)
         except MLCompileError as error:
             return error.diagnostics
+        analysis = check_source(source, filename, self.registry, inputs)
+        return list(program.diagnostics) + self._missing_grants(analysis, filename)
+
+    def _missing_grants(self, analysis: Any, filename: str) -> list[Diagnostic]:
+        found = []
+        for node in ml_ast.walk(analysis.program):
+            if type(node) is not ml_ast.Call or type(node.callee) is not ml_ast.Member:
+                continue
+            target = node.callee.target
+            module = analysis.module_names.get(getattr(target, "id", None))
+            if module is None or id(target) not in analysis.module_refs:
+                continue
+            missing = [r for r in self.registry.requirements(module, node.callee.name)
+                       if not self.capabilities.allows(r)]
+            if missing:
+                names = ", ".join(repr(m) for m in missing)
+                found.append(Diagnostic(
+                    "MLCAP002", f"{module}.{node.callee.name} needs the capability {names}, "
+                    "which this engine does not grant", severity="warning",
+                    category="capability", file=filename, span=node.span,
+                    suggestions=[f"grant it with capabilities=[{names}] if the program "
+                                 "should have it"]))
+        return found
 
     # ------------------------------------------------------------------ running
 

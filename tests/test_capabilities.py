@@ -362,6 +362,16 @@ def test_a_recursive_scope_includes_its_directory():
     assert not caps.allows("file.read", "/database")
 
 
+def test_check_warns_of_calls_that_need_grants_the_engine_lacks():
+    source = "import console;\nimport file;\nconsole.log(1);\nx = file.read(p);\n"
+    found = mlpy.Engine(capabilities=["console.write"]).check(source, inputs=["p"])
+    assert [(d.code, d.severity, d.line, d.column) for d in found] == [
+        ("MLCAP002", "warning", 4, 5)]
+    assert "file.read" in found[0].message
+    assert mlpy.Engine(capabilities=["console.write", "file.read:/d/**"]).check(
+        source, inputs=["p"]) == []
+
+
 def test_reading_the_host_input_needs_a_grant(monkeypatch):
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO("typed\n"))

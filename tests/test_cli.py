@@ -289,6 +289,13 @@ def test_transpile_failure_writes_nothing_and_exits_non_zero(work, tmp_path, fil
 # ----------------------------------------------------------------------------- check
 
 
+def test_check_reports_missing_grants_as_warnings(work):
+    done = mlpy_cli("check", "capability.ml", cwd=work)
+    assert done.returncode == 0 and "warning" in done.stderr and "MLCAP002" in done.stderr
+    done = mlpy_cli("check", "capability.ml", "--allow", "console.write", cwd=work)
+    assert done.returncode == 0 and done.stderr == "capability.ml: ok\n"
+
+
 def test_check_json_clean_file(work):
     done = mlpy_cli("check", "ok.ml", "--json", cwd=work)
     assert done.returncode == 0, done.stderr

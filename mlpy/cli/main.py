@@ -252,13 +252,21 @@ def transpile(file: str, output: str | None, inputs: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnostics as JSON.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME",
               help="Declare a variable the host provides (repeatable).")
-def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...]) -> None:
+@click.option("--allow", "allow", multiple=True, metavar="CAP",
+              help="A capability the host will grant (repeatable); calls that need one "
+                   "not granted are reported as warnings.")
+def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
+          allow: tuple[str, ...]) -> None:
     """Parse and check FILES without running them."""
+    try:
+        engine = mlpy.Engine(capabilities=allow)
+    except MLError as error:
+        raise click.UsageError(error.message) from None
     worst = EXIT_OK
     documents = []
     for file in files:
         source = read_source(file)
-        diagnostics = mlpy.default_engine().check(source, filename=file, inputs=inputs)
+        diagnostics = engine.check(source, filename=file, inputs=inputs)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             security = any(d.category == "security" for d in errors)

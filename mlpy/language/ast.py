@@ -7,7 +7,7 @@ at the exact ML source. Nodes are plain slotted dataclasses; the passes dispatch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from mlpy.errors import Span
 
@@ -272,3 +272,24 @@ def literal_kind(expr: Expr) -> str:
     if kind is String or could_be_string(expr):
         return "string"
     return "any"
+
+
+
+def walk(node: Node):
+    """Every node of the tree below ``node`` (itself included), parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        children: list[Node] = []
+        for item in fields(current):
+            _collect(getattr(current, item.name), children)
+        stack.extend(reversed(children))
+
+
+def _collect(value: object, into: list[Node]) -> None:
+    if isinstance(value, Node):
+        into.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect(item, into)

@@ -51,6 +51,17 @@ class ModuleRegistry:
             return None
         return frozenset(meta.functions) | frozenset(meta.constants)
 
+    def requirements(self, name: str, member: str) -> tuple[str, ...]:
+        """The capabilities calling ``name.member`` needs (the module's and the function's)."""
+        try:
+            meta: ModuleMetadata = self._class_for(name)._ml_module
+        except ModuleNotFound:
+            return ()
+        function = meta.functions.get(member)
+        if function is None:
+            return ()
+        return tuple(dict.fromkeys(meta.capabilities + function.capabilities))
+
     def loaded_names(self) -> list[str]:
         return sorted(self._loaded)
 
