@@ -696,6 +696,9 @@ class MLFunction:
 
     __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
                  "_follows")
+    # The host may pass a handle to another execution: ML calls it like a host function,
+    # and it runs under its own grants, as the host that holds it decided.
+    _ml_callable = True
 
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
                  name: str | None = None, capabilities: CapabilitySet | str | None = None,
@@ -822,3 +825,6 @@ class MLFunction:
 
     def __repr__(self) -> str:
         return f"<MLFunction {self.name}>"
+
+    def _ml_display(self) -> str:
+        return f"<function {self.name}>"

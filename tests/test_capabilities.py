@@ -46,6 +46,7 @@ def test_a_malformed_grant_on_a_session_or_execution_fails_clearly():
 
 CAPS = Capabilities.parse(
     ["file.read:/srv/data/**", "network.http:https://api.example.com/v1/**",
+     "network.http:[::1]:8080",
      "env.read:APP_*", "console.write", "db.query:orders_*"],
     deny=["file.read:/srv/data/secrets/**"])
 
@@ -66,6 +67,8 @@ CAPS = Capabilities.parse(
     ("network.http", "https://api.example.com.evil.io/v1/users", False),
     ("network.http", "https://user@evil.io/?https://api.example.com/v1/", False),
     ("network.http", "not a url", False),
+    ("network.http", "http://[::1]:8080/health", True),
+    ("network.http", "http://[::1]:9090/health", False),
     ("env.read", "APP_TOKEN", True),
     ("env.read", "HOME", False),
     ("env.read", "app_token", False),
@@ -370,6 +373,13 @@ def test_check_warns_of_calls_that_need_grants_the_engine_lacks():
     assert "file.read" in found[0].message
     assert mlpy.Engine(capabilities=["console.write", "file.read:/d/**"]).check(
         source, inputs=["p"]) == []
+
+
+def test_a_function_handle_passed_to_another_execution_keeps_its_own_grants():
+    producer = mlpy.Engine(capabilities=["console.write"])
+    hello = producer.execute(PROGRAM + " result = hello;").value
+    called = mlpy.Engine().execute("result = hello();", {"hello": hello})
+    assert called.value == 1  # the host chose to hand over a function that may write
 
 
 def test_reading_the_host_input_needs_a_grant(monkeypatch):

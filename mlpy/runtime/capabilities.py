@@ -490,7 +490,13 @@ def _network_matcher(scope: str):
             raise MLConfigurationError(f"bad port in network scope {scope!r}") from None
     else:
         scheme, path = None, ""
-        host, _, port_text = scope.rpartition(":") if scope.count(":") == 1 else (scope, "", "")
+        if scope.startswith("["):  # an IPv6 literal: [::1] or [::1]:8080
+            inside, _, rest = scope[1:].partition("]")
+            host, port_text = inside, rest[1:] if rest.startswith(":") else rest
+        elif scope.count(":") == 1:
+            host, _, port_text = scope.rpartition(":")
+        else:
+            host, port_text = scope, ""
         if not host:
             host, port_text = scope, ""
         port = int(port_text) if port_text.isdigit() else None

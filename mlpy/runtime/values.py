@@ -296,6 +296,8 @@ def _show(value: Any, depth: int, active: set[int]) -> str:
         return f"<function {_function_name(value)}>"
     if cls is ModuleObject:
         return repr(value)
+    if cls is bytes:
+        return repr(value)
     custom = getattr(cls, "_ml_display", None)
     if custom is not None:
         return custom(value)
