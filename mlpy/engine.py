@@ -23,7 +23,7 @@ from types import FunctionType, MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import (
-    Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
+    CapabilityError, Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
     MLResourceError,
 )
 from mlpy.language import ast as ml_ast
@@ -41,7 +41,9 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import CURRENT, ExecutionState, current_capabilities, new_ticker
+from mlpy.runtime.state import (
+    CURRENT, ExecutionState, current_capabilities, current_state, new_ticker,
+)
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
@@ -236,7 +238,13 @@ class Engine:
         except MLCompileError as error:
             return error.diagnostics
         analysis = check_source(source, filename, self.registry, inputs)
-        return list(program.diagnostics) + self._missing_grants(analysis, filename)
+        unmet = [Diagnostic(
+            "MLCAP002", f"capability {request.declaration} asks for '{request}', which this "
+            "engine does not grant: the program will not start", severity="warning",
+            category="capability", file=filename, span=request.span,
+            suggestions=[f"grant it with capabilities=['{request}']"])
+            for request in program.requests if not _covered(request, self.capabilities)]
+        return list(program.diagnostics) + unmet + self._missing_grants(analysis, filename)
 
     def _missing_grants(self, analysis: Any, filename: str) -> list[Diagnostic]:
         found = []
@@ -427,6 +435,15 @@ class Engine:
 
     def _run(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
              result_name: str) -> ExecutionResult:
+        unmet = _unmet_request(program, state.capabilities)
+        if unmet is not None:  # the program said what it needs: refuse before it starts
+            captured = _captured(state.write_out)
+            return ExecutionResult(False, error=unmet, execution_id=state.execution_id,
+                                   stdout=captured, stderr=captured)
+        return self._exec(program, namespace, state, result_name)
+
+    def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
+              result_name: str) -> ExecutionResult:
         namespace["__ml_T"] = new_ticker()
         namespace.pop(LAST, None)
         exit_value = None
@@ -483,6 +500,29 @@ class Engine:
             usage={"steps": state.steps},
             capabilities_used=frozenset(state.used),
         )
+
+
+def _covered(request: Any, grants: CapabilitySet) -> bool:
+    try:
+        wanted = Capability.parse(str(request))
+    except MLError:  # a scope no grant could match
+        return False
+    return grants.covers(wanted)
+
+
+def _unmet_request(program: Program, grants: CapabilitySet) -> CapabilityError | None:
+    """The refusal for the first need the program's `capability` blocks declare that the
+    execution's grants do not cover, if any."""
+    for request in program.requests:
+        if not _covered(request, grants):
+            held = ", ".join(sorted(grants.names())) or "none"
+            return CapabilityError(
+                f"capability {request.declaration} asks for '{request}', which this execution "
+                f"was not granted (granted: {held}); the program did not start",
+                required=request.capability, resource=request.scope, file=program.filename,
+                span=request.span, source=program.source,
+                hints=[f"the host grants it with capabilities=['{request}']"])
+    return None
 
 
 def _isolation(value: str) -> str:
@@ -697,7 +737,7 @@ class MLFunction:
     __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
                  "_follows")
     # The host may pass a handle to another execution: ML calls it like a host function,
-    # and it runs under its own grants, as the host that holds it decided.
+    # and it runs with what both its own grants and the caller's allow.
     _ml_callable = True
 
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
@@ -772,6 +812,9 @@ class MLFunction:
             kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
             args = self._bind(fn, args, kwargs)
         state = self._new_state()  # each call is an execution of its own
+        outer = current_state()
+        if outer is not None:  # called while another execution runs: it may only narrow
+            state.capabilities = state.capabilities.intersect(outer.capabilities)
         token = CURRENT.set(state)
         state.enter(sys._getframe())
         try:

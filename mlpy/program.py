@@ -56,6 +56,9 @@ class Program:
     imports: tuple[str, ...]
     inputs: tuple[str, ...]  # host-provided names the program was checked against
     def_only: frozenset[str] = field(repr=False)
+    # What the program's `capability` blocks say it needs: checked before it runs, never
+    # granted by them.
+    requests: tuple["CapabilityRequest", ...] = ()
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _tree: py.Module = field(default=None, repr=False, compare=False)
 
@@ -67,6 +70,40 @@ class Program:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class CapabilityRequest:
+    """One need a `capability` block declares: ``allow read "data/*.csv";`` in block
+    ``Reports`` is ``file.read`` on ``data/*.csv``."""
+
+    capability: str  # area.action
+    scope: str | None
+    declaration: str
+    span: Span
+
+    def __str__(self) -> str:
+        return self.capability if self.scope is None else f"{self.capability}:{self.scope}"
+
+
+# What each permission word of a `capability` block asks for.
+PERMISSION_CAPABILITIES = {
+    "read": "file.read", "write": "file.write", "network": "network.http",
+    "execute": "process.execute", "system": "system.admin",
+}
+
+
+def declared_requests(body: list[ast.Stmt]) -> tuple[CapabilityRequest, ...]:
+    requests = []
+    for stmt in body:
+        if type(stmt) is not ast.CapabilityDecl:
+            continue
+        scopes = [r.value.strip("'\"") for r in stmt.resources] or [None]
+        for permission, target, span in stmt.allows:
+            capability = PERMISSION_CAPABILITIES[permission]
+            for scope in [target.value.strip("'\"")] if target is not None else scopes:
+                requests.append(CapabilityRequest(capability, scope, stmt.name, span))
+    return tuple(requests)
 
 
 @dataclass
@@ -166,6 +203,7 @@ def compile_program(
         imports=tuple(s.module for s in body if isinstance(s, ast.Import)),
         inputs=inputs,
         def_only=frozenset(analysis.def_only_globals),
+        requests=declared_requests(body),
         timings=timings,
         _tree=tree,
     )

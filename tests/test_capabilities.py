@@ -283,13 +283,42 @@ def test_profiles_name_capability_sets():
     assert isinstance(unknown.error, MLConfigurationError) and "reporting" in unknown.error.message
 
 
+DECLARING = """
+capability Reports {
+    resource "/srv/reports/*.csv";
+    allow read;
+}
+import console;
+console.log("started");
+"""
+
+
 def test_ml_capability_declarations_grant_nothing():
     result = mlpy.Engine().execute('''
-        capability Logging { allow write "console"; }
+        capability Logging { allow write "/tmp/log.txt"; }
         import console;
         console.log("x");
-    ''')
-    assert isinstance(result.error, CapabilityError)
+    ''', capabilities=["file.write:/tmp/log.txt"])
+    assert isinstance(result.error, CapabilityError) and result.error.required == "console.write"
+
+
+def test_ml_capability_declarations_are_checked_before_the_program_starts():
+    refused = mlpy.Engine(capabilities=["console.write"]).execute(DECLARING, capture_output=True)
+    assert isinstance(refused.error, CapabilityError) and refused.stdout == ""
+    assert refused.error.ml_line == 4 and "Reports" in refused.error.message
+    assert refused.error.required == "file.read"
+    granted = mlpy.Engine(capabilities=["console.write", "file.read:/srv/reports/**"])
+    assert granted.execute(DECLARING, capture_output=True).stdout == "started\n"
+    narrower = mlpy.Engine(capabilities=["console.write", "file.read:/srv/reports/q1.csv"])
+    assert not narrower.execute(DECLARING).ok  # the grant does not reach every file asked for
+    denied = mlpy.Engine(capabilities=["console.write", "file.read:/srv/**"],
+                         deny=["file.read:/srv/reports/**"])
+    assert not denied.execute(DECLARING).ok
+    partly = mlpy.Engine(capabilities=["console.write", "file.read:/srv/**"],
+                         deny=["file.read:/srv/reports/secret.csv"])
+    assert partly.execute(DECLARING).ok  # the denied file stays refused when it is read
+    warnings = mlpy.Engine(capabilities=["console.write"]).check(DECLARING)
+    assert [(w.code, w.line) for w in warnings] == [("MLCAP002", 4)]
 
 
 def test_introspection_builtins_see_names_not_scopes(tmp_path):
@@ -375,11 +404,14 @@ def test_check_warns_of_calls_that_need_grants_the_engine_lacks():
         source, inputs=["p"]) == []
 
 
-def test_a_function_handle_passed_to_another_execution_keeps_its_own_grants():
+def test_a_function_handle_passed_to_another_execution_can_only_narrow():
     producer = mlpy.Engine(capabilities=["console.write"])
     hello = producer.execute(PROGRAM + " result = hello;").value
-    called = mlpy.Engine().execute("result = hello();", {"hello": hello})
-    assert called.value == 1  # the host chose to hand over a function that may write
+    granted = mlpy.Engine(capabilities=["console.write"]).execute(
+        "result = hello();", {"hello": hello}, capture_output=True)
+    assert granted.value == 1
+    refused = mlpy.Engine().execute("result = hello();", {"hello": hello})
+    assert isinstance(refused.error, CapabilityError)
 
 
 def test_reading_the_host_input_needs_a_grant(monkeypatch):

@@ -251,6 +251,15 @@ class CapabilitySet:
                 return grant
         return None
 
+    def covers(self, request: Capability) -> bool:
+        """Whether the uses ``request`` stands for are granted: some live grant reaches at
+        least as far, and no deny takes all of it away (a deny of a part still refuses
+        that part when it is used)."""
+        if any(_subsumes(denied, request) for denied in self.denies):
+            return False
+        return any(_subsumes(grant, request) and not grant.expired()
+                   and grant.uses_left() != 0 for grant in self.grants)
+
     def denied(self, area_action: str, resource: str | None = None) -> bool:
         area, action = _split_name(area_action)
         return any(d.covers(area, action) and (d.scope is None or (

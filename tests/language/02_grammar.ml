@@ -302,7 +302,8 @@ print("never printed");
 function f() {
   return 1;   ### "MLSyntaxError"
 ---
-// 2.1 / 8.5 capability declarations parse and are inert; import with an alias
+// 2.1 / 8.5 capability declarations parse and are checked requests; import with an alias
+#! grant file.read:data/in.txt file.write:data/*.txt
 capability FileAccess {
   resource "data/*.txt";
   allow read "data/in.txt";

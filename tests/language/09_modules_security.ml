@@ -219,7 +219,8 @@ capability Exec { allow execute "*"; }   ### "MLSecurityError"
 print("never printed");
 capability Run { allow execute; }   ### "MLSecurityError"
 ---
-// accepted declarations are inert: they grant nothing and bind no name (8.5)
+// accepted declarations are checked requests: they grant nothing and bind no name (8.5)
+#! grant file.read:data/* file.write process.execute:calc
 capability DataAccess {
     resource "data/*.csv";
     resource 'logs/*';
@@ -235,8 +236,12 @@ try {
 } except (e) {
     print(e.type);
 }
-#> false false []
+#> false false ['file.read', 'file.write', 'process.execute']
 #> CapabilityError
+---
+// a declared need the host did not grant stops the program before it starts
+capability Reports { resource "reports/*.csv"; allow read; }   ### "CapabilityError: capability Reports asks for 'file.read:.*reports/\*.csv'"
+print("never printed");
 ---
 capability DataAccess { allow read; }
 print("never printed");
