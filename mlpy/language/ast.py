@@ -241,7 +241,8 @@ class Import(Stmt):
 
 @dataclass(slots=True, eq=False)
 class CapabilityDecl(Stmt):
-    """`capability Name { resource "..."; allow read "..."; }`: inert metadata, never a grant."""
+    """`capability Name { resource "..."; allow read "..."; }`: a request the host's grants are
+    checked against before the program starts (see ``Program.requests``); never a grant."""
 
     name: str
     resources: list[String] = field(default_factory=list)

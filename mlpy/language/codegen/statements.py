@@ -116,7 +116,7 @@ class StatementsMixin:
                                              value=load))]
 
     def stmt_CapabilityDecl(self, stmt: ast.CapabilityDecl) -> list[py.stmt]:
-        return []  # inert metadata: declarations never grant anything
+        return []  # no code: the engine checks the request before the program starts
 
     # ------------------------------------------------------------------ control flow
 
