@@ -42,6 +42,9 @@ from mlpy.runtime.capabilities import EMPTY, CapabilitySet
 from mlpy.runtime.memory import live_bytes, memory_error, peak_rss
 
 BATCH = 1024
+# The smallest memory block the interpreter allocates for a value: new blocks times this is
+# a lower bound on the memory they hold (the trigger for measuring the program's data).
+_MIN_BLOCK_BYTES = 32
 
 CURRENT: ContextVar["ExecutionState | None"] = ContextVar("mlpy_execution", default=None)
 # The grants host code set with ``mlpy.capability_scope`` (outside any execution).
@@ -56,7 +59,7 @@ class ExecutionState:
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
         "registry", "used", "audit", "max_depth", "base_frame", "max_output", "output_size",
         "trip_traceback", "max_memory", "namespace", "memory_countdown", "rss_mark",
-        "charged_bytes",
+        "charged_bytes", "memory_room", "blocks_mark",
     )
 
     def __init__(
@@ -79,6 +82,8 @@ class ExecutionState:
         self.memory_countdown = 0  # refills until the next measurement of live data
         self.rss_mark = 0  # peak process memory that triggers a measurement
         self.charged_bytes = 0  # large values created since the last measurement
+        self.memory_room = 0  # bytes of the budget left at the last measurement
+        self.blocks_mark = 0  # the interpreter's allocated blocks at the last measurement
         self.registry = registry
         self.audit = audit
         self.used: set[str] = set()  # area.action names the gate let through
@@ -177,21 +182,24 @@ class ExecutionState:
         return min(BATCH, allowed - depth + 1)
 
     def _check_memory(self) -> None:
-        """Measure the data the program keeps alive when the process's peak memory grew by
-        an eighth of the budget, and in any case every so often (less often the more data
-        there is to walk, so the walk costs a bounded share of the run)."""
+        """Measure the data the program keeps alive when the interpreter holds enough new
+        memory blocks to fill what was left of the budget, when the process's peak memory
+        grew by an eighth of the budget, and in any case every so often (less often the more
+        data there is to walk, so that walks cost about 1 % of the run)."""
         self.memory_countdown -= 1
+        grown = sys.getallocatedblocks() - self.blocks_mark
         peak = peak_rss()
-        if self.memory_countdown > 0 and peak <= self.rss_mark:
+        if self.memory_countdown > 0 and peak <= self.rss_mark \
+                and grown * _MIN_BLOCK_BYTES < self.memory_room:
             return
         used, visited = live_bytes(self._memory_roots(), self.max_memory)
         if used > self.max_memory:
             self.trip(memory_error(self.max_memory, used))
             return
         self.charged_bytes = 0
+        self.memory_room = self.max_memory - used
+        self.blocks_mark = sys.getallocatedblocks()
         self.rss_mark = peak + max(self.max_memory // 8, 1 << 20)
-        # A walk visits each value once; spacing walks by an eighth of the values walked
-        # (in refills of BATCH ticks) keeps their cost under 1 % of the run.
         self.memory_countdown = max(64, visited // 8)
 
     def charge(self, size: int) -> None:
