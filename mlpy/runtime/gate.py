@@ -79,8 +79,12 @@ def check(required: tuple[str, ...], what: str) -> None:
     function directly -- with no ML code on the stack -- is trusted and not checked.
     """
     state, held = _running()
-    if state is None:
-        return
+    if state is not None:
+        _check_held(state, held, required, what)
+
+
+def _check_held(state: ExecutionState, held: CapabilitySet, required: tuple[str, ...],
+                what: str) -> None:
     grants = []
     for name in required:  # every requirement is met before any use is taken
         grant = held.find(name)
@@ -178,13 +182,14 @@ def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], wh
     capabilities are checked, and a deadline that passed (or a cancel that came) while the
     host code ran stops the execution as soon as control is back."""
     state = current_state()
-    if state is not None and state.tripped is not None:
+    if state is None:  # host code calling directly: trusted
+        return fn(*args)
+    if state.tripped is not None:
         raise state.tripped
     if required:
-        check(required, what)
+        _check_held(state, state.capabilities, required, what)
     result = fn(*args)
-    if state is not None:
-        state.check_now()
+    state.check_now()
     return result
 
 

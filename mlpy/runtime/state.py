@@ -45,6 +45,8 @@ BATCH = 1024
 # The smallest memory block the interpreter allocates for a value: new blocks times this is
 # a lower bound on the memory they hold (the trigger for measuring the program's data).
 _MIN_BLOCK_BYTES = 32
+# Seconds of block counting one refill may pay for (a refill is ~1024 ticks, ~10-50 us).
+_BLOCKS_BUDGET = 5e-7
 
 CURRENT: ContextVar["ExecutionState | None"] = ContextVar("mlpy_execution", default=None)
 # The grants host code set with ``mlpy.capability_scope`` (outside any execution).
@@ -59,7 +61,7 @@ class ExecutionState:
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
         "registry", "used", "audit", "max_depth", "base_frame", "max_output", "output_size",
         "trip_traceback", "max_memory", "namespace", "memory_countdown", "rss_mark",
-        "charged_bytes", "memory_room", "blocks_mark",
+        "charged_bytes", "memory_room", "blocks_mark", "blocks_wait",
     )
 
     def __init__(
@@ -84,6 +86,7 @@ class ExecutionState:
         self.charged_bytes = 0  # large values created since the last measurement
         self.memory_room = 0  # bytes of the budget left at the last measurement
         self.blocks_mark = 0  # the interpreter's allocated blocks at the last measurement
+        self.blocks_wait = 0  # refills until the blocks are counted again
         self.registry = registry
         self.audit = audit
         self.used: set[str] = set()  # area.action names the gate let through
@@ -187,10 +190,8 @@ class ExecutionState:
         grew by an eighth of the budget, and in any case every so often (less often the more
         data there is to walk, so that walks cost about 1 % of the run)."""
         self.memory_countdown -= 1
-        grown = sys.getallocatedblocks() - self.blocks_mark
         peak = peak_rss()
-        if self.memory_countdown > 0 and peak <= self.rss_mark \
-                and grown * _MIN_BLOCK_BYTES < self.memory_room:
+        if self.memory_countdown > 0 and peak <= self.rss_mark and not self._blocks_grew():
             return
         used, visited = live_bytes(self._memory_roots(), self.max_memory)
         if used > self.max_memory:
@@ -201,6 +202,18 @@ class ExecutionState:
         self.blocks_mark = sys.getallocatedblocks()
         self.rss_mark = peak + max(self.max_memory // 8, 1 << 20)
         self.memory_countdown = max(64, visited // 8)
+
+    def _blocks_grew(self) -> bool:
+        """Whether the interpreter now holds enough new memory blocks to fill what was left
+        of the budget. Counting blocks takes longer the larger the heap, so with a large
+        heap the count is taken every few refills only (keeping it near 1 % of the run)."""
+        self.blocks_wait -= 1
+        if self.blocks_wait > 0:
+            return False
+        started = time.perf_counter()
+        grown = sys.getallocatedblocks() - self.blocks_mark
+        self.blocks_wait = int((time.perf_counter() - started) / _BLOCKS_BUDGET) + 1
+        return grown * _MIN_BLOCK_BYTES >= self.memory_room
 
     def charge(self, size: int) -> None:
         """A value of about ``size`` bytes is about to be created: measure now if enough
