@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import importlib
 import threading
+from pathlib import Path
 from typing import Any
 
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.values import ModuleObject
 
-STDLIB = {"math": "mlpy.stdlib.math_bridge", "json": "mlpy.stdlib.json_bridge",
-          "console": "mlpy.stdlib.console_bridge", "file": "mlpy.stdlib.file_bridge",
-          "path": "mlpy.stdlib.path_bridge", "env": "mlpy.stdlib.env_bridge"}
+def _stdlib_modules() -> dict[str, str]:
+    """The standard library: every ``mlpy/stdlib/<name>_bridge.py`` is the ML module
+    ``<name>`` (found by file name, without importing anything)."""
+    folder = Path(__file__).resolve().parent.parent / "stdlib"
+    return {path.stem[:-len("_bridge")]: f"mlpy.stdlib.{path.stem}"
+            for path in sorted(folder.glob("*_bridge.py"))}
+
+
+STDLIB = _stdlib_modules()
 
 
 class ModuleNotFound(LookupError):
