@@ -159,6 +159,82 @@ def ml_module(
     return decorate
 
 
+@dataclass(frozen=True)
+class ClassMetadata:
+    """What ML may use on instances of a class: its declared methods and properties."""
+
+    name: str
+    description: str
+    capabilities: tuple[str, ...]
+    methods: dict[str, FunctionMetadata] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)  # name -> description
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description,
+                "capabilities": list(self.capabilities), "methods": sorted(self.methods),
+                "properties": sorted(self.properties)}
+
+
+class _Property(property):
+    """A property ML may read (see :func:`ml_property`)."""
+
+    _ml_description = ""
+
+
+def ml_property(fn: Callable[[Any], Any] | None = None, /, description: str | None = None
+                ) -> Any:
+    """Expose a read-only property of an ``ml_class`` instance to ML."""
+
+    def mark(target: Callable[[Any], Any]) -> property:
+        exposed = _Property(target)
+        exposed._ml_description = description or _first_line(target.__doc__)
+        return exposed
+
+    if callable(fn):
+        return mark(fn)
+    if isinstance(fn, str):
+        description = fn
+    return mark
+
+
+def ml_class(name: str | None = None, description: str | None = None, *,
+             capabilities: Iterable[str] = ()) -> Callable[[type], type]:
+    """Declare a class whose instances ML may use: only the methods marked with
+    :func:`ml_function` and the properties marked with :func:`ml_property` are reachable;
+    ``typeof`` names the value ``name``. Capabilities declared on the class or on a method
+    are checked by the gate at every call of that method."""
+    if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
+        raise ModuleDefinitionError(f"ml_class name {name!r} is not a valid ML name")
+
+    def decorate(cls: type) -> type:
+        methods: dict[str, FunctionMetadata] = {}
+        properties: dict[str, str] = {}
+        for attr, value in vars(cls).items():
+            inner = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+            meta = getattr(inner, "_ml_function", None)
+            if meta is not None:
+                methods[meta.name] = meta
+            elif isinstance(value, _Property):
+                if attr.startswith("_"):
+                    raise ModuleDefinitionError(f"{_where(cls)}: property '{attr}' is private")
+                properties[attr] = value._ml_description
+        for ml_name, meta in methods.items():
+            if ml_name != meta.py_name:
+                setattr(cls, ml_name, getattr(cls, meta.py_name))  # reachable by its ML name
+        cls._ml_class = ClassMetadata(
+            name or cls.__name__, description if description is not None
+            else _first_line(cls.__doc__), _capabilities(capabilities, cls), methods, properties)
+        cls._ml_members = frozenset(methods) | frozenset(properties)
+        cls._ml_type_name = name or cls.__name__
+        return cls
+
+    return decorate
+
+
+def get_class_metadata(obj: Any) -> ClassMetadata | None:
+    return getattr(obj if isinstance(obj, type) else type(obj), "_ml_class", None)
+
+
 def get_module_metadata(obj: Any) -> ModuleMetadata | None:
     return getattr(obj, "_ml_module", None)
 

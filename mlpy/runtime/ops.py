@@ -25,6 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
+from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
@@ -151,8 +152,22 @@ def ml_get(obj: Any, name: str) -> Any:
         obj._refuse()
     members = getattr(cls, "_ml_members", None)
     if members is not None and name in members:
-        return getattr(obj, name)
+        return _class_member(obj, cls, name)
     raise _no_member(obj, name)
+
+
+def _class_member(obj: Any, cls: type, name: str) -> Any:
+    """A declared member of an ``ml_class`` instance; a method that needs capabilities comes
+    wrapped in the gate, so it is checked however ML later calls it."""
+    value = getattr(obj, name)
+    meta = getattr(cls, "_ml_class", None)
+    method = meta.methods.get(name) if meta is not None else None
+    if method is not None:
+        required = tuple(dict.fromkeys(meta.capabilities + method.capabilities))
+        if required:
+            return GuardedFunction(value, name, f"{meta.name}.{name}", required,
+                                   method.description)
+    return value
 
 
 def ml_method(obj: Any, name: str, *args: Any) -> Any:
