@@ -30,7 +30,7 @@ from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
-from mlpy.modules.registry import ModuleRegistry
+from mlpy.modules.registry import ModuleRegistry, extension_paths_from_environment
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
     transpile_source, translate_error, user_names,
@@ -146,6 +146,7 @@ class Engine:
         max_memory: int | None = None,
         cache_size: int = 512,
         registry: ModuleRegistry | None = None,
+        extension_paths: Iterable[str | PathLike[str]] = (),
         audit: AuditLog | None = None,
         isolation: str = "inprocess",
         sandbox: "SandboxConfig | None" = None,
@@ -162,7 +163,9 @@ class Engine:
         self.isolation = _isolation(isolation)
         self.sandbox = sandbox
         self._pool: "SandboxPool | None" = None
-        self.registry = registry or ModuleRegistry()
+        # Extension directories: the ones given here, then MLPY_EXTENSION_PATHS.
+        self.registry = registry or ModuleRegistry(
+            [*extension_paths, *extension_paths_from_environment()])
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
         self._builtins = runtime_builtins(self.registry.load, builtin_module)
         self._cache: OrderedDict[str, Program] = OrderedDict()

@@ -92,6 +92,15 @@ def parse_vars(pairs: tuple[str, ...]) -> dict:
     return variables
 
 
+def extension_paths_option(command):
+    """``-E/--extension-path DIR`` (repeatable): directories of extension modules."""
+    return click.option(
+        "-E", "--extension-path", "extension_paths", multiple=True, metavar="DIR",
+        type=click.Path(exists=True, file_okay=False, dir_okay=True),
+        help="A directory of extension modules (<name>_bridge.py files); repeatable, "
+             "searched before MLPY_EXTENSION_PATHS.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(mlpy.__version__, "--version", prog_name="mlpy",
                       message="%(prog)s %(version)s")
@@ -117,16 +126,19 @@ def cli() -> None:
 @click.option("--var", "var", multiple=True, metavar="NAME=JSON",
               help="Pass a variable to the program (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@extension_paths_option
 def run(file: str, allow: tuple[str, ...], deny: tuple[str, ...], timeout: float | None,
         max_steps: int | None, max_depth: int | None, max_output: int | None,
-        max_memory: int | None, isolate: bool, var: tuple[str, ...], as_json: bool) -> None:
+        max_memory: int | None, isolate: bool, var: tuple[str, ...], as_json: bool,
+        extension_paths: tuple[str, ...]) -> None:
     """Run the ML program FILE."""
     source = read_source(file)
     variables = parse_vars(var)
     try:
         engine = mlpy.Engine(capabilities=allow, deny=deny, max_output=max_output,
                              max_memory=max_memory, max_depth=max_depth or 500,
-                             isolation="subprocess" if isolate else "inprocess")
+                             isolation="subprocess" if isolate else "inprocess",
+                             extension_paths=extension_paths)
     except MLError as error:
         raise click.UsageError(error.message) from None
     cpu_start, start = time.process_time(), time.perf_counter()
@@ -231,10 +243,13 @@ def _max_rss() -> int | None:
               help="Write the Python code to this file instead of stdout.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME",
               help="Declare a variable the host provides (repeatable).")
-def transpile(file: str, output: str | None, inputs: tuple[str, ...]) -> None:
+@extension_paths_option
+def transpile(file: str, output: str | None, inputs: tuple[str, ...],
+              extension_paths: tuple[str, ...]) -> None:
     """Print the Python code generated for FILE."""
     source = read_source(file)
-    result = mlpy.transpile(source, filename=file, inputs=inputs)
+    engine = mlpy.Engine(extension_paths=extension_paths)
+    result = engine.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         for diagnostic in errors:
@@ -255,11 +270,12 @@ def transpile(file: str, output: str | None, inputs: tuple[str, ...]) -> None:
 @click.option("--allow", "allow", multiple=True, metavar="CAP",
               help="A capability the host will grant (repeatable); calls that need one "
                    "not granted are reported as warnings.")
+@extension_paths_option
 def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
-          allow: tuple[str, ...]) -> None:
+          allow: tuple[str, ...], extension_paths: tuple[str, ...]) -> None:
     """Parse and check FILES without running them."""
     try:
-        engine = mlpy.Engine(capabilities=allow)
+        engine = mlpy.Engine(capabilities=allow, extension_paths=extension_paths)
     except MLError as error:
         raise click.UsageError(error.message) from None
     worst = EXIT_OK

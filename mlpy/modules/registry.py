@@ -9,11 +9,15 @@ users can feel.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
+import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
+from mlpy.modules.discovery import BridgeInfo, Problem, load_bridge, scan
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.values import ModuleObject
 
@@ -26,17 +30,40 @@ def _stdlib_modules() -> dict[str, str]:
 
 
 STDLIB = _stdlib_modules()
+_logger = logging.getLogger("mlpy.modules")
 
 
 class ModuleNotFound(LookupError):
     pass
 
 
+def extension_paths_from_environment(environ: Any = None) -> list[str]:
+    """``MLPY_EXTENSION_PATHS``, split on the path separator, empty parts dropped."""
+    value = (os.environ if environ is None else environ).get("MLPY_EXTENSION_PATHS", "")
+    return [part.strip() for part in value.split(os.pathsep) if part.strip()]
+
+
 class ModuleRegistry:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    """The modules one Engine's programs can import: the standard library, then the bridges
+    found on ``extension_paths`` (earlier directories win name clashes; a bridge cannot
+    replace a standard-library module). Directories are scanned on the first query; a bridge
+    runs only when a program that imports it runs."""
+
+    def __init__(self, extension_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
+        self._lock = threading.RLock()
         self._loaded: dict[str, ModuleObject] = {}
-        self._metadata: dict[str, ModuleMetadata] = {}
+        self._paths = _unique_dirs(extension_paths)
+        self._extensions: dict[str, BridgeInfo] | None = None
+        self._problems: list[Problem] = []
+
+    @property
+    def extension_paths(self) -> list[Path]:
+        return list(self._paths)
+
+    def problems(self) -> list[Problem]:
+        """What discovery found wrong in bridge files (the other modules keep working)."""
+        self._index()
+        return list(self._problems)
 
     def available(self, kind: str | None = None) -> list[str]:
         kinds = ("stdlib", "extension", "ml", "builtin")
@@ -44,14 +71,21 @@ class ModuleRegistry:
             raise ValueError(f"unknown module kind {kind!r}: use one of {', '.join(kinds)}")
         if kind == "builtin":
             return ["builtin"]
-        if kind in ("extension", "ml"):
-            return []  # extension and .ml modules are found on search paths (none configured)
-        return sorted(STDLIB)
+        if kind == "ml":
+            return []  # .ml modules are not supported yet
+        if kind == "extension":
+            return sorted(self._index())
+        if kind == "stdlib":
+            return sorted(STDLIB)
+        return sorted(set(STDLIB) | set(self._index()))
 
     def has(self, name: str) -> bool:
-        return name in STDLIB
+        return name in STDLIB or name in self._index()
 
     def members(self, name: str) -> frozenset[str] | None:
+        bridge = self._index().get(name) if name not in STDLIB else None
+        if bridge is not None:
+            return bridge.members
         try:
             meta: ModuleMetadata = self._class_for(name)._ml_module
         except ModuleNotFound:
@@ -60,6 +94,9 @@ class ModuleRegistry:
 
     def requirements(self, name: str, member: str) -> tuple[str, ...]:
         """The capabilities calling ``name.member`` needs (the module's and the function's)."""
+        bridge = self._index().get(name) if name not in STDLIB else None
+        if bridge is not None:
+            return bridge.requirements(member)
         try:
             meta: ModuleMetadata = self._class_for(name)._ml_module
         except ModuleNotFound:
@@ -68,6 +105,33 @@ class ModuleRegistry:
         if function is None:
             return ()
         return tuple(dict.fromkeys(meta.capabilities + function.capabilities))
+
+    def _index(self) -> dict[str, BridgeInfo]:
+        if self._extensions is None:
+            with self._lock:
+                if self._extensions is None:
+                    self._extensions = self._scan()
+        return self._extensions
+
+    def _scan(self) -> dict[str, BridgeInfo]:
+        found: dict[str, BridgeInfo] = {}
+        for directory in self._paths:
+            bridges, problems = scan(directory)
+            self._problems.extend(problems)
+            for bridge in bridges:
+                if bridge.name in STDLIB:
+                    self._problems.append(Problem(bridge.path, 1, (
+                        f"module '{bridge.name}' is a standard-library module; the bridge "
+                        "is ignored")))
+                elif bridge.name in found:
+                    self._problems.append(Problem(bridge.path, 1, (
+                        f"module '{bridge.name}' is already defined in "
+                        f"{found[bridge.name].path}; this one is ignored")))
+                else:
+                    found[bridge.name] = bridge
+        for problem in self._problems:
+            _logger.warning("%s", problem)
+        return found
 
     def loaded_names(self) -> list[str]:
         return sorted(self._loaded)
@@ -82,6 +146,12 @@ class ModuleRegistry:
         return self._loaded[name]
 
     def info(self, name: str) -> dict[str, Any] | None:
+        bridge = self._index().get(name) if name not in STDLIB else None
+        if bridge is not None:
+            return {"name": bridge.name, "description": bridge.description,
+                    "version": bridge.version, "capabilities": list(bridge.capabilities),
+                    "functions": sorted(bridge.functions), "constants": sorted(bridge.constants),
+                    "kind": "extension", "loaded": name in self._loaded}
         if name not in STDLIB:
             return None
         meta = self._class_for(name)._ml_module
@@ -91,11 +161,12 @@ class ModuleRegistry:
         return data
 
     def _class_for(self, name: str) -> type:
-        try:
-            path = STDLIB[name]
-        except KeyError:
-            raise ModuleNotFound(name) from None
-        python_module = importlib.import_module(path)
+        if name in STDLIB:
+            python_module = importlib.import_module(STDLIB[name])
+        elif name in self._index():
+            python_module = load_bridge(self._index()[name])
+        else:
+            raise ModuleNotFound(name)
         for value in vars(python_module).values():
             meta = get_module_metadata(value)
             if isinstance(value, type) and meta is not None and meta.name == name:
@@ -105,7 +176,7 @@ class ModuleRegistry:
     def _build(self, name: str) -> ModuleObject:
         cls = self._class_for(name)
         meta: ModuleMetadata = cls._ml_module
-        instance = cls()
+        instance = self._instance(cls, name)
         members: dict[str, Any] = {}
         for fmeta in meta.functions.values():
             bound = getattr(instance, fmeta.py_name)
@@ -119,3 +190,25 @@ class ModuleRegistry:
         for cname in meta.constants:
             members[cname] = getattr(cls, cname)
         return ModuleObject(name, members, meta.description)
+
+    @staticmethod
+    def _instance(cls: type, name: str) -> Any:
+        """The module object: the file's own instance named like the module, else a new one."""
+        existing = vars(sys.modules.get(cls.__module__, object())).get(name)
+        if isinstance(existing, cls):
+            return existing
+        try:
+            return cls()
+        except TypeError as error:
+            raise ModuleNotFound(
+                f"{name}: the module class needs arguments; define `{name} = {cls.__name__}"
+                f"(...)` in the bridge file, or give the class a constructor without "
+                f"arguments ({error})") from None
+
+
+def _unique_dirs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    seen: dict[Path, None] = {}
+    for entry in paths:
+        path = Path(os.fspath(entry)).expanduser().resolve()
+        seen.setdefault(path, None)
+    return list(seen)

@@ -1,0 +1,185 @@
+"""Finding extension modules on search paths without running them, and loading one on use.
+
+An extension directory holds bridge files, ``<name>_bridge.py``, each declaring one module
+with ``@ml_module("name", ...)``. Discovery reads the files as text and describes them from
+their syntax tree -- module name, description, version, capabilities, functions and
+constants -- so that listing modules and compiling ``import name;`` execute nothing. A bridge
+runs only when a program that imports it runs: it is executed from source (no ``.pyc`` is
+written next to it) as a submodule of a private package ``mlpy._ext.d<hash>`` whose
+``__path__`` is its directory, so bridges may import sibling helpers relatively and two
+directories never collide in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BridgeInfo:
+    """A bridge file's static description (what its decorators say)."""
+
+    name: str
+    path: Path
+    description: str = ""
+    version: str = "1.0.0"
+    capabilities: tuple[str, ...] = ()
+    functions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> capabilities
+    constants: frozenset[str] = frozenset()
+
+    @property
+    def members(self) -> frozenset[str]:
+        return frozenset(self.functions) | self.constants
+
+    def requirements(self, member: str) -> tuple[str, ...]:
+        if member not in self.functions:
+            return ()
+        return tuple(dict.fromkeys(self.capabilities + self.functions[member]))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a bridge file, with where it is."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def scan(directory: Path) -> tuple[list[BridgeInfo], list[Problem]]:
+    """Describe every ``*_bridge.py`` directly inside ``directory``; never raises for a bad
+    file (it becomes a :class:`Problem` and the others keep working)."""
+    found, problems = [], []
+    for path in sorted(directory.glob("*_bridge.py")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(path, 1, f"cannot read the file: {error}"))
+            continue
+        if "ml_module" not in text:
+            continue
+        try:
+            found.append(describe(path, text))
+        except _Unusable as error:
+            problems.append(Problem(path, error.line, str(error)))
+    return found, problems
+
+
+class _Unusable(ValueError):
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
+def describe(path: Path, text: str) -> BridgeInfo:
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as error:
+        raise _Unusable(f"the bridge is not valid Python: {error.msg}", error.lineno or 1)
+    modules = [(node, call) for node in tree.body if isinstance(node, ast.ClassDef)
+               for call in node.decorator_list if _decorator_name(call) == "ml_module"]
+    if not modules:
+        raise _Unusable("the file mentions ml_module but declares no module class")
+    if len(modules) > 1:
+        raise _Unusable("a bridge file declares one module; this one declares "
+                        f"{len(modules)}", modules[1][0].lineno)
+    cls, call = modules[0]
+    name = _literal_arg(call, 0, "name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise _Unusable("@ml_module needs the module's name as a literal string", cls.lineno)
+    functions, constants = {}, set()
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for deco in item.decorator_list:
+                if _decorator_name(deco) == "ml_function":
+                    ml_name = _literal_arg(deco, None, "name") or item.name
+                    functions[ml_name] = _strings(_literal_arg(deco, None, "capabilities"))
+        elif isinstance(item, ast.Assign) and isinstance(item.value, ast.Call) \
+                and _decorator_name(item.value) == "ml_constant":
+            constants.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    return BridgeInfo(
+        name=name, path=path,
+        description=_literal_arg(call, 1, "description") or ast.get_docstring(cls) or "",
+        version=_literal_arg(call, None, "version") or "1.0.0",
+        capabilities=_strings(_literal_arg(call, None, "capabilities")),
+        functions=functions, constants=frozenset(constants))
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return None
+
+
+def _literal_arg(call: ast.expr, position: int | None, keyword: str) -> Any:
+    if not isinstance(call, ast.Call):
+        return None
+    for item in call.keywords:
+        if item.arg == keyword:
+            return _literal(item.value)
+    if position is not None and len(call.args) > position:
+        return _literal(call.args[position])
+    return None
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def load_bridge(info: BridgeInfo) -> types.ModuleType:
+    """Execute a bridge file as ``mlpy._ext.d<hash>.<stem>`` (from source, no bytecode
+    written) and return the Python module."""
+    directory = info.path.parent.resolve()
+    package = _package_for(directory)
+    qualified = f"{package}.{info.path.stem}"
+    module = types.ModuleType(qualified)
+    module.__file__ = str(info.path)
+    module.__package__ = package
+    source = info.path.read_text(encoding="utf-8")
+    code = compile(source, str(info.path), "exec", dont_inherit=True)
+    sys.modules[qualified] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException:
+        sys.modules.pop(qualified, None)
+        raise
+    return module
+
+
+def _package_for(directory: Path) -> str:
+    """The private package a directory's bridges live in (created once)."""
+    digest = hashlib.sha256(os.fsencode(directory)).hexdigest()[:8]
+    root = sys.modules.get("mlpy._ext")
+    if root is None:
+        root = types.ModuleType("mlpy._ext")
+        root.__path__ = []
+        sys.modules["mlpy._ext"] = root
+    name = f"mlpy._ext.d{digest}"
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = [str(directory)]
+        package.__package__ = name
+        sys.modules[name] = package
+    return name

@@ -1,0 +1,144 @@
+"""Extension modules: one decorated file in a folder, found without running it, loaded on use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import mlpy
+from mlpy import CapabilityError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GREET = '''
+"""Greetings for ML."""
+from pathlib import Path
+
+from mlpy.ext import ml_constant, ml_function, ml_module
+from ._words import shout
+
+Path(__file__).with_name("ran.txt").write_text("the bridge ran")
+
+
+@ml_module("greet", "Greetings", version="2.0.0")
+class Greet:
+    PREFIX = ml_constant("Hello", "the greeting word")
+
+    @ml_function("Greet someone")
+    def hello(self, name):
+        return f"{self.PREFIX}, {name}"
+
+    @ml_function("Shout", name="loud", capabilities=["console.write"])
+    def shout_it(self, text):
+        return shout(text)
+'''
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ext(tmp_path):
+    folder = tmp_path / "ext"
+    folder.mkdir()
+    write(folder, "greet_bridge.py", GREET)
+    write(folder, "_words.py", "def shout(text):\n    return text.upper() + '!'\n")
+    return folder
+
+
+def test_listing_and_compiling_run_nothing(ext):
+    engine = mlpy.Engine(extension_paths=[ext])
+    assert engine.registry.available("extension") == ["greet"]
+    info = engine.registry.info("greet")
+    assert info["functions"] == ["hello", "loud"] and info["constants"] == ["PREFIX"]
+    assert info["version"] == "2.0.0" and info["loaded"] is False
+    engine.compile("import greet; x = greet.hello('a');")
+    bad = engine.check("import greet; greet.nope();")
+    assert [d.code for d in bad] == ["MLI002"]
+    assert not (ext / "ran.txt").exists()
+
+
+def test_a_module_loads_when_a_program_runs_and_is_gated(ext):
+    engine = mlpy.Engine(extension_paths=[ext])
+    result = engine.execute('import greet; result = [greet.hello("Ada"), greet.PREFIX];')
+    assert result.value == ["Hello, Ada", "Hello"] and (ext / "ran.txt").exists()
+    assert isinstance(engine.execute('import greet; greet.loud("x");').error, CapabilityError)
+    granted = mlpy.Engine(extension_paths=[ext], capabilities=["console.write"])
+    assert granted.execute('import greet; result = greet.loud("hi");').value == "HI!"
+    assert not list(ext.glob("**/*.pyc"))  # nothing written next to the sources
+    assert not any(name == "greet_bridge" or name == "_words" for name in sys.modules)
+
+
+def test_the_environment_adds_extension_paths(ext, monkeypatch):
+    monkeypatch.setenv("MLPY_EXTENSION_PATHS", f"{ext}")
+    assert mlpy.Engine().execute('import greet; result = greet.hello("B");').value == "Hello, B"
+
+
+def test_a_broken_bridge_is_reported_and_the_others_keep_working(ext):
+    write(ext, "broken_bridge.py", "from mlpy.ext import ml_module\n@ml_module(\n")
+    write(ext, "twice_bridge.py", '''
+        from mlpy.ext import ml_module
+        @ml_module("a")
+        class A: pass
+        @ml_module("b")
+        class B: pass
+    ''')
+    write(ext, "math_bridge.py", '''
+        from mlpy.ext import ml_module
+        @ml_module("math")
+        class Fake: pass
+    ''')
+    engine = mlpy.Engine(extension_paths=[ext])
+    problems = [str(p) for p in engine.registry.problems()]
+    assert any("broken_bridge.py:" in p and "not valid Python" in p for p in problems)
+    assert any("twice_bridge.py:" in p and "declares one module" in p for p in problems)
+    assert any("math_bridge.py:" in p and "standard-library" in p for p in problems)
+    assert engine.execute('import greet; result = greet.hello("C");').value == "Hello, C"
+    assert engine.execute("import math; result = math.floor(2.5);").value == 2
+
+
+def test_earlier_directories_win_and_the_same_file_name_in_two_folders_is_fine(tmp_path, ext):
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "greet_bridge.py", '''
+        from mlpy.ext import ml_function, ml_module
+        @ml_module("greet")
+        class Other:
+            @ml_function
+            def hello(self, name):
+                return "other " + name
+    ''')
+    write(other, "extra_bridge.py", '''
+        from mlpy.ext import ml_function, ml_module
+        @ml_module("extra")
+        class Extra:
+            @ml_function
+            def one(self):
+                return 1
+    ''')
+    engine = mlpy.Engine(extension_paths=[ext, other])
+    result = engine.execute('import greet; import extra; result = [greet.hello("D"), extra.one()];')
+    assert result.value == ["Hello, D", 1]
+    assert any("already defined" in str(p) for p in engine.registry.problems())
+
+
+def test_the_command_line_takes_extension_paths(ext, tmp_path):
+    script = write(tmp_path, "use.ml", 'import greet;\nprint(greet.hello("E"));\n')
+    done = subprocess.run([sys.executable, "-m", "mlpy", "run", "-E", str(ext), str(script)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Hello, E\n"
+    check = subprocess.run([sys.executable, "-m", "mlpy", "check", "--extension-path",
+                            str(ext), str(script)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    missing = subprocess.run([sys.executable, "-m", "mlpy", "run", "-E",
+                              str(tmp_path / "nope"), str(script)],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "nope" in missing.stderr
