@@ -9,6 +9,7 @@ The one-line API runs on a process-wide default :class:`Engine`::
 
 from __future__ import annotations
 
+import logging
 import threading
 from os import PathLike
 from typing import Any, Iterable, Mapping
@@ -28,6 +29,9 @@ from mlpy.errors import (
 from mlpy.host import HostFunction, host_function
 from mlpy.program import Program, TranspileResult
 from mlpy.runtime.values import frozen
+
+# A library logs, the application decides where logs go (mlpy.audit, mlpy.modules).
+logging.getLogger("mlpy").addHandler(logging.NullHandler())
 
 _default: Engine | None = None
 _default_lock = threading.Lock()

@@ -142,3 +142,23 @@ def test_the_command_line_takes_extension_paths(ext, tmp_path):
                               str(tmp_path / "nope"), str(script)],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "nope" in missing.stderr
+
+
+def test_modules_commands_list_describe_and_check(ext, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "mlpy", "modules", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    listed = cli("list", "-E", str(ext), "--kind", "extension", "--paths")
+    assert listed.returncode == 0, listed.stderr
+    assert f"extension path: {ext}" in listed.stdout and "greet" in listed.stdout
+    info = cli("info", "greet", "-E", str(ext), "--json")
+    assert info.returncode == 0, info.stderr
+    assert '"functions": [' in info.stdout and '"loud"' in info.stdout
+    assert cli("info", "nope").returncode == 2
+    assert not (ext / "ran.txt").exists()  # describing ran nothing
+    assert cli("check", "-E", str(ext)).returncode == 0
+    write(ext, "broken_bridge.py", "from mlpy.ext import ml_module\n@ml_module(\n")
+    checked = cli("check", "-E", str(ext))
+    assert checked.returncode == 1
+    assert checked.stderr.count("broken_bridge.py:2: error") == 1

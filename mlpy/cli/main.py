@@ -302,6 +302,64 @@ def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
     sys.exit(worst)
 
 
+@cli.group()
+def modules() -> None:
+    """List, describe and check the modules ML programs can import."""
+
+
+@modules.command("list")
+@click.option("--kind", type=click.Choice(["stdlib", "extension"]), default=None,
+              help="Only modules of this kind.")
+@click.option("--paths", "show_paths", is_flag=True,
+              help="Also print the extension directories searched.")
+@extension_paths_option
+def modules_list(kind: str | None, show_paths: bool, extension_paths: tuple[str, ...]) -> None:
+    """A table of the importable modules: name, kind, origin and description."""
+    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    if show_paths:
+        for path in registry.extension_paths:
+            click.echo(f"extension path: {path}")
+    for name in registry.available(kind):
+        info = registry.info(name) or {}
+        click.echo(f"{name:<14} {info.get('kind', ''):<10} {registry.origin(name)}  "
+                   f"{info.get('description', '')}")
+
+
+@modules.command("info")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@extension_paths_option
+def modules_info(name: str, as_json: bool, extension_paths: tuple[str, ...]) -> None:
+    """Describe module NAME without running it: functions, constants, capabilities."""
+    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    info = registry.info(name)
+    if info is None:
+        raise click.UsageError(f"no module named {name!r} "
+                               f"(available: {', '.join(registry.available())})")
+    info = {**info, "origin": registry.origin(name)}
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"{info['name']} ({info['kind']}, version {info['version']}): "
+               f"{info['description']}")
+    click.echo(f"  origin: {info['origin']}")
+    for key in ("functions", "constants", "capabilities"):
+        click.echo(f"  {key}: {', '.join(info[key]) or '-'}")
+
+
+@modules.command("check")
+@extension_paths_option
+def modules_check(extension_paths: tuple[str, ...]) -> None:
+    """Describe every extension module and report problems; exit 1 on any error."""
+    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    problems = registry.problems()
+    for problem in problems:
+        echo_err(str(problem))
+    names = registry.available("extension")
+    click.echo(f"{len(names)} extension module(s) ok: {', '.join(names) or '-'}", err=True)
+    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -46,14 +46,16 @@ class BridgeInfo:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong with a bridge file, with where it is."""
+    """Something wrong with a bridge file, with where it is. An ``error`` means the file
+    declares no usable module; a ``warning`` that its module is ignored for another."""
 
     path: Path
     line: int
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
 def scan(directory: Path) -> tuple[list[BridgeInfo], list[Problem]]:

@@ -106,6 +106,13 @@ class ModuleRegistry:
             return ()
         return tuple(dict.fromkeys(meta.capabilities + function.capabilities))
 
+    def origin(self, name: str) -> str | None:
+        """Where a module comes from: its bridge file, or the standard library."""
+        if name in STDLIB:
+            return "mlpy.stdlib"
+        bridge = self._index().get(name)
+        return str(bridge.path) if bridge is not None else None
+
     def _index(self) -> dict[str, BridgeInfo]:
         if self._extensions is None:
             with self._lock:
@@ -122,11 +129,11 @@ class ModuleRegistry:
                 if bridge.name in STDLIB:
                     self._problems.append(Problem(bridge.path, 1, (
                         f"module '{bridge.name}' is a standard-library module; the bridge "
-                        "is ignored")))
+                        "is ignored"), "warning"))
                 elif bridge.name in found:
                     self._problems.append(Problem(bridge.path, 1, (
                         f"module '{bridge.name}' is already defined in "
-                        f"{found[bridge.name].path}; this one is ignored")))
+                        f"{found[bridge.name].path}; this one is ignored"), "warning"))
                 else:
                     found[bridge.name] = bridge
         for problem in self._problems:
