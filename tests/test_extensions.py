@@ -162,3 +162,33 @@ def test_modules_commands_list_describe_and_check(ext, tmp_path):
     checked = cli("check", "-E", str(ext))
     assert checked.returncode == 1
     assert checked.stderr.count("broken_bridge.py:2: error") == 1
+
+
+def test_the_project_config_adds_extension_paths(ext, tmp_path, monkeypatch):
+    from mlpy.modules.paths import load_project_config, resolve_extension_paths
+
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        f'[tool.mlpy]\npython_extension_paths = ["{ext}", "./optional"]\n', encoding="utf-8")
+    config = load_project_config(project / "scripts")
+    assert config.path == project / "pyproject.toml"
+    monkeypatch.setenv("MLPY_EXTENSION_PATHS", str(ext))
+    resolved = resolve_extension_paths((), config)
+    assert resolved.directories == [ext.resolve()]  # the env duplicate is dropped
+    assert resolved.extension_paths[0].origin.startswith("config:")
+    assert any("optional" in w and "skipped" in w for w in resolved.warnings)
+    script = write(project / "scripts", "use.ml", 'import greet;\nprint(greet.hello("F"));\n')
+    monkeypatch.delenv("MLPY_EXTENSION_PATHS")
+    done = subprocess.run([sys.executable, "-m", "mlpy", "run", str(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Hello, F\n" and "optional" in done.stderr
+
+
+def test_a_malformed_project_config_is_a_usage_error(tmp_path):
+    (tmp_path / "mlpy.json").write_text('{"python_extension_paths": "not a list"}')
+    script = write(tmp_path, "x.ml", "print(1);\n")
+    done = subprocess.run([sys.executable, "-m", "mlpy", "run", str(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "must be a list of strings" in done.stderr

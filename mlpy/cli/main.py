@@ -30,6 +30,7 @@ import click
 
 import mlpy
 from mlpy.marshal import to_wire
+from mlpy.modules.paths import load_project_config, resolve_extension_paths
 from mlpy.errors import (
     CapabilityError, MLCancelledError, MLCompileError, MLError, MLLimitError, MLMarshalError,
     MLResourceError, MLSecurityError, MLSyntaxError, MLTimeoutError, env_flag,
@@ -101,6 +102,18 @@ def extension_paths_option(command):
              "searched before MLPY_EXTENSION_PATHS.")(command)
 
 
+def extension_dirs(cli_paths: tuple[str, ...], start: str | Path) -> list[Path]:
+    """The extension directories for a command: -E, then the project config found from
+    ``start`` upwards, then MLPY_EXTENSION_PATHS (see mlpy.modules.paths)."""
+    try:
+        resolved = resolve_extension_paths(cli_paths, load_project_config(start))
+    except MLError as error:
+        raise click.UsageError(error.message) from None
+    for warning in resolved.warnings:
+        echo_err(f"warning: {warning}")
+    return resolved.directories
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(mlpy.__version__, "--version", prog_name="mlpy",
                       message="%(prog)s %(version)s")
@@ -138,7 +151,8 @@ def run(file: str, allow: tuple[str, ...], deny: tuple[str, ...], timeout: float
         engine = mlpy.Engine(capabilities=allow, deny=deny, max_output=max_output,
                              max_memory=max_memory, max_depth=max_depth or 500,
                              isolation="subprocess" if isolate else "inprocess",
-                             extension_paths=extension_paths)
+                             extension_paths=extension_dirs(extension_paths,
+                                                            Path(file).parent))
     except MLError as error:
         raise click.UsageError(error.message) from None
     cpu_start, start = time.process_time(), time.perf_counter()
@@ -248,7 +262,7 @@ def transpile(file: str, output: str | None, inputs: tuple[str, ...],
               extension_paths: tuple[str, ...]) -> None:
     """Print the Python code generated for FILE."""
     source = read_source(file)
-    engine = mlpy.Engine(extension_paths=extension_paths)
+    engine = mlpy.Engine(extension_paths=extension_dirs(extension_paths, Path(file).parent))
     result = engine.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
@@ -275,7 +289,8 @@ def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
           allow: tuple[str, ...], extension_paths: tuple[str, ...]) -> None:
     """Parse and check FILES without running them."""
     try:
-        engine = mlpy.Engine(capabilities=allow, extension_paths=extension_paths)
+        engine = mlpy.Engine(capabilities=allow, extension_paths=extension_dirs(
+            extension_paths, Path(files[0]).parent))
     except MLError as error:
         raise click.UsageError(error.message) from None
     worst = EXIT_OK
@@ -315,7 +330,7 @@ def modules() -> None:
 @extension_paths_option
 def modules_list(kind: str | None, show_paths: bool, extension_paths: tuple[str, ...]) -> None:
     """A table of the importable modules: name, kind, origin and description."""
-    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
     if show_paths:
         for path in registry.extension_paths:
             click.echo(f"extension path: {path}")
@@ -331,7 +346,7 @@ def modules_list(kind: str | None, show_paths: bool, extension_paths: tuple[str,
 @extension_paths_option
 def modules_info(name: str, as_json: bool, extension_paths: tuple[str, ...]) -> None:
     """Describe module NAME without running it: functions, constants, capabilities."""
-    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
     info = registry.info(name)
     if info is None:
         raise click.UsageError(f"no module named {name!r} "
@@ -351,7 +366,7 @@ def modules_info(name: str, as_json: bool, extension_paths: tuple[str, ...]) -> 
 @extension_paths_option
 def modules_check(extension_paths: tuple[str, ...]) -> None:
     """Describe every extension module and report problems; exit 1 on any error."""
-    registry = mlpy.Engine(extension_paths=extension_paths).registry
+    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
     problems = registry.problems()
     for problem in problems:
         echo_err(str(problem))
