@@ -396,32 +396,18 @@ def error_from_dict(data: dict[str, Any]) -> MLError:
     cls = classes.get(data.get("type"), MLError)
     span = _span_from(data.get("span")) or (
         Span.point(data["ml_line"], data.get("ml_column") or 1) if data.get("ml_line") else None)
-    values = {
-        "file": data.get("ml_file"), "span": span, "source": data.get("source"),
-        "hints": data.get("suggestions"), "code": data.get("code"), "cwe": data.get("cwe"),
-        "diagnostics": [_diagnostic_from(d) for d in data.get("diagnostics") or ()],
-        **{name: data.get(name) for name in (
-            "execution_id", "kind", "payload", "required", "resource", "limit", "elapsed",
-            "path")},
-    }
-    accepted, required = set(), set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        code = getattr(init, "__code__", None)
-        if code is None:
-            continue
-        names = code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]
-        accepted.update(names)
-        required.update(n for n in names[code.co_argcount - 1:]
-                        if n not in (init.__kwdefaults__ or {}))
-    kwargs = {name: value for name, value in values.items()
-              if name in accepted and name != "message"
-              and (value is not None or name in required)}
-    error = cls(str(data.get("message", "")), **kwargs)
-    for name in ("resource", "execution_id", "payload", "kind"):
-        if data.get(name) is not None and hasattr(error, name):
-            setattr(error, name, data[name])
-    if data.get("ml_traceback") and hasattr(error, "ml_traceback"):
+    # Built without the class's own constructor (whose arguments differ from class to
+    # class), then given every field the dict carries.
+    error = cls.__new__(cls)
+    MLError.__init__(error, str(data.get("message", "")), file=data.get("ml_file"), span=span,
+                     source=data.get("source"), hints=data.get("suggestions"),
+                     code=data.get("code"), cwe=data.get("cwe"))
+    error.diagnostics = [_diagnostic_from(d) for d in data.get("diagnostics") or ()]
+    error.ml_traceback = []
+    for name in ("execution_id", "kind", "payload", "required", "resource", "limit",
+                 "elapsed", "path"):
+        setattr(error, name, data.get(name))
+    if data.get("ml_traceback"):
         error.ml_traceback = [(str(f), int(line), str(name))
                               for f, line, name in data["ml_traceback"]]
     return error
