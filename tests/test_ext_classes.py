@@ -25,6 +25,11 @@ class Counter:
     def report(self):
         return f"count {self.n}"
 
+    @ml_function("Reset to zero", name="resetAll")
+    def reset_all(self):
+        self.n = 0
+        return True
+
     @ml_property("The count")
     def count(self):
         return self.n
@@ -67,10 +72,16 @@ def test_guarded_methods_are_checked_on_every_path(program):
     assert run(program, capabilities=["console.write"]).value == "count 0"
 
 
+def test_a_method_exposed_under_another_name_is_callable_by_that_name():
+    result = run("c = make(); c.inc(); r = c.resetAll(); f = c.resetAll; result = [r, f(), c.count];")
+    assert result.value == [True, True, 0]
+    assert isinstance(run("c = make(); c.reset_all();").error, mlpy.MLRuntimeError)
+
+
 def test_metadata_and_definition_errors():
     meta = get_class_metadata(Counter)
     assert meta.to_dict() == {"name": "Counter", "description": "A counter",
-                              "capabilities": [], "methods": ["inc", "report"],
+                              "capabilities": [], "methods": ["inc", "report", "resetAll"],
                               "properties": ["count"]}
     with pytest.raises(ModuleDefinitionError):
         ml_class("not a name")

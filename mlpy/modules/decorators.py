@@ -225,6 +225,7 @@ def ml_class(name: str | None = None, description: str | None = None, *,
             name or cls.__name__, description if description is not None
             else _first_line(cls.__doc__), _capabilities(capabilities, cls), methods, properties)
         cls._ml_members = frozenset(methods) | frozenset(properties)
+        cls._ml_method_names = frozenset(meta.py_name for meta in methods.values())
         cls._ml_type_name = name or cls.__name__
         return cls
 

@@ -232,7 +232,10 @@ def _callable_by_ml(fn: Any) -> bool:
         if cls is MethodType and _exported(fn, owner):
             return True
         members = getattr(owner.__class__, "_ml_members", None)
-        return members is not None and name in members
+        if members is not None and name in members:
+            return True
+        # a method an ml_class exposes under another ML name (ml_function(name=...))
+        return name in getattr(owner.__class__, "_ml_method_names", ())
     return False
 
 
