@@ -1,0 +1,206 @@
+"""ML module ``random``: pseudo-random numbers and sampling.
+
+Pure, so it needs no capability. Each execution draws from its own ``random.Random``
+(Mersenne Twister, seeded from the operating system), owned by this module object and never
+the host's global ``random`` state: ``random.setSeed(s)`` makes the rest of *that* execution
+reproducible -- with the same results as Python's ``random`` for the same seed -- and changes
+nothing the host or another execution sees.
+"""
+
+from __future__ import annotations
+
+import random as _random
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from mlpy.ext import ml_function, ml_module
+from mlpy.runtime.limits import check_length
+from mlpy.runtime.state import current_state
+from mlpy.runtime.values import typeof
+
+_KEPT = 256  # generators of recent executions kept (an execution keeps its own while it runs)
+
+
+def _number(value: Any, what: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number, not {typeof(value)}")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an integer, not {typeof(value)}")
+    return value
+
+
+def _list(value: Any, what: str = "list") -> list:
+    if isinstance(value, str):
+        return list(value)
+    if not isinstance(value, list):
+        raise TypeError(f"{what} must be an array, not {typeof(value)}")
+    return value
+
+
+@ml_module("random", "Random number generation and sampling utilities")
+class Random:
+    """Numbers and samples from a generator private to the running execution."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generators: OrderedDict[str, list] = OrderedDict()  # id -> [Random, seed]
+        self._host = [_random.Random(), None]  # for host code calling the bridge directly
+
+    def _slot(self) -> list:
+        state = current_state()
+        if state is None:
+            return self._host
+        key = state.execution_id
+        with self._lock:
+            slot = self._generators.get(key)
+            if slot is None:
+                slot = self._generators[key] = [_random.Random(), None]
+                while len(self._generators) > _KEPT:
+                    self._generators.popitem(last=False)
+            else:
+                self._generators.move_to_end(key)
+        return slot
+
+    @property
+    def _rng(self) -> _random.Random:
+        return self._slot()[0]
+
+    # ------------------------------------------------------------------ seeding
+
+    @ml_function("Seed this execution's generator; returns the seed")
+    def setSeed(self, s):
+        if not isinstance(s, (int, float, str)) and s is not None:
+            raise TypeError(f"a seed must be a number or a string, not {typeof(s)}")
+        slot = self._slot()
+        slot[0].seed(s)
+        slot[1] = s
+        return s
+
+    @ml_function("Seed this execution's generator; returns the seed", name="set_seed")
+    def set_seed(self, s):
+        return self.setSeed(s)
+
+    @ml_function("Seed this execution's generator; returns the seed", name="seed")
+    def seed(self, s):
+        return self.setSeed(s)
+
+    @ml_function("The seed last given to setSeed in this execution, or null")
+    def getSeed(self):
+        return self._slot()[1]
+
+    @ml_function("The seed last given to setSeed in this execution, or null", name="get_seed")
+    def get_seed(self):
+        return self.getSeed()
+
+    # ------------------------------------------------------------------ numbers
+
+    @ml_function("A float in [0, 1)", name="random")
+    def random_(self):
+        return self._rng.random()
+
+    @ml_function("A float between lo and hi")
+    def randomFloat(self, lo=0, hi=1):
+        return self._rng.uniform(_number(lo, "lo"), _number(hi, "hi"))
+
+    @ml_function("A float between lo and hi", name="random_float")
+    def random_float(self, lo=0, hi=1):
+        return self.randomFloat(lo, hi)
+
+    @ml_function("A float between lo and hi")
+    def uniform(self, lo, hi):
+        return self.randomFloat(lo, hi)
+
+    @ml_function("An integer from lo up to, not including, hi")
+    def randomInt(self, lo=0, hi=100):
+        lo, hi = _int(lo, "lo"), _int(hi, "hi")
+        if lo >= hi:
+            raise ValueError(f"randomInt needs lo < hi, got {lo} and {hi}")
+        return self._rng.randint(lo, hi - 1)
+
+    @ml_function("An integer from lo up to, not including, hi", name="random_int")
+    def random_int(self, lo=0, hi=100):
+        return self.randomInt(lo, hi)
+
+    @ml_function("An integer from 0 to 4294967295")
+    def nextInt(self):
+        return self._rng.randint(0, 4294967295)
+
+    @ml_function("An integer from 0 to 4294967295", name="next_int")
+    def next_int(self):
+        return self.nextInt()
+
+    @ml_function("true or false, equally likely")
+    def randomBool(self):
+        return self._rng.random() < 0.5
+
+    @ml_function("true or false, equally likely", name="random_bool")
+    def random_bool(self):
+        return self.randomBool()
+
+    @ml_function("true with probability p")
+    def randomBoolWeighted(self, p):
+        return self._rng.random() < _number(p, "p")
+
+    @ml_function("A number from the normal distribution")
+    def randomNormal(self, mean=0, sd=1):
+        return self._rng.normalvariate(_number(mean, "mean"), _number(sd, "sd"))
+
+    @ml_function("A number from the normal distribution", name="random_normal")
+    def random_normal(self, mean=0, sd=1):
+        return self.randomNormal(mean, sd)
+
+    @ml_function("A number from the normal distribution")
+    def gaussian(self, mean=0, sd=1):
+        return self.randomNormal(mean, sd)
+
+    @ml_function("A number from the triangular distribution (mode: the midpoint by default)")
+    def triangular(self, lo, hi, mode=None):
+        lo, hi = _number(lo, "lo"), _number(hi, "hi")
+        if mode is None:
+            mode = (lo + hi) / 2
+        return self._rng.triangular(lo, hi, _number(mode, "mode"))
+
+    # ------------------------------------------------------------------ sampling
+
+    @ml_function("One element of an array, or null when it is empty")
+    def choice(self, lst):
+        items = _list(lst)
+        return self._rng.choice(items) if items else None
+
+    @ml_function("A shuffled copy of an array")
+    def shuffle(self, lst):
+        items = list(_list(lst))
+        self._rng.shuffle(items)
+        return items
+
+    @ml_function("n distinct elements of an array in random order (all of them, shuffled, "
+                 "when n is at least its length)")
+    def sample(self, lst, n):
+        items, n = _list(lst), _int(n, "n")
+        if n < 0:
+            raise ValueError(f"sample size must not be negative, got {n}")
+        if n >= len(items):
+            return self.shuffle(items)
+        return self._rng.sample(items, n)
+
+    @ml_function("count distinct indices below length in random order (0 to length-1 in "
+                 "order when count is at least length)")
+    def randomIndices(self, length, count):
+        length, count = _int(length, "length"), _int(count, "count")
+        if length < 0 or count < 0:
+            raise ValueError("length and count must not be negative")
+        check_length(min(length, count))
+        if count >= length:
+            return list(range(length))
+        return self._rng.sample(range(length), count)
+
+    @ml_function("count distinct indices below length in random order", name="random_indices")
+    def random_indices(self, length, count):
+        return self.randomIndices(length, count)
