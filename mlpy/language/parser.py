@@ -179,7 +179,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
             message = "unterminated string"
             hints.append(f"close the string with a matching {char}")
         elif char in "&|":
-            hints.append(f"ML's logical operators are `&&` and `||`; there are no bitwise operators")
+            hints.append("ML's logical operators are `&&` and `||`; there are no bitwise operators")
         elif char == "=" and source[error.pos_in_stream:error.pos_in_stream + 3] == "===":
             hints.append("ML compares with `==` and `!=`")
         return _error(message, span, source, filename, hints)
@@ -210,7 +210,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         before = _previous_token_end(source, token.start_pos)
         if before is not None and before.line < token.line:
             span = before
-            message = f"missing `;` at the end of the statement"
+            message = "missing `;` at the end of the statement"
             hints.append("every ML statement ends with `;`")
     before = source[:token.start_pos].rstrip()
     word = next((w for w in ("import", "capability") if before.endswith(w)

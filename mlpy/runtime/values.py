@@ -9,7 +9,7 @@ only inside containers.
 
 from __future__ import annotations
 
-from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from mlpy.errors import MLResourceError, SecurityError
