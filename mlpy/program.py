@@ -254,6 +254,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
     assert helpers.keys() == HELPERS.keys()
     for key, value in helpers.items():
         table[HELPERS[key]] = value
+    table["builtin"] = builtin_module  # also a value: `b = builtin; b.len(x)`
     return table
 
 

@@ -201,3 +201,8 @@ print(requiredCapabilities(len), requiredCapabilities(mine), requiredCapabilitie
 print(requiredCapabilities(console.log), requiredCapabilities(console.warn));
 #> [] [] [] []
 #> ['console.write'] ['console.error']
+---
+// 7.5 the builtin pseudo-module is a value too
+b = builtin;
+print(b.len([1, 2, 3]), typeof(b));
+#> 3 module
