@@ -67,6 +67,9 @@ class ModuleObject:
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(f"module '{self._ml_name}' is read-only")
 
+    def __setitem__(self, name: str, value: Any) -> None:  # `m.x = 1` through a variable
+        raise TypeError(f"module '{self._ml_name}' is read-only")
+
     def __getattr__(self, name: str) -> Any:  # only called for names the module lacks
         raise AttributeError(f"module '{self._ml_name}' has no member '{name}'")
 

@@ -206,3 +206,11 @@ print(requiredCapabilities(console.log), requiredCapabilities(console.warn));
 b = builtin;
 print(b.len([1, 2, 3]), typeof(b));
 #> 3 module
+---
+// a module is read-only, also through a variable
+import math;
+m = math;
+try { m.pi = 3; } except (e) { print(e.message); }
+print(math.pi > 3.14);
+#> module 'math' is read-only
+#> true
