@@ -192,3 +192,11 @@ def test_a_malformed_project_config_is_a_usage_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mlpy", "run", str(script)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "must be a list of strings" in done.stderr
+
+
+def test_a_failed_import_says_where_modules_were_searched(ext):
+    [found] = mlpy.Engine(extension_paths=[ext]).check("import greeet;")
+    assert found.code == "MLI001"
+    assert "did you mean: greet?" in found.suggestions
+    assert any(str(ext.resolve()) in hint and "1 extension directory" in hint
+               for hint in found.suggestions)

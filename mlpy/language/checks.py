@@ -386,9 +386,10 @@ class _Checker:
             return
         if not self.modules.has(stmt.module):
             close = difflib.get_close_matches(stmt.module, self.modules.available(), 3)
-            self.error("MLI001", f"no module named '{stmt.module}'", stmt.span, "import",
-                       [f"did you mean: {', '.join(close)}?"] if close else
-                       [f"available modules: {', '.join(self.modules.available())}"])
+            hints = [f"did you mean: {', '.join(close)}?"] if close else [
+                f"available modules: {', '.join(self.modules.available())}"]
+            hints.append(self.modules.searched())
+            self.error("MLI001", f"no module named '{stmt.module}'", stmt.span, "import", hints)
             return
         self.module_names[stmt.bound_name] = stmt.module
 
@@ -567,6 +568,10 @@ class ModuleResolver:
     def members(self, name: str) -> frozenset[str] | None:  # pragma: no cover - interface
         """The names module ``name`` exports, or None if that is only known at run time."""
         raise NotImplementedError
+
+    def searched(self) -> str:
+        """Where modules were looked for, for the hint of a failed import."""
+        return "searched the standard library"
 
 
 def analyze(

@@ -106,6 +106,15 @@ class ModuleRegistry:
             return ()
         return tuple(dict.fromkeys(meta.capabilities + function.capabilities))
 
+    def searched(self) -> str:
+        """Where modules were looked for, for the hint of a failed import."""
+        if not self._paths:
+            return ("searched the standard library; extension modules are found in "
+                    "directories given with extension_paths=, -E or MLPY_EXTENSION_PATHS")
+        count = len(self._paths)
+        return (f"searched the standard library and {count} extension "
+                f"director{'y' if count == 1 else 'ies'}: {', '.join(map(str, self._paths))}")
+
     def origin(self, name: str) -> str | None:
         """Where a module comes from: its bridge file, or the standard library."""
         if name in STDLIB:
