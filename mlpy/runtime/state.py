@@ -19,6 +19,12 @@ When a batch runs out, the chain asks :func:`_refill` for the next one; that is 
 budget is charged and the deadline and the cancel flag are checked, once per
 :data:`BATCH` ticks.
 
+The same refill checks the other limits that need no code of their own on the hot path:
+the recursion depth (counting the ML frames above the execution's own frame; each batch is
+no larger than the remaining headroom, so the limit cannot be overshot unseen) and, when a
+``max_memory`` budget is set, whether the program's live data must be measured. The output
+limit is checked where output is written.
+
 When a limit trips, the refill hands out a generator that raises the limit error instead of a
 batch, on every later tick too. The trip is also recorded on the state, so ML code can neither
 catch it (``except`` re-raises it) nor swallow it with ``return`` in ``finally``: the engine
