@@ -21,7 +21,7 @@ from mlpy.ext import ml_function, ml_module
 from mlpy.runtime.limits import check_length
 from mlpy.runtime.values import typeof
 from mlpy.stdlib._fs import host_error, target
-from mlpy.stdlib.file_bridge import _check_size, _limit, _open_regular
+from mlpy.stdlib._files import _check_size, _limit, _open_regular
 
 _ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512",
                "sha3_256", "sha3_512", "blake2b", "blake2s")

@@ -18,7 +18,7 @@ from mlpy.capabilities import require
 from mlpy.ext import ml_function, ml_module
 from mlpy.runtime.values import display, typeof
 from mlpy.stdlib._fs import Target, host_error, is_regular, lstat, target
-from mlpy.stdlib.file_bridge import (
+from mlpy.stdlib._files import (
     _check_size,
     _decode,
     _encoding,

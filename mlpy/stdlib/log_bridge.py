@@ -23,7 +23,7 @@ from mlpy.ext import ml_class, ml_function, ml_module, ml_property
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import display, typeof
 from mlpy.stdlib._fs import Target, host_error, target
-from mlpy.stdlib.file_bridge import (
+from mlpy.stdlib._files import (
     _check_size,
     _limit,
     _make_parents,

@@ -447,7 +447,7 @@ def test_a_link_swapped_in_after_the_check_is_refused(run, tree, monkeypatch):
         (tree / "outside" / "f.txt").write_text("outside!")
         return real_open(real, flags, mode)
 
-    monkeypatch.setattr("mlpy.stdlib.file_bridge.open_no_follow", swap_then_open)
+    monkeypatch.setattr("mlpy.stdlib._files.open_no_follow", swap_then_open)
     out = run.output('import file; try { print(file.read(p)); } '
                      'except (e) { print(e.type); }', [f"file.read:{tree}/pub/**"],
                      p=str(tree / "pub" / "d" / "f.txt"))
