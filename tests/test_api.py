@@ -747,7 +747,11 @@ resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 import mlpy
 result = mlpy.execute(sys.argv[1], timeout=2.0, max_steps=10_000_000)
 error = result.error
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+try:  # this process's own high-water mark (ru_maxrss also counts what exec inherited)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 print(json.dumps({"type": type(error).__name__, "resource": getattr(error, "resource", None),
                   "message": getattr(error, "message", None), "peak_bytes": peak}))
 """

@@ -48,6 +48,8 @@ from mlpy.runtime.capabilities import EMPTY, CapabilitySet
 from mlpy.runtime.memory import live_bytes, memory_error, peak_rss
 
 BATCH = 1024
+# Seconds between two looks at the deadline and the cancel flag, at most (about).
+_CHECK_EVERY = 0.05
 # The smallest memory block the interpreter allocates for a value: new blocks times this is
 # a lower bound on the memory they hold (the trigger for measuring the program's data).
 _MIN_BLOCK_BYTES = 32
@@ -67,7 +69,8 @@ class ExecutionState:
         "cancelled", "tripped", "write_out", "write_err", "capabilities", "started",
         "registry", "used", "audit", "max_depth", "base_frame", "max_output", "output_size",
         "trip_traceback", "max_memory", "namespace", "memory_countdown", "rss_mark",
-        "charged_bytes", "memory_room", "blocks_mark", "blocks_wait",
+        "charged_bytes", "memory_room", "blocks_mark", "blocks_wait", "last_refill",
+        "last_size",
     )
 
     def __init__(
@@ -93,6 +96,8 @@ class ExecutionState:
         self.memory_room = 0  # bytes of the budget left at the last measurement
         self.blocks_mark = 0  # the interpreter's allocated blocks at the last measurement
         self.blocks_wait = 0  # refills until the blocks are counted again
+        self.last_refill: float | None = None  # when the last batch was handed out
+        self.last_size = 0  # and how many ticks it held
         self.registry = registry
         self.audit = audit
         self.used: set[str] = set()  # area.action names the gate let through
@@ -153,9 +158,22 @@ class ExecutionState:
                     hints=["raise max_steps, or look for a loop that never ends"],
                 ))
                 return _raising(self.tripped)
+        size = self._paced(size)
         self.charged += size
         self.batch = repeat(True, size)
         return self.batch
+
+    def _paced(self, size: int) -> int:
+        """Shrink the batch when ticks are slow -- a loop whose body is one long operation --
+        so the deadline and the cancel flag are still looked at every ~50 ms."""
+        now = time.monotonic()
+        last, self.last_refill = self.last_refill, now
+        if last is not None and self.last_size:
+            per_tick = (now - last) / self.last_size
+            if per_tick * size > _CHECK_EVERY:
+                size = max(1, int(_CHECK_EVERY / per_tick))
+        self.last_size = size
+        return size
 
     def _check(self) -> None:
         if self.cancelled:
