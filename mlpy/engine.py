@@ -1,15 +1,15 @@
-"""Running ML programs from Python: Engine, Session, ExecutionResult and MLFunction.
+"""Running ML programs from Python: Engine, Session and ExecutionResult.
 
 An :class:`Engine` owns what executions share -- default grants, the module registry and a
 cache of compiled programs -- and is safe to use from many threads. ``Engine.execute`` never
 raises for a failing ML program: the failure is ``ExecutionResult.error``. A :class:`Session`
 keeps one namespace across executions, so running chunks one after another behaves like
-running their concatenation. :class:`MLFunction` makes an ML function a Python callable.
+running their concatenation. :class:`~mlpy.function.MLFunction` (in :mod:`mlpy.function`)
+makes an ML function a Python callable.
 """
 
 from __future__ import annotations
 
-import inspect
 import io
 import re
 import reprlib
@@ -26,6 +26,7 @@ from mlpy.errors import (
     CapabilityError, Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
     MLResourceError,
 )
+from mlpy.function import MLFunction
 from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
@@ -41,9 +42,7 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import (
-    CURRENT, ExecutionState, current_capabilities, current_state, new_ticker,
-)
+from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, new_ticker
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
@@ -55,8 +54,6 @@ RESERVED = frozenset(
     "capability import function return throw if elif else while for in try except finally "
     "break continue nonlocal fn true false null".split()
 )
-DEFAULT_MAX_DEPTH = 500
-
 
 def _capability_set(spec: CapabilitySpec | None, profiles: Mapping[str, CapabilitySet],
                     deny: CapabilitySet) -> CapabilitySet:
@@ -719,158 +716,3 @@ class Session:
 
     def close(self) -> None:
         self.reset()
-
-
-_current = CURRENT.get
-# Argument types that reach ML as they are (containers by reference, see MLFunction).
-_PLAIN = frozenset({type(None), bool, int, float, str, list, dict, tuple})
-
-
-class MLFunction:
-    """An ML function as a plain Python callable.
-
-    Calling it runs the function and returns its value; an ML failure raises the
-    corresponding :class:`~mlpy.errors.MLError`. Keyword arguments bind to the ML parameter
-    names. A session's function runs under the session's grants as they are at the time of
-    the call; ``with_capabilities`` and ``with_timeout`` make handles with their own. With
-    ``bind="late"`` (the default) the name is looked up at every call, so a redefinition in
-    the session is picked up.
-    """
-
-    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
-                 "_follows")
-    # The host may pass a handle to another execution: ML calls it like a host function,
-    # and it runs with what both its own grants and the caller's allow.
-    _ml_callable = True
-
-    def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
-                 name: str | None = None, capabilities: CapabilitySet | str | None = None,
-                 timeout: float | None = None):
-        if session is None and capabilities is None:
-            capabilities = CapabilitySet()
-        if capabilities is not None and capabilities != "caller" \
-                and not isinstance(capabilities, CapabilitySet):
-            raise MLConfigurationError(
-                "MLFunction capabilities are a CapabilitySet, \"caller\" or None")
-        self._fn = fn
-        self.session = session
-        self.name = name or (fn.__name__ if fn is not None else "?")
-        self._key = py_name(self.name)
-        self._namespace = session._namespace if session is not None and fn is None else None
-        self._grants = capabilities
-        self.timeout = timeout
-        # A handle that follows its session needs no state of its own (see runtime.state).
-        self._follows = capabilities is None and timeout is None and (
-            session is None or session.engine.max_steps is None)
-
-    @property
-    def capabilities(self) -> CapabilitySet:
-        """The grants the next call runs under."""
-        if self._grants is None:
-            return self.session.capabilities
-        if self._grants == "caller":
-            return current_capabilities()
-        return self._grants
-
-    def _new_state(self) -> ExecutionState:
-        engine = self.session.engine if self.session is not None else None
-        return ExecutionState(
-            timeout=self.timeout, capabilities=self.capabilities,
-            max_steps=engine.max_steps if engine else None,
-            max_depth=engine.max_depth if engine else DEFAULT_MAX_DEPTH,
-            max_output=engine.max_output if engine else None,
-            max_memory=engine.max_memory if engine else None,
-            registry=engine.registry if engine else None,
-            audit=engine.audit if engine else None)
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return tuple(inspect.signature(self._target()).parameters)
-
-    def _target(self) -> FunctionType:
-        fn = self._fn if self._fn is not None else self._namespace.get(self._key)
-        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
-            raise MLCallError(f"'{self.name}' is no longer an ML function in this session")
-        return fn
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for arg in args:  # host objects reach ML as opaque handles
-            if arg.__class__ not in _PLAIN:
-                args = tuple(ops.admit(a, f"argument {i + 1}") for i, a in enumerate(args))
-                break
-        if kwargs or not self._follows or _current() is not None:
-            return self._call_with_state(args, kwargs)
-        try:  # the fast path: the session's resident state applies (see runtime.state)
-            return (self._fn or self._namespace[self._key])(*args)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            if self._fn is None:
-                self._target()  # the name no longer holds an ML function: a clear MLCallError
-            raise self._error(exc) from None
-
-    def _call_with_state(self, args: tuple, kwargs: dict) -> Any:
-        fn = self._target()
-        if kwargs:
-            kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
-            args = self._bind(fn, args, kwargs)
-        state = self._new_state()  # each call is an execution of its own
-        outer = current_state()
-        if outer is not None:  # called while another execution runs: it may only narrow
-            state.capabilities = state.capabilities.intersect(outer.capabilities)
-        token = CURRENT.set(state)
-        state.enter(sys._getframe())
-        try:
-            return fn(*args)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            raise self._error(state.tripped or exc) from None
-        finally:
-            CURRENT.reset(token)
-            state.base_frame = None
-
-    def _error(self, exc: BaseException) -> MLError:
-        if isinstance(exc, TypeError) and exc.__traceback__ is not None \
-                and exc.__traceback__.tb_next is None:  # raised by the call itself: arity
-            return MLCallError(str(exc).replace(f"{self._key}()", f"{self.name}()"))
-        return translate_error(exc)
-
-    def _bind(self, fn: FunctionType, args: tuple, kwargs: dict) -> tuple:
-        names = list(inspect.signature(fn).parameters)
-        if len(args) > len(names):
-            raise MLCallError(f"{self.name}() takes {len(names)} arguments, "
-                              f"{len(args)} were given")
-        bound = dict(zip(names, args))
-        for key, value in kwargs.items():
-            if key not in names:
-                raise MLCallError(f"{self.name}() has no parameter '{key}'")
-            if key in bound:
-                raise MLCallError(f"{self.name}() got two values for '{key}'")
-            bound[key] = value
-        missing = [n for n in names if n not in bound]
-        if missing:
-            raise MLCallError(f"{self.name}() is missing {', '.join(missing)}")
-        return tuple(bound[n] for n in names)
-
-    def with_timeout(self, seconds: float) -> "MLFunction":
-        return self._copy(self._grants if self._grants is not None else self.capabilities,
-                          seconds)
-
-    def with_capabilities(self, capabilities: CapabilitySpec) -> "MLFunction":
-        """A handle running under ``capabilities`` (``"caller"``: whatever set is current at
-        each call, see :func:`mlpy.capability_scope`)."""
-        if capabilities != "caller":
-            capabilities = (self.session.engine.resolve_capabilities(capabilities)
-                            if self.session is not None else as_capability_set(capabilities))
-        return self._copy(capabilities, self.timeout)
-
-    def _copy(self, capabilities: CapabilitySet | str, timeout: float | None) -> "MLFunction":
-        return MLFunction(self._fn, session=self.session, name=self.name,
-                          capabilities=capabilities, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return f"<MLFunction {self.name}>"
-
-    def _ml_display(self) -> str:
-        return f"<function {self.name}>"

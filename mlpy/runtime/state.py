@@ -48,6 +48,8 @@ from mlpy.runtime.capabilities import EMPTY, CapabilitySet
 from mlpy.runtime.memory import live_bytes, memory_error, peak_rss
 
 BATCH = 1024
+# Nested ML calls an execution may make unless the host says otherwise.
+DEFAULT_MAX_DEPTH = 500
 # Seconds between two looks at the deadline and the cancel flag, at most (about).
 _CHECK_EVERY = 0.05
 # The smallest memory block the interpreter allocates for a value: new blocks times this is
