@@ -159,12 +159,14 @@ def _write_file(where: Target, data: bytes, grant: Capability | None) -> None:
         os.close(fd)
 
 
-def _append_file(where: Target, data: bytes, grant: Capability | None) -> None:
-    """Append, refusing when the file would grow past the grant's ``max_bytes``."""
+def _append_file(where: Target, data: bytes, grant: Capability | None,
+                 action: str = "append") -> None:
+    """Append, refusing when the file would grow past the ``max_bytes`` of the grant (of
+    ``file.<action>``)."""
     _make_parents(where)
     fd, status = _open_regular(where, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
-        _check_size(where, status.st_size + len(data), _limit(append=grant))
+        _check_size(where, status.st_size + len(data), _limit(**{action: grant}))
         _write_all(fd, data)
     except OSError as error:
         raise host_error(error, where.shown) from None

@@ -13,7 +13,6 @@ grant's ``max_bytes`` bounds the size the file may grow to.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -22,14 +21,8 @@ from mlpy.capabilities import require
 from mlpy.ext import ml_class, ml_function, ml_module, ml_property
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import display, typeof
-from mlpy.stdlib._fs import Target, host_error, target
-from mlpy.stdlib._files import (
-    _check_size,
-    _limit,
-    _make_parents,
-    _open_regular,
-    _write_all,
-)
+from mlpy.stdlib._fs import Target, target
+from mlpy.stdlib._files import _append_file
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
 _LEVELS = {"DEBUG": DEBUG, "INFO": INFO, "WARN": WARNING, "WARNING": WARNING,
@@ -81,16 +74,7 @@ def _format(settings: _Settings, level: int, msg: Any, data: Any) -> str:
 
 def _append(where: Target, line: str) -> None:
     grant = require("file.write", where.real, shown=where.shown)
-    data = line.encode("utf-8")
-    _make_parents(where)
-    fd, status = _open_regular(where, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        _check_size(where, status.st_size + len(data), _limit(write=grant))
-        _write_all(fd, data)
-    except OSError as error:
-        raise host_error(error, where.shown) from None
-    finally:
-        os.close(fd)
+    _append_file(where, line.encode("utf-8"), grant, action="write")
 
 
 def _emit(settings: _Settings, level: int, msg: Any, data: Any) -> None:
