@@ -31,7 +31,8 @@ from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
-from mlpy.modules.registry import ModuleRegistry, extension_paths_from_environment
+from mlpy.modules.sources import ImportProblem
+from mlpy.modules.registry import ModuleRegistry, paths_from_environment
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
     transpile_source, translate_error, user_names,
@@ -144,6 +145,7 @@ class Engine:
         cache_size: int = 512,
         registry: ModuleRegistry | None = None,
         extension_paths: Iterable[str | PathLike[str]] = (),
+        ml_module_paths: Iterable[str | PathLike[str]] = (),
         audit: AuditLog | None = None,
         isolation: str = "inprocess",
         sandbox: "SandboxConfig | None" = None,
@@ -160,9 +162,10 @@ class Engine:
         self.isolation = _isolation(isolation)
         self.sandbox = sandbox
         self._pool: "SandboxPool | None" = None
-        # Extension directories: the ones given here, then MLPY_EXTENSION_PATHS.
+        # Module directories: the ones given here, then the environment's.
         self.registry = registry or ModuleRegistry(
-            [*extension_paths, *extension_paths_from_environment()])
+            [*extension_paths, *paths_from_environment("MLPY_EXTENSION_PATHS")],
+            [*ml_module_paths, *paths_from_environment("MLPY_ML_MODULE_PATHS")])
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
         self._builtins = runtime_builtins(self.registry.load, builtin_module)
         self._cache: OrderedDict[str, Program] = OrderedDict()
@@ -212,7 +215,8 @@ class Engine:
                 program = self._cache.get(key)
                 if program is not None:
                     self._cache.move_to_end(key)
-                    return program, True
+            if program is not None and self._modules_current(program):
+                return program, True
         program = compile_program(text, filename, self.registry, inputs=inputs,
                                   prior_def_only=prior, key=key, session=session)
         if self._cache_size:
@@ -221,6 +225,15 @@ class Engine:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return program, False
+
+    def _modules_current(self, program: Program) -> bool:
+        """Whether the ML modules a cached program imports are still what it was compiled
+        with (an edited module recompiles the programs that import it)."""
+        try:
+            return all(self.registry.ml_unit(name) is unit
+                       for name, unit in program.modules.items())
+        except (MLError, ImportProblem, OSError):
+            return False  # compiling again reports the problem
 
     def transpile(self, source: str, *, filename: str = "<string>",
                   inputs: Iterable[str] = ()) -> TranspileResult:
@@ -251,9 +264,8 @@ class Engine:
         for node in ml_ast.walk(analysis.program):
             if type(node) is not ml_ast.Call or type(node.callee) is not ml_ast.Member:
                 continue
-            target = node.callee.target
-            module = analysis.module_names.get(getattr(target, "id", None))
-            if module is None or id(target) not in analysis.module_refs:
+            module = analysis.module_refs.get(id(node.callee.target))
+            if module is None:
                 continue
             missing = [r for r in self.registry.requirements(module, node.callee.name)
                        if not self.capabilities.allows(r)]
@@ -388,7 +400,9 @@ class Engine:
             max_steps=self.max_steps if max_steps is None else max_steps,
             max_depth=self.max_depth if max_depth is None else max_depth,
             max_output=self.max_output if max_output is None else max_output,
-            max_memory=self.max_memory if max_memory is None else max_memory, **options)
+            max_memory=self.max_memory if max_memory is None else max_memory,
+            extension_paths=self.registry.extension_paths,
+            ml_module_paths=self.registry.ml_module_paths, **options)
 
     def _sandbox_pool(self) -> "SandboxPool":
         with self._lock:
@@ -445,6 +459,7 @@ class Engine:
     def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
               result_name: str) -> ExecutionResult:
         namespace["__ml_T"] = new_ticker()
+        namespace["__ml_units__"].update(program.modules)
         namespace.pop(LAST, None)
         exit_value = None
         error: MLError | None = None

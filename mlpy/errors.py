@@ -263,10 +263,13 @@ class MLExecutionError(MLError):
 
 
 def _call_chain(frames: list[tuple[str, int, str]]) -> str:
-    """``a (line 1) -> f (line 3) x 498 -> g (line 7)``: repeats (recursion) counted."""
+    """``a (line 1) -> f (line 3) x 498 -> g (line 7)``: repeats (recursion) counted; when
+    the calls cross files (ML modules) each line is named with its file."""
     parts: list[list[Any]] = []
-    for _, line, name in frames:
-        text = f"{name} (line {line})"
+    several_files = len({file for file, _, _ in frames}) > 1
+    for file, line, name in frames:
+        where = f"{os.path.basename(file)}:{line}" if several_files else f"line {line}"
+        text = f"{name} ({where})"
         if parts and parts[-1][0] == text:
             parts[-1][1] += 1
         else:

@@ -20,8 +20,8 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from itertools import compress
-from types import CodeType, TracebackType
-from typing import Any, Iterable
+from types import CodeType, MappingProxyType, TracebackType
+from typing import Any, Iterable, Mapping
 
 from mlpy._version import __version__
 from mlpy.errors import (
@@ -30,9 +30,9 @@ from mlpy.errors import (
 )
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
-from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name
+from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name, py_name
 from mlpy.language.parser import GRAMMAR_VERSION, parse
-from mlpy.runtime import limits, ops
+from mlpy.runtime import imports, limits, ops
 from mlpy.runtime.builtins import BUILTINS
 from mlpy.runtime.state import new_ticker
 from mlpy.runtime.values import ModuleObject, display
@@ -56,9 +56,18 @@ class Program:
     imports: tuple[str, ...]
     inputs: tuple[str, ...]  # host-provided names the program was checked against
     def_only: frozenset[str] = field(repr=False)
-    # What the program's `capability` blocks say it needs: checked before it runs, never
-    # granted by them.
+    # What the program's `capability` blocks (and those of the ML modules it imports) say it
+    # needs: checked before it runs, never granted by them.
     requests: tuple["CapabilityRequest", ...] = ()
+    # The ML source modules the program imports, directly or through other modules, compiled
+    # when it was: name -> unit. Each execution runs a module's top level once.
+    modules: Mapping[str, "Program"] = field(default_factory=dict, repr=False)
+    # For a program compiled as an ML module: its dotted name, its description (the comment it
+    # starts with) and its exports (top-level names not starting with `_` that are not
+    # imports: ML name -> key in its namespace).
+    module_name: str | None = None
+    description: str = ""
+    exports: Mapping[str, str] = field(default_factory=dict, repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _tree: py.Module = field(default=None, repr=False, compare=False)
 
@@ -172,6 +181,8 @@ def compile_program(
     ticks: bool = True,
     key: str | None = None,
     session: bool = False,
+    module_name: str | None = None,
+    description: str = "",
 ) -> Program:
     inputs = tuple(sorted(set(inputs)))
     prior_def_only = frozenset(prior_def_only)
@@ -192,6 +203,13 @@ def compile_program(
         raise MLSyntaxError(message, file=filename, source=source, diagnostics=[
             Diagnostic("MLS002", message, "error", "syntax", filename)]) from None
     body = analysis.program.body
+    modules_used: dict[str, Program] = {}
+    for name in analysis.ml_imports:
+        unit = modules.ml_unit(name)
+        modules_used.update(unit.modules)
+        modules_used[name] = unit
+    requests = declared_requests(body) + tuple(
+        request for unit in modules_used.values() for request in unit.requests)
     program = Program(
         filename=filename,
         source=source,
@@ -203,13 +221,22 @@ def compile_program(
         imports=tuple(s.module for s in body if isinstance(s, ast.Import)),
         inputs=inputs,
         def_only=frozenset(analysis.def_only_globals),
-        requests=declared_requests(body),
+        requests=tuple(dict.fromkeys(requests)),
+        modules=MappingProxyType(modules_used),
+        module_name=module_name,
+        description=description,
+        exports=MappingProxyType(_exports(analysis) if module_name else {}),
         timings=timings,
         _tree=tree,
     )
     with _SOURCES_LOCK:
         _SOURCES[code_filename] = program
     return program
+
+
+def _exports(analysis: Analysis) -> dict[str, str]:
+    return {name: py_name(name) for name, kinds in sorted(analysis.root.bindings.items())
+            if not name.startswith("_") and kinds != {"import"}}
 
 
 def transpile_source(source: str, filename: str, modules: ModuleResolver,
@@ -247,7 +274,8 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
         "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod, "mul": limits.ml_mul, "value": ops.identity, "add": limits.ml_add,
         "concat": limits.ml_concat, "int": int, "float": float,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
-        "import": load_module, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
+        "import": load_module, "import_ml": imports.import_ml,
+        "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
         "builtin": builtin_module,
     }
@@ -260,7 +288,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
 
 def new_namespace(builtins: dict[str, Any]) -> dict[str, Any]:
     return {"__builtins__": builtins, "__ml_ns__": True, "__name__": "__ml__",
-            "__ml_T": new_ticker()}
+            "__ml_T": new_ticker(), "__ml_units__": {}, "__ml_loaded__": {}}
 
 
 def user_names(namespace: dict[str, Any]) -> dict[str, Any]:
@@ -351,7 +379,10 @@ def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, 
                     span = Span(line, (col or 0) + 1, end_line or line,
                                 max(end_col or 0, (col or 0) + 1))
                     found = (program, span)
-                    name = "<program>" if code.co_name == "<module>" else ml_name(code.co_name)
+                    name = ml_name(code.co_name)
+                    if code.co_name == "<module>":
+                        name = (f"<module {program.module_name}>" if program.module_name
+                                else "<program>")
                     if name.startswith("__ml_arrow") or name == "<lambda>":
                         name = "anonymous function"
                     stack.append((program.filename, line, name))

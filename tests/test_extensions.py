@@ -61,7 +61,7 @@ def test_listing_and_compiling_run_nothing(ext):
     assert info["version"] == "2.0.0" and info["loaded"] is False
     engine.compile("import greet; x = greet.hello('a');")
     bad = engine.check("import greet; greet.nope();")
-    assert [d.code for d in bad] == ["MLI002"]
+    assert [d.code for d in bad] == ["E_MODULE_MEMBER"]
     assert not (ext / "ran.txt").exists()
 
 
@@ -151,7 +151,7 @@ def test_modules_commands_list_describe_and_check(ext, tmp_path):
 
     listed = cli("list", "-E", str(ext), "--kind", "extension", "--paths")
     assert listed.returncode == 0, listed.stderr
-    assert f"extension path: {ext}" in listed.stdout and "greet" in listed.stdout
+    assert f"extension path {ext} (cli)" in listed.stdout and "greet" in listed.stdout
     info = cli("info", "greet", "-E", str(ext), "--json")
     assert info.returncode == 0, info.stderr
     assert '"functions": [' in info.stdout and '"loud"' in info.stdout
@@ -165,7 +165,7 @@ def test_modules_commands_list_describe_and_check(ext, tmp_path):
 
 
 def test_the_project_config_adds_extension_paths(ext, tmp_path, monkeypatch):
-    from mlpy.modules.paths import load_project_config, resolve_extension_paths
+    from mlpy.modules.paths import load_project_config, resolve_module_paths
 
     project = tmp_path / "project"
     (project / "scripts").mkdir(parents=True)
@@ -174,8 +174,8 @@ def test_the_project_config_adds_extension_paths(ext, tmp_path, monkeypatch):
     config = load_project_config(project / "scripts")
     assert config.path == project / "pyproject.toml"
     monkeypatch.setenv("MLPY_EXTENSION_PATHS", str(ext))
-    resolved = resolve_extension_paths((), config)
-    assert resolved.directories == [ext.resolve()]  # the env duplicate is dropped
+    resolved = resolve_module_paths((), (), config)
+    assert resolved.extension_dirs == [ext.resolve()]  # the env duplicate is dropped
     assert resolved.extension_paths[0].origin.startswith("config:")
     assert any("optional" in w and "skipped" in w for w in resolved.warnings)
     script = write(project / "scripts", "use.ml", 'import greet;\nprint(greet.hello("F"));\n')
@@ -196,7 +196,7 @@ def test_a_malformed_project_config_is_a_usage_error(tmp_path):
 
 def test_a_failed_import_says_where_modules_were_searched(ext):
     [found] = mlpy.Engine(extension_paths=[ext]).check("import greeet;")
-    assert found.code == "MLI001"
+    assert found.code == "E_MODULE_NOT_FOUND"
     assert "did you mean: greet?" in found.suggestions
     assert any(str(ext.resolve()) in hint and "1 extension directory" in hint
                for hint in found.suggestions)

@@ -19,18 +19,22 @@ terminal and never when ``NO_COLOR`` is set. Nothing is ever written next to the
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 import mlpy
 from mlpy.marshal import to_wire
-from mlpy.modules.paths import load_project_config, resolve_extension_paths
+from mlpy.modules.paths import ResolvedPaths, load_project_config, resolve_module_paths
+from mlpy.modules.registry import ModuleRegistry
+from mlpy.modules.sources import ImportProblem
 from mlpy.errors import (
     CapabilityError, MLCancelledError, MLCompileError, MLError, MLLimitError, MLMarshalError,
     MLResourceError, MLSecurityError, MLSyntaxError, MLTimeoutError, env_flag,
@@ -93,25 +97,71 @@ def parse_vars(pairs: tuple[str, ...]) -> dict:
     return variables
 
 
-def extension_paths_option(command):
-    """``-E/--extension-path DIR`` (repeatable): directories of extension modules."""
-    return click.option(
-        "-E", "--extension-path", "extension_paths", multiple=True, metavar="DIR",
-        type=click.Path(exists=True, file_okay=False, dir_okay=True),
-        help="A directory of extension modules (<name>_bridge.py files); repeatable, "
-             "searched before MLPY_EXTENSION_PATHS.")(command)
+@dataclass(frozen=True)
+class PathOptions:
+    """The module-path options every command that compiles ML takes."""
+
+    extension_paths: tuple[str, ...] = ()
+    ml_module_paths: tuple[str, ...] = ()
+    isolated: bool = False
+    local_imports: bool = True
+
+    def resolve(self, entry_dir: str | Path, *, quiet: bool = True,
+                implicit: bool = True) -> ResolvedPaths:
+        """The search lists for a program whose entry file is in ``entry_dir``: the project
+        config is looked for from there up, and (``implicit``) it is the last ML module
+        root."""
+        try:
+            config = None if self.isolated else load_project_config(entry_dir)
+            resolved = resolve_module_paths(
+                self.extension_paths, self.ml_module_paths, config,
+                entry_dir=entry_dir if self.local_imports and implicit else None,
+                isolated=self.isolated)
+        except MLError as error:
+            raise click.UsageError(error.message) from None
+        for warning in resolved.warnings:
+            echo_err(f"warning: {warning}")
+        if not quiet:
+            explicit = [e for e in resolved.ml_module_paths if e.origin != "implicit"]
+            if resolved.extension_paths:
+                echo_err("extension paths: " + ", ".join(
+                    str(e.path) for e in resolved.extension_paths))
+            if explicit:
+                echo_err("ml module roots: " + ", ".join(
+                    str(e.path) for e in resolved.ml_module_paths))
+        return resolved
+
+    def registry(self, entry_dir: str | Path, *, quiet: bool = True,
+                 implicit: bool = True) -> ModuleRegistry:
+        resolved = self.resolve(entry_dir, quiet=quiet, implicit=implicit)
+        return ModuleRegistry(resolved.extension_dirs, resolved.ml_dirs)
 
 
-def extension_dirs(cli_paths: tuple[str, ...], start: str | Path) -> list[Path]:
-    """The extension directories for a command: -E, then the project config found from
-    ``start`` upwards, then MLPY_EXTENSION_PATHS (see mlpy.modules.paths)."""
-    try:
-        resolved = resolve_extension_paths(cli_paths, load_project_config(start))
-    except MLError as error:
-        raise click.UsageError(error.message) from None
-    for warning in resolved.warnings:
-        echo_err(f"warning: {warning}")
-    return resolved.directories
+def module_path_options(command):
+    """``-E``/``-M`` (repeatable), ``--isolated`` and ``--no-local-imports``, handed to the
+    command as one ``paths`` argument."""
+    @functools.wraps(command)
+    def with_paths(*args, extension_paths, ml_module_paths, isolated, local_imports, **kwargs):
+        return command(*args, paths=PathOptions(extension_paths, ml_module_paths, isolated,
+                                                local_imports), **kwargs)
+
+    options = [
+        click.option("-E", "--extension-path", "extension_paths", multiple=True,
+                     metavar="DIR", help="A directory of extension modules (<name>_bridge.py "
+                     "files); repeatable, searched before the project config's and "
+                     "MLPY_EXTENSION_PATHS."),
+        click.option("-M", "--ml-module-path", "ml_module_paths", multiple=True,
+                     metavar="DIR", help="A root of ML modules (`import a.b;` is DIR/a/b.ml); "
+                     "repeatable, searched before the project config's, MLPY_ML_MODULE_PATHS "
+                     "and the program's own directory."),
+        click.option("--isolated", is_flag=True, help="Ignore the project config and the "
+                     "MLPY_* path variables."),
+        click.option("--no-local-imports", "local_imports", flag_value=False, default=True,
+                     help="Do not import .ml modules from the program's own directory."),
+    ]
+    for option in reversed(options):
+        with_paths = option(with_paths)
+    return with_paths
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,20 +189,21 @@ def cli() -> None:
 @click.option("--var", "var", multiple=True, metavar="NAME=JSON",
               help="Pass a variable to the program (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@extension_paths_option
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the module paths in effect.")
+@module_path_options
 def run(file: str, allow: tuple[str, ...], deny: tuple[str, ...], timeout: float | None,
         max_steps: int | None, max_depth: int | None, max_output: int | None,
         max_memory: int | None, isolate: bool, var: tuple[str, ...], as_json: bool,
-        extension_paths: tuple[str, ...]) -> None:
+        quiet: bool, paths: PathOptions) -> None:
     """Run the ML program FILE."""
     source = read_source(file)
     variables = parse_vars(var)
+    resolved = paths.resolve(Path(file).parent, quiet=quiet or as_json)
     try:
         engine = mlpy.Engine(capabilities=allow, deny=deny, max_output=max_output,
                              max_memory=max_memory, max_depth=max_depth or 500,
                              isolation="subprocess" if isolate else "inprocess",
-                             extension_paths=extension_dirs(extension_paths,
-                                                            Path(file).parent))
+                             registry=ModuleRegistry(resolved.extension_dirs, resolved.ml_dirs))
     except MLError as error:
         raise click.UsageError(error.message) from None
     cpu_start, start = time.process_time(), time.perf_counter()
@@ -257,12 +308,13 @@ def _max_rss() -> int | None:
               help="Write the Python code to this file instead of stdout.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME",
               help="Declare a variable the host provides (repeatable).")
-@extension_paths_option
-def transpile(file: str, output: str | None, inputs: tuple[str, ...],
-              extension_paths: tuple[str, ...]) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the module paths in effect.")
+@module_path_options
+def transpile(file: str, output: str | None, inputs: tuple[str, ...], quiet: bool,
+              paths: PathOptions) -> None:
     """Print the Python code generated for FILE."""
     source = read_source(file)
-    engine = mlpy.Engine(extension_paths=extension_dirs(extension_paths, Path(file).parent))
+    engine = mlpy.Engine(registry=paths.registry(Path(file).parent, quiet=quiet))
     result = engine.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
@@ -284,20 +336,24 @@ def transpile(file: str, output: str | None, inputs: tuple[str, ...],
 @click.option("--allow", "allow", multiple=True, metavar="CAP",
               help="A capability the host will grant (repeatable); calls that need one "
                    "not granted are reported as warnings.")
-@extension_paths_option
+@module_path_options
 def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
-          allow: tuple[str, ...], extension_paths: tuple[str, ...]) -> None:
-    """Parse and check FILES without running them."""
-    try:
-        engine = mlpy.Engine(capabilities=allow, extension_paths=extension_dirs(
-            extension_paths, Path(files[0]).parent))
-    except MLError as error:
-        raise click.UsageError(error.message) from None
+          allow: tuple[str, ...], paths: PathOptions) -> None:
+    """Parse and check FILES without running them (each with the modules of its own
+    directory and project)."""
+    engines: dict[Path, mlpy.Engine] = {}
     worst = EXIT_OK
     documents = []
     for file in files:
         source = read_source(file)
-        diagnostics = engine.check(source, filename=file, inputs=inputs)
+        folder = Path(file).resolve().parent
+        if folder not in engines:
+            try:
+                engines[folder] = mlpy.Engine(capabilities=allow,
+                                              registry=paths.registry(folder))
+            except MLError as error:
+                raise click.UsageError(error.message) from None
+        diagnostics = engines[folder].check(source, filename=file, inputs=inputs)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             security = any(d.category == "security" for d in errors)
@@ -323,30 +379,31 @@ def modules() -> None:
 
 
 @modules.command("list")
-@click.option("--kind", type=click.Choice(["stdlib", "extension"]), default=None,
+@click.option("--kind", type=click.Choice(["stdlib", "extension", "ml"]), default=None,
               help="Only modules of this kind.")
 @click.option("--paths", "show_paths", is_flag=True,
-              help="Also print the extension directories searched.")
-@extension_paths_option
-def modules_list(kind: str | None, show_paths: bool, extension_paths: tuple[str, ...]) -> None:
+              help="Also print the directories searched, each with where it came from.")
+@module_path_options
+def modules_list(kind: str | None, show_paths: bool, paths: PathOptions) -> None:
     """A table of the importable modules: name, kind, origin and description."""
-    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
     if show_paths:
-        for path in registry.extension_paths:
-            click.echo(f"extension path: {path}")
-    for name in registry.available(kind):
-        info = registry.info(name) or {}
-        click.echo(f"{name:<14} {info.get('kind', ''):<10} {registry.origin(name)}  "
-                   f"{info.get('description', '')}")
+        for line in paths.resolve(".", implicit=False).describe():
+            click.echo(line)
+    registry = paths.registry(".", implicit=False)
+    names = registry.available(kind)
+    width = max((len(name) for name in names), default=0)
+    for name in names:
+        click.echo(f"{name:<{width}}  {registry.kind(name):<9}  {registry.origin(name)}  "
+                   f"{registry.summary(name)}")
 
 
 @modules.command("info")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
-@extension_paths_option
-def modules_info(name: str, as_json: bool, extension_paths: tuple[str, ...]) -> None:
+@module_path_options
+def modules_info(name: str, as_json: bool, paths: PathOptions) -> None:
     """Describe module NAME without running it: functions, constants, capabilities."""
-    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
+    registry = paths.registry(".", implicit=False)
     info = registry.info(name)
     if info is None:
         raise click.UsageError(f"no module named {name!r} "
@@ -355,24 +412,38 @@ def modules_info(name: str, as_json: bool, extension_paths: tuple[str, ...]) -> 
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    click.echo(f"{info['name']} ({info['kind']}, version {info['version']}): "
-               f"{info['description']}")
+    version = f", version {info['version']}" if info.get("version") else ""
+    click.echo(f"{info['name']} ({info['kind']}{version}): {info['description']}")
     click.echo(f"  origin: {info['origin']}")
     for key in ("functions", "constants", "capabilities"):
         click.echo(f"  {key}: {', '.join(info[key]) or '-'}")
 
 
 @modules.command("check")
-@extension_paths_option
-def modules_check(extension_paths: tuple[str, ...]) -> None:
-    """Describe every extension module and report problems; exit 1 on any error."""
-    registry = mlpy.Engine(extension_paths=extension_dirs(extension_paths, ".")).registry
+@module_path_options
+def modules_check(paths: PathOptions) -> None:
+    """Describe every extension module and compile every ML module; report problems and
+    exit 1 on any error."""
+    registry = paths.registry(".", implicit=False)
     problems = registry.problems()
     for problem in problems:
         echo_err(str(problem))
+    failed = False
+    for name in registry.available("ml"):
+        try:
+            registry.ml_unit(name)
+        except MLError as error:
+            report(error)
+            failed = True
+        except ImportProblem as problem:
+            echo_err(f"module {name}: error: {problem.message} [{problem.code}]")
+            failed = True
     names = registry.available("extension")
     click.echo(f"{len(names)} extension module(s) ok: {', '.join(names) or '-'}", err=True)
-    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+    ml_names = registry.available("ml")
+    if ml_names:
+        click.echo(f"{len(ml_names)} ML module(s) found: {', '.join(ml_names)}", err=True)
+    sys.exit(1 if failed or any(p.severity == "error" for p in problems) else 0)
 
 
 def main() -> None:

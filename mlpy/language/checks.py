@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
-from mlpy.errors import Diagnostic, Span
+from mlpy.errors import Diagnostic, MLError, Span
 from mlpy.language import ast
+from mlpy.modules.sources import ImportProblem
 
 BUILTIN_NAMES: frozenset[str] = frozenset()  # filled in by configure_builtins()
 
@@ -118,12 +119,18 @@ class Analysis:
     root: Scope
     scopes: dict[int, Scope]  # id(function or arrow node) -> its scope
     direct_calls: set[int]  # id(ast.Call) whose callee may be called natively
-    module_names: dict[str, str]  # ML name bound by an import -> module path
+    module_names: dict[str, str]  # ML name bound by an import -> module path (or package)
     nonlocal_targets: dict[tuple[int, str], str]  # (id(scope node), name) -> "global"/"nonlocal"
     def_only_globals: set[str]  # top-level names bound only by `function` definitions
-    module_refs: set[int]  # id(ast.Name) of names that denote a module (an import, `builtin`)
+    # id(ast.Name or ast.Member) of expressions that denote a module (an import, `builtin`,
+    # `lib.geometry` under `import lib.geometry;`) -> the module's dotted name
+    module_refs: dict[int, str]
     null_names: set[int]  # id(ast.Name) of `undefined` where no scope binds it: it is null
     guarded_names: set[str]  # def-only names of earlier chunks: stores to them are guarded
+    # id(ast.Import) -> what the import loads: ("bridge", name), ("ml", name) or
+    # ("package", prefix, (names imported under the prefix so far, ...))
+    import_plans: dict[int, tuple] = field(default_factory=dict)
+    ml_imports: list[str] = field(default_factory=list)  # ML source modules imported
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -151,7 +158,13 @@ class _Checker:
         self.direct_calls: set[int] = set()
         self.module_names: dict[str, str] = {}
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
-        self.module_refs: set[int] = set()
+        self.module_refs: dict[int, str] = {}
+        self.import_plans: dict[int, tuple] = {}
+        self.ml_imports: list[str] = []
+        # `import a.b.c;` binds `a` to a package: its dotted prefixes ("a", "a.b") and the
+        # next names under each ({"a": {"b"}, "a.b": {"c"}})
+        self.package_members: dict[str, set[str]] = {}
+        self.package_imports: dict[str, list[str]] = {}  # bound name -> modules under it
         self.session = session
         self.null_names: set[int] = set()
 
@@ -311,8 +324,11 @@ class _Checker:
         if type(target) is ast.Name:
             self.binding_name(target.id, target.span, scope)
         elif type(target) is ast.Member:
-            if self.module_of(target.target, scope):
-                self.error("MLC020", "module members cannot be assigned", target.span, "name")
+            module = self.module_of(target.target, scope)
+            if module:
+                self.error("E_MODULE_READONLY", f"cannot assign to member '{target.name}' of "
+                           f"module '{module}'", target.span, "import",
+                           ["modules are read-only; keep changing state in an object"])
             self.member_name(target, scope)
             self.expr(target.target, scope)
         else:
@@ -384,14 +400,49 @@ class _Checker:
                       stmt.span)
             self.module_names[stmt.bound_name] = "builtin"
             return
-        if not self.modules.has(stmt.module):
-            close = difflib.get_close_matches(stmt.module, self.modules.available(), 3)
-            hints = [f"did you mean: {', '.join(close)}?"] if close else [
-                f"available modules: {', '.join(self.modules.available())}"]
-            hints.append(self.modules.searched())
-            self.error("MLI001", f"no module named '{stmt.module}'", stmt.span, "import", hints)
+        try:
+            kind = self.modules.resolve(stmt.module)
+        except ImportProblem as problem:
+            self.error(problem.code, problem.message, stmt.span, "import", problem.hints)
+            return
+        except MLError as error:  # the imported module itself does not compile
+            error.hints.append(f"imported by {self.filename}:{stmt.span.line}")
+            raise
+        if kind == "ml":
+            self.ml_imports.append(stmt.module)
+        if stmt.alias is None and len(stmt.path) > 1:
+            self.import_package(stmt)
+            return
+        if stmt.bound_name in self.package_imports:
+            self.import_conflict(stmt, stmt.bound_name)
             return
         self.module_names[stmt.bound_name] = stmt.module
+        self.import_plans[id(stmt)] = ("ml" if kind == "ml" else "bridge", stmt.module)
+
+    def import_package(self, stmt: ast.Import) -> None:
+        """`import a.b.c;` binds `a` to a package whose `b.c` is the module."""
+        head = stmt.path[0]
+        bound = self.module_names.get(head)
+        if bound is not None and head not in self.package_imports:
+            self.import_conflict(stmt, head)
+            return
+        for depth in range(1, len(stmt.path)):
+            prefix = ".".join(stmt.path[:depth])
+            if prefix in self.package_imports.get(head, ()):
+                self.import_conflict(stmt, prefix)
+                return
+            self.package_members.setdefault(prefix, set()).add(stmt.path[depth])
+        names = self.package_imports.setdefault(head, [])
+        if stmt.module not in names:
+            names.append(stmt.module)
+        self.module_names[head] = head
+        self.import_plans[id(stmt)] = ("package", head, tuple(names))
+
+    def import_conflict(self, stmt: ast.Import, name: str) -> None:
+        self.error("E_IMPORT_CONFLICT",
+                   f"'{name}' is already bound to a module; it cannot also hold the modules "
+                   "under it", stmt.span, "import",
+                   [f"write `import {stmt.module} as {stmt.path[-1]};`"])
 
     def capability(self, stmt: ast.CapabilityDecl) -> None:
         for resource in stmt.resources:
@@ -411,20 +462,29 @@ class _Checker:
     # ------------------------------------------------------------------ expressions
 
     def module_of(self, expr: ast.Expr, scope: Scope) -> str | None:
-        """The module a name refers to, if it is an import binding nothing else rebinds."""
-        if type(expr) is not ast.Name:
+        """The module (or package) an expression denotes: a name an import bound and nothing
+        else rebinds, or a member chain under a package (`lib.geometry`)."""
+        if type(expr) is ast.Member:
+            parent = self.module_of(expr.target, scope)
+            if parent is None or parent not in self.package_members:
+                return None
+            module = f"{parent}.{expr.name}"
+            if expr.name not in self.package_members[parent]:
+                return None
+        elif type(expr) is not ast.Name:
             return None
-        owner = scope.owner_of(expr.id)
-        if owner is self.root and self.root.bindings.get(expr.id) == {"import"}:
-            module = self.module_names.get(expr.id)
-            if module == "builtin":
-                return None  # an ordinary name bound to the builtin module
-        elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
-            module = "builtin"
         else:
-            module = None
+            owner = scope.owner_of(expr.id)
+            if owner is self.root and self.root.bindings.get(expr.id) == {"import"}:
+                module = self.module_names.get(expr.id)
+                if module == "builtin":
+                    return None  # an ordinary name bound to the builtin module
+            elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
+                module = "builtin"
+            else:
+                module = None
         if module is not None:
-            self.module_refs.add(id(expr))
+            self.module_refs[id(expr)] = module
         return module
 
     def member_name(self, node: ast.Member, scope: Scope) -> None:
@@ -436,13 +496,21 @@ class _Checker:
         if module is None:
             return
         if node.name.startswith("_"):
-            self.error("MLSEC005", f"'{node.name}' is private to its module", node.name_span,
-                       "security")
+            self.error("E_PRIVATE_MEMBER", f"'{node.name}' is private and cannot be used from "
+                       "ML", node.name_span, "security")
+            return
+        if module in self.package_members:
+            members = self.package_members[module]
+            if node.name not in members:
+                self.error("E_MODULE_MEMBER", f"'{module}' has no imported module "
+                           f"'{node.name}'", node.name_span, "import",
+                           [f"modules imported under '{module}': {', '.join(sorted(members))}",
+                            f"write `import {module}.{node.name};` first"])
             return
         members = BUILTIN_NAMES if module == "builtin" else self.modules.members(module)
         if members is not None and node.name not in members:
             close = difflib.get_close_matches(node.name, sorted(members), 3)
-            self.error("MLI002", f"module '{module}' has no member '{node.name}'",
+            self.error("E_MODULE_MEMBER", f"module '{module}' has no member '{node.name}'",
                        node.name_span, "import",
                        [f"did you mean: {', '.join(close)}?"] if close else [])
 
@@ -552,14 +620,17 @@ class _Checker:
         return Analysis(
             program, self.diagnostics, self.root, self.scopes, self.direct_calls,
             self.module_names, self.nonlocal_targets, def_only, self.module_refs, self.null_names,
-            guarded,
+            guarded, self.import_plans, self.ml_imports,
         )
 
 
 class ModuleResolver:
     """What the checker needs to know about importable modules."""
 
-    def has(self, name: str) -> bool:  # pragma: no cover - interface
+    def resolve(self, name: str) -> str:  # pragma: no cover - interface
+        """The kind of module ``name`` is ("stdlib", "extension" or "ml"), after making sure
+        it can be used: an ML module is compiled here (its own errors propagate as its
+        MLError). Raise :class:`ImportProblem` when it cannot be imported."""
         raise NotImplementedError
 
     def available(self) -> list[str]:  # pragma: no cover - interface
@@ -569,9 +640,9 @@ class ModuleResolver:
         """The names module ``name`` exports, or None if that is only known at run time."""
         raise NotImplementedError
 
-    def searched(self) -> str:
-        """Where modules were looked for, for the hint of a failed import."""
-        return "searched the standard library"
+    def ml_unit(self, name: str) -> Any:  # pragma: no cover - interface
+        """The compiled :class:`~mlpy.program.Program` of the ML source module ``name``."""
+        raise NotImplementedError
 
 
 def analyze(

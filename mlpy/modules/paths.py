@@ -1,10 +1,16 @@
-"""Where extension modules are searched: command line, project config, environment.
+"""Where modules are searched: command line, project config, environment, entry directory.
 
-The effective list is the ordered concatenation of the command line's directories, the
-project config's, then ``MLPY_EXTENSION_PATHS``, with duplicates (by real path) removed, the
-first position kept; earlier entries win name clashes. A directory on the command line that
-does not exist is a usage error; a missing one from the config or the environment is a
-warning and is skipped (shared configs often list optional directories).
+There are two lists: *extension paths* (directories of ``*_bridge.py`` files) and *ML module
+roots* (directories under which ``import a.b;`` finds ``a/b.ml``). Each effective list is the
+ordered concatenation of the command line's directories, the project config's, then the
+environment's (``MLPY_EXTENSION_PATHS``, ``MLPY_ML_MODULE_PATHS``), and -- for ML roots only --
+the directory of the entry ``.ml`` file, with duplicates (by real path) removed, the first
+position kept; earlier entries win name clashes. ``isolated`` ignores the config and the
+environment; ``local_imports=False`` drops the entry directory.
+
+A directory on the command line that does not exist is a usage error; a missing one from the
+config or the environment is a warning and is skipped (shared configs often list optional
+directories).
 
 The project config is the first of ``pyproject.toml`` (table ``[tool.mlpy]``) or
 ``mlpy.json`` found walking up from the entry file's directory; its relative paths are
@@ -19,11 +25,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from mlpy.errors import MLConfigurationError
 
-CONFIG_KEY = "python_extension_paths"
+EXTENSION_KEY = "python_extension_paths"
+ML_KEY = "ml_module_paths"
+EXTENSION_VARIABLE = "MLPY_EXTENSION_PATHS"
+ML_VARIABLE = "MLPY_ML_MODULE_PATHS"
 
 
 @dataclass(frozen=True)
@@ -32,23 +41,36 @@ class ProjectConfig:
 
     path: Path
     extension_paths: tuple[Path, ...] = ()
+    ml_module_paths: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class SearchPath:
     path: Path
-    origin: str  # "cli", "config:<file>" or "env:MLPY_EXTENSION_PATHS"
+    origin: str  # "cli", "config:<file>", "env:<VARIABLE>" or "implicit"
 
 
 @dataclass(frozen=True)
 class ResolvedPaths:
+    """Both search lists, each entry with where it came from."""
+
     extension_paths: tuple[SearchPath, ...] = ()
+    ml_module_paths: tuple[SearchPath, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
     @property
-    def directories(self) -> list[Path]:
+    def extension_dirs(self) -> list[Path]:
         return [entry.path for entry in self.extension_paths]
+
+    @property
+    def ml_dirs(self) -> list[Path]:
+        return [entry.path for entry in self.ml_module_paths]
+
+    def describe(self) -> list[str]:
+        """One line per entry: ``extension path /x (cli)``, ``ml module root /y (implicit)``."""
+        return ([f"extension path {e.path} ({e.origin})" for e in self.extension_paths]
+                + [f"ml module root {e.path} ({e.origin})" for e in self.ml_module_paths])
 
 
 def load_project_config(start: str | os.PathLike[str]) -> ProjectConfig | None:
@@ -88,33 +110,62 @@ def _json_object(path: Path) -> Mapping[str, Any]:
 
 
 def _config(path: Path, table: Mapping[str, Any]) -> ProjectConfig:
-    entries = table.get(CONFIG_KEY, [])
-    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-        raise MLConfigurationError(f"{path}: '{CONFIG_KEY}' must be a list of strings")
-    known = {CONFIG_KEY, "ml_module_paths", "name"}
+    def paths(key: str) -> tuple[Path, ...]:
+        entries = table.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise MLConfigurationError(f"{path}: '{key}' must be a list of strings")
+        return tuple((path.parent / Path(e).expanduser()) for e in entries)
+
+    known = {EXTENSION_KEY, ML_KEY, "name"}
     warnings = tuple(f"{path}: unknown key '{key}' (ignored)" for key in table
                      if key not in known)
-    return ProjectConfig(path, tuple((path.parent / e).expanduser() for e in entries), warnings)
+    return ProjectConfig(path, paths(EXTENSION_KEY), paths(ML_KEY), warnings)
 
 
-def resolve_extension_paths(cli: tuple[str, ...] = (), config: ProjectConfig | None = None,
-                            environ: Mapping[str, str] | None = None) -> ResolvedPaths:
-    """The ordered, de-duplicated directories to search, each with where it came from."""
+def resolve_module_paths(
+    cli_extension: Iterable[str | os.PathLike[str]] = (),
+    cli_ml: Iterable[str | os.PathLike[str]] = (),
+    config: ProjectConfig | None = None,
+    environ: Mapping[str, str] | None = None,
+    entry_dir: str | os.PathLike[str] | None = None,
+    *,
+    isolated: bool = False,
+) -> ResolvedPaths:
+    """The ordered, de-duplicated directories of both lists, each with where it came from."""
     environ = os.environ if environ is None else environ
-    candidates: list[tuple[Path, str, bool]] = [(Path(p), "cli", True) for p in cli]
+    warnings: list[str] = []
+    if isolated:
+        config, environ = None, {}
     if config is not None:
-        candidates += [(p, f"config:{config.path}", False) for p in config.extension_paths]
-    value = environ.get("MLPY_EXTENSION_PATHS", "")
-    candidates += [(Path(part.strip()), "env:MLPY_EXTENSION_PATHS", False)
-                   for part in value.split(os.pathsep) if part.strip()]
+        warnings += config.warnings
+    extension = _resolve(
+        [(Path(p), "cli", "-E") for p in cli_extension]
+        + [(p, f"config:{config.path}", "") for p in (config.extension_paths if config else ())]
+        + _from_environment(environ, EXTENSION_VARIABLE), "extension path", warnings)
+    ml = _resolve(
+        [(Path(p), "cli", "-M") for p in cli_ml]
+        + [(p, f"config:{config.path}", "") for p in (config.ml_module_paths if config else ())]
+        + _from_environment(environ, ML_VARIABLE)
+        + ([(Path(entry_dir), "implicit", "")] if entry_dir is not None else []),
+        "ml module root", warnings)
+    return ResolvedPaths(extension, ml, tuple(warnings))
+
+
+def _from_environment(environ: Mapping[str, str], variable: str) -> list[tuple[Path, str, str]]:
+    value = environ.get(variable, "")
+    return [(Path(part.strip()), f"env:{variable}", "")
+            for part in value.split(os.pathsep) if part.strip()]
+
+
+def _resolve(candidates: list[tuple[Path, str, str]], what: str,
+             warnings: list[str]) -> tuple[SearchPath, ...]:
     chosen: dict[Path, SearchPath] = {}
-    warnings = list(config.warnings) if config is not None else []
-    for path, origin, required in candidates:
+    for path, origin, flag in candidates:
         real = path.expanduser().resolve()
         if not real.is_dir():
-            if required:
-                raise MLConfigurationError(f"-E {path}: no such directory")
-            warnings.append(f"extension path {path} (from {origin}) does not exist; skipped")
+            if flag:  # given on the command line: a mistake to report, not to skip
+                raise MLConfigurationError(f"{flag} {path}: no such directory")
+            warnings.append(f"{what} {path} (from {origin}) does not exist; skipped")
             continue
         chosen.setdefault(real, SearchPath(real, origin))
-    return ResolvedPaths(tuple(chosen.values()), tuple(warnings))
+    return tuple(chosen.values())

@@ -1,25 +1,39 @@
 """Which modules ML code can import, and how an imported module becomes a value.
 
-A :class:`ModuleRegistry` maps ML module names to the Python classes that implement them and
-loads each lazily, once, on first import. The standard library is found by name under
-``mlpy.stdlib``; an Engine owns its registry, so nothing here is process-global state that
-users can feel.
+A :class:`ModuleRegistry` knows three kinds of module: the standard library (found by name
+under ``mlpy.stdlib``), extension modules (``*_bridge.py`` files in the extension
+directories) and ML source modules (``a/b.ml`` under the ML module roots). Python modules are
+loaded lazily, once, on first import; ML modules are compiled when a program importing them
+is compiled, kept in memory (never written to disk) and recompiled when their file changes.
+An Engine owns its registry, so nothing here is process-global state that users can feel.
+
+A name resolves to, in order: the standard library, an extension module (single names only),
+then the first ML module root holding the file.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from mlpy.errors import MLError
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
 from mlpy.modules.discovery import BridgeInfo, Problem, load_bridge, scan
+from mlpy.modules.sources import (
+    ImportProblem, SourceFile, leading_comment, list_sources, locate, read_source, valid_name,
+)
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.values import ModuleObject
+
+if TYPE_CHECKING:
+    from mlpy.program import Program
 
 def _stdlib_modules() -> dict[str, str]:
     """The standard library: every ``mlpy/stdlib/<name>_bridge.py`` is the ML module
@@ -37,28 +51,39 @@ class ModuleNotFound(LookupError):
     pass
 
 
-def extension_paths_from_environment(environ: Any = None) -> list[str]:
-    """``MLPY_EXTENSION_PATHS``, split on the path separator, empty parts dropped."""
-    value = (os.environ if environ is None else environ).get("MLPY_EXTENSION_PATHS", "")
+def paths_from_environment(variable: str, environ: Any = None) -> list[str]:
+    """An environment path list (``MLPY_EXTENSION_PATHS``, ``MLPY_ML_MODULE_PATHS``), split
+    on the path separator, empty parts dropped."""
+    value = (os.environ if environ is None else environ).get(variable, "")
     return [part.strip() for part in value.split(os.pathsep) if part.strip()]
 
 
 class ModuleRegistry:
     """The modules one Engine's programs can import: the standard library, then the bridges
     found on ``extension_paths`` (earlier directories win name clashes; a bridge cannot
-    replace a standard-library module). Directories are scanned on the first query; a bridge
-    runs only when a program that imports it runs."""
+    replace a standard-library module), then the ``.ml`` files under ``ml_module_paths``.
+    Directories are scanned on the first query; a bridge runs only when a program that
+    imports it runs."""
 
-    def __init__(self, extension_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
+    def __init__(self, extension_paths: Iterable[str | os.PathLike[str]] = (),
+                 ml_module_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
         self._lock = threading.RLock()
         self._loaded: dict[str, ModuleObject] = {}
         self._paths = _unique_dirs(extension_paths)
+        self._ml_roots = _unique_dirs(ml_module_paths)
         self._extensions: dict[str, BridgeInfo] | None = None
         self._problems: list[Problem] = []
+        # name -> (file stat, content hash, compiled unit)
+        self._units: dict[str, tuple[tuple, str, "Program"]] = {}
+        self._compiling = threading.local()  # the chain of ML modules being compiled
 
     @property
     def extension_paths(self) -> list[Path]:
         return list(self._paths)
+
+    @property
+    def ml_module_paths(self) -> list[Path]:
+        return list(self._ml_roots)
 
     def problems(self) -> list[Problem]:
         """What discovery found wrong in bridge files (the other modules keep working)."""
@@ -72,17 +97,98 @@ class ModuleRegistry:
         if kind == "builtin":
             return ["builtin"]
         if kind == "ml":
-            return []  # .ml modules are not supported yet
+            return [name for name in list_sources(self._ml_roots) if self.kind(name) == "ml"]
         if kind == "extension":
             return sorted(self._index())
         if kind == "stdlib":
             return sorted(STDLIB)
-        return sorted(set(STDLIB) | set(self._index()))
+        return sorted(set(STDLIB) | set(self._index()) | set(list_sources(self._ml_roots)))
 
     def has(self, name: str) -> bool:
-        return name in STDLIB or name in self._index()
+        return self.kind(name) is not None
+
+    def kind(self, name: str) -> str | None:
+        """"stdlib", "extension" or "ml" -- what an import of ``name`` finds -- or None."""
+        if name in STDLIB:
+            return "stdlib"
+        if name in self._index():
+            return "extension"
+        if valid_name(name) and any(
+                (root / Path(*name.split("."))).with_suffix(".ml").is_file()
+                for root in self._ml_roots):
+            return "ml"
+        return None
+
+    def resolve(self, name: str) -> str:
+        """The kind of module an import of ``name`` loads; an ML module is compiled now.
+        Raise ImportProblem when it cannot be imported."""
+        kind = self.kind(name)
+        if kind is None:
+            raise self._not_found(name)
+        if kind == "ml":
+            self.ml_unit(name)
+        return kind
+
+    def _not_found(self, name: str) -> ImportProblem:
+        close = difflib.get_close_matches(name, self.available(), 3)
+        hints = [f"did you mean: {', '.join(close)}?"] if close else []
+        return ImportProblem("E_MODULE_NOT_FOUND", f"module '{name}' not found",
+                             [*hints, self.searched()])
+
+    def ml_unit(self, name: str) -> "Program":
+        """The compiled ML module ``name``: from memory while its file is unchanged,
+        recompiled otherwise. Raise ImportProblem for a missing file or an import cycle, and
+        the module's own MLError when it does not compile."""
+        chain: list[str] = self._compiling.__dict__.setdefault("chain", [])
+        if name in chain:
+            cycle = " -> ".join([*chain[chain.index(name):], name])
+            raise ImportProblem("E_IMPORT_CYCLE", f"import cycle: {cycle}",
+                                ["move what both modules need into a third module"])
+        found = locate(name, self._ml_roots)
+        if found is None:
+            raise self._not_found(name)
+        path, root = found
+        stat = path.stat()
+        state = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = self._units.get(name)
+        # An unchanged stat is trusted only for files not written in the last two seconds
+        # (a same-size edit within the file system's timestamp granularity looks unchanged).
+        settled = time.time_ns() - stat.st_mtime_ns > 2_000_000_000
+        if cached is not None and cached[0] == state and settled and self._deps_current(
+                cached[2]):
+            return cached[2]
+        source = read_source(name, path, root)
+        if cached is not None and cached[1] == source.content_hash and self._deps_current(
+                cached[2]):
+            unit = cached[2]
+        else:
+            chain.append(name)
+            try:
+                unit = self._compile_unit(source)
+            finally:
+                chain.pop()
+        with self._lock:
+            self._units[name] = (state, source.content_hash, unit)
+        return unit
+
+    def _deps_current(self, unit: "Program") -> bool:
+        return all(self._current(dep) is compiled for dep, compiled in unit.modules.items())
+
+    def _current(self, name: str) -> "Program | None":
+        try:
+            return self.ml_unit(name)
+        except (ImportProblem, OSError):
+            return None
+
+    def _compile_unit(self, source: SourceFile) -> "Program":
+        from mlpy.program import compile_program  # the compiler builds on the registry
+
+        return compile_program(source.text, str(source.path), self, module_name=source.name,
+                               description=leading_comment(source.text))
 
     def members(self, name: str) -> frozenset[str] | None:
+        if self.kind(name) == "ml":
+            return frozenset(self.ml_unit(name).exports)
         bridge = self._index().get(name) if name not in STDLIB else None
         if bridge is not None:
             return bridge.members
@@ -108,19 +214,33 @@ class ModuleRegistry:
 
     def searched(self) -> str:
         """Where modules were looked for, for the hint of a failed import."""
-        if not self._paths:
-            return ("searched the standard library; extension modules are found in "
-                    "directories given with extension_paths=, -E or MLPY_EXTENSION_PATHS")
-        count = len(self._paths)
-        return (f"searched the standard library and {count} extension "
-                f"director{'y' if count == 1 else 'ies'}: {', '.join(map(str, self._paths))}")
+        parts = ["the standard library"]
+        for paths, one, many in ((self._paths, "extension directory", "extension directories"),
+                                 (self._ml_roots, "ML module root", "ML module roots")):
+            if paths:
+                parts.append(f"{len(paths)} {one if len(paths) == 1 else many} "
+                             f"({', '.join(map(str, paths))})")
+        text = "searched " + ", ".join(parts)
+        if not self._paths and not self._ml_roots:
+            text += ("; extension modules are found in directories given with -E, "
+                     "extension_paths= or MLPY_EXTENSION_PATHS, ML modules under roots given "
+                     "with -M, ml_module_paths= or MLPY_ML_MODULE_PATHS")
+        return text
 
     def origin(self, name: str) -> str | None:
-        """Where a module comes from: its bridge file, or the standard library."""
+        """Where a module comes from: its bridge or ``.ml`` file, or the standard library."""
         if name in STDLIB:
             return "mlpy.stdlib"
         bridge = self._index().get(name)
-        return str(bridge.path) if bridge is not None else None
+        if bridge is not None:
+            return str(bridge.path)
+        if self.kind(name) == "ml":
+            try:
+                found = locate(name, self._ml_roots)
+            except ImportProblem:
+                return None
+            return str(found[0]) if found is not None else None
+        return None
 
     def _index(self) -> dict[str, BridgeInfo]:
         if self._extensions is None:
@@ -162,6 +282,9 @@ class ModuleRegistry:
         return self._loaded[name]
 
     def info(self, name: str) -> dict[str, Any] | None:
+        """A module's static description (never its file path: ML code may ask for it)."""
+        if name not in STDLIB and name not in self._index() and self.kind(name) == "ml":
+            return self._ml_info(name)
         bridge = self._index().get(name) if name not in STDLIB else None
         if bridge is not None:
             return {"name": bridge.name, "description": bridge.description,
@@ -175,6 +298,32 @@ class ModuleRegistry:
         data["kind"] = "stdlib"
         data["loaded"] = name in self._loaded
         return data
+
+    def summary(self, name: str) -> str:
+        """A module's one-line description, without compiling an ML module."""
+        if self.kind(name) == "ml":
+            try:
+                found = locate(name, self._ml_roots)
+                return leading_comment(found[0].read_text(encoding="utf-8")) if found else ""
+            except (ImportProblem, OSError, UnicodeDecodeError):
+                return ""
+        return (self.info(name) or {}).get("description", "")
+
+    def _ml_info(self, name: str) -> dict[str, Any]:
+        try:
+            unit = self.ml_unit(name)
+        except (MLError, ImportProblem) as error:
+            message = error.message
+            return {"name": name, "kind": "ml", "description": f"(cannot be imported: "
+                    f"{message})", "version": None, "capabilities": [], "functions": [],
+                    "classes": [], "constants": [], "loaded": False, "error": message}
+        functions = set(unit.functions)
+        return {"name": name, "description": unit.description, "version": None,
+                "capabilities": sorted({str(r) for r in unit.requests}),
+                "functions": sorted(n for n in unit.exports if n in functions),
+                "classes": [],
+                "constants": sorted(n for n in unit.exports if n not in functions),
+                "kind": "ml", "loaded": name in self._units}
 
     def _class_for(self, name: str) -> type:
         if name in STDLIB:

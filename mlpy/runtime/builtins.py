@@ -332,7 +332,7 @@ def help_(value: Any) -> str:
     if value.__class__ is ModuleObject:
         text = value._ml_description or f"Module {value._ml_name}"
         needed = list(dict.fromkeys(
-            cap for member in value.__dict__.values()
+            cap for member in value._ml_values()
             for cap in getattr(member, "_ml_capabilities", ())
         ))
         return text + ("\nRequires: " + ", ".join(needed) if needed else "")

@@ -145,7 +145,7 @@ def ml_get(obj: Any, name: str) -> Any:
         try:
             return obj.__dict__[name]
         except KeyError:
-            raise AttributeError(f"module '{obj._ml_name}' has no member '{name}'") from None
+            return obj.__getattr__(name)  # an ML module's live export, or AttributeError
     if cls is ErrorValue:
         return obj.member(name)
     if cls is HostObject:

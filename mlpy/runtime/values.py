@@ -10,7 +10,7 @@ only inside containers.
 from __future__ import annotations
 
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Any
+from typing import Any, Mapping
 
 from mlpy.errors import MLResourceError, SecurityError
 
@@ -57,12 +57,17 @@ class ModuleObject:
 
     The class defines no public attributes of its own, so reading ``m.name`` natively can only
     reach what the module exported (names starting with ``_`` are refused by the compiler).
+    A module written in ML is *live*: its exports are read from its namespace when asked for,
+    so ``m.count`` shows what the module's own functions last assigned.
     """
 
-    def __init__(self, name: str, members: dict[str, Any], description: str = ""):
+    def __init__(self, name: str, members: dict[str, Any], description: str = "", *,
+                 live: dict[str, Any] | None = None, exports: Mapping[str, str] | None = None):
         self.__dict__.update(members)
         object.__setattr__(self, "_ml_name", name)
         object.__setattr__(self, "_ml_description", description)
+        object.__setattr__(self, "_ml_live", live)  # the namespace of an ML module
+        object.__setattr__(self, "_ml_exports", exports or {})  # ML name -> namespace key
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(f"module '{self._ml_name}' is read-only")
@@ -70,11 +75,21 @@ class ModuleObject:
     def __setitem__(self, name: str, value: Any) -> None:  # `m.x = 1` through a variable
         raise TypeError(f"module '{self._ml_name}' is read-only")
 
-    def __getattr__(self, name: str) -> Any:  # only called for names the module lacks
+    def __getattr__(self, name: str) -> Any:  # only called for names not in __dict__
+        key = self._ml_exports.get(name)
+        if key is not None:
+            try:
+                return self._ml_live[key]
+            except KeyError:
+                raise AttributeError(f"'{name}' of module '{self._ml_name}' is not assigned "
+                                     "yet") from None
         raise AttributeError(f"module '{self._ml_name}' has no member '{name}'")
 
     def _ml_members(self) -> list[str]:
-        return sorted(k for k in self.__dict__ if not k.startswith("_"))
+        return sorted({k for k in self.__dict__ if not k.startswith("_")} | set(self._ml_exports))
+
+    def _ml_values(self) -> list[Any]:
+        return [getattr(self, name, None) for name in self._ml_members()]
 
     def __repr__(self) -> str:
         return f"<module {self._ml_name}>"

@@ -128,6 +128,8 @@ class SandboxPool:
         result_name: str = "result",
         capture_output: bool = True,
         execution_id: str | None = None,
+        extension_paths: Iterable[str | os.PathLike[str]] = (),
+        ml_module_paths: Iterable[str | os.PathLike[str]] = (),
     ) -> ExecutionResult:
         """Run a program in a worker; the same result (and no raise for ML errors) as
         :meth:`mlpy.Engine.execute`.
@@ -138,13 +140,16 @@ class SandboxPool:
         limits (``max_output`` in characters, as in-process, besides the config's
         per-stream cap in bytes). With
         ``capture_output=False`` the program's output is written to the host's
-        ``sys.stdout``/``sys.stderr`` when the execution ends. Raises MLConfigurationError
-        only when the pool is closed.
+        ``sys.stdout``/``sys.stderr`` when the execution ends. ``extension_paths`` and
+        ``ml_module_paths`` are the directories the worker finds modules in (an Engine
+        passes its registry's). Raises MLConfigurationError only when the pool is closed.
         """
         limits = {"max_steps": max_steps, "max_depth": max_depth, "max_output": max_output,
                   "max_memory": max_memory}
         return self._execute(source, variables, filename, inputs, capabilities, timeout,
-                             limits, result_name, capture_output, execution_id)[0]
+                             limits, result_name, capture_output, execution_id,
+                             extension_paths=extension_paths,
+                             ml_module_paths=ml_module_paths)[0]
 
     def run(self, source: str | Program | os.PathLike[str],
             variables: Mapping[str, Any] | None = None, **options: Any) -> SandboxResult:
@@ -154,7 +159,9 @@ class SandboxPool:
             source, variables, options.pop("filename", None), options.pop("inputs", ()),
             options.pop("capabilities", None), options.pop("timeout", None), limits,
             options.pop("result_name", "result"), options.pop("capture_output", True),
-            options.pop("execution_id", None), **options)
+            options.pop("execution_id", None),
+            extension_paths=options.pop("extension_paths", ()),
+            ml_module_paths=options.pop("ml_module_paths", ()), **options)
         return SandboxResult.from_execution(result, security_warnings=warnings)
 
     def cancel(self, execution_id: str) -> bool:
@@ -214,15 +221,16 @@ class SandboxPool:
     # ------------------------------------------------------------------ one execution
 
     def _execute(self, source, variables, filename, inputs, capabilities, timeout, limits,
-                 result_name, capture_output, execution_id,
-                 **unknown) -> tuple[ExecutionResult, list[str]]:
+                 result_name, capture_output, execution_id, *, extension_paths=(),
+                 ml_module_paths=(), **unknown) -> tuple[ExecutionResult, list[str]]:
         if unknown:
             raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
         start = time.perf_counter()
         execution_id = str(execution_id or uuid.uuid4().hex)
         try:
             task = self._prepare(source, variables, filename, inputs, capabilities, timeout,
-                                 limits, result_name, execution_id)
+                                 limits, result_name, execution_id,
+                                 (extension_paths, ml_module_paths))
             worker = self._checkout()
         except MLError as error:
             if isinstance(error, MLConfigurationError) and (
@@ -248,7 +256,7 @@ class SandboxPool:
         return _deliver_output(result, capture_output), warnings
 
     def _prepare(self, source, variables, filename, inputs, capabilities, timeout, limits,
-                 result_name, execution_id) -> _Task:
+                 result_name, execution_id, module_paths) -> _Task:
         text, filename, inputs = _program_text(source, filename, inputs)
         variables = dict(variables or {})
         grants = self.config.restrict(as_capability_set(capabilities))
@@ -261,6 +269,8 @@ class SandboxPool:
             "program": {"source": text, "filename": filename, "inputs": inputs,
                         "fingerprint": task_fingerprint(text, filename, inputs)},
             "variables": variables_to_wire(variables),
+            "modules": {"extension_paths": [os.path.abspath(p) for p in module_paths[0]],
+                        "ml_module_paths": [os.path.abspath(p) for p in module_paths[1]]},
             "capabilities": grants.to_wire(self._key),
             "limits": {"timeout": timeout, "cpu": self.config.cpu_timeout,
                        **{name: _count(name, value) for name, value in limits.items()}},

@@ -44,6 +44,7 @@ from mlpy.errors import (
     MLCompileError, MLConfigurationError, MLError, MLMarshalError, MLResourceError,
 )
 from mlpy.marshal import to_wire
+from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import Program, translate_error
 from mlpy.runtime.capabilities import USES, CapabilitySet
 from mlpy.runtime.state import CURRENT
@@ -138,6 +139,11 @@ class Task:
             raise ProtocolViolation(
                 f"the program's fingerprint does not match: this worker runs mlpy "
                 f"{mlpy.__version__}, or the program was altered on the way")
+        modules = frame.get("modules") or {}
+        self.module_paths = (tuple(modules.get("extension_paths", ())),
+                             tuple(modules.get("ml_module_paths", ())))
+        if not all(isinstance(path, str) for paths in self.module_paths for path in paths):
+            raise ProtocolViolation("the module paths of a run frame are malformed")
         self.capabilities = CapabilitySet.from_wire(frame["capabilities"], key)
         self.variables = from_wire(frame["variables"])
         if not isinstance(self.variables, dict):
@@ -161,6 +167,8 @@ class Worker:
         os.set_blocking(cancel_fd, False)
         self.root = os.getcwd()
         self.engine = Engine()
+        # One engine per set of module directories the pool's engines use (usually one).
+        self._engines: dict[tuple, Engine] = {((), ()): self.engine}
         self.key = b""
         self.settings: dict[str, Any] = {}
         self.cpu: CpuBudget | None = None
@@ -170,7 +178,7 @@ class Worker:
         self._cancelled: set[str] = set()
         # Build the parser now, not in the first task.
         warm = self.engine.compile("result = 1;")
-        self._programs[task_fingerprint(warm.source, warm.filename, ())] = warm
+        self._programs[(task_fingerprint(warm.source, warm.filename, ()), ((), ()))] = warm
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -295,7 +303,7 @@ class Worker:
         compiled = time.perf_counter() - start
         warnings = [d.to_dict() for d in program.warnings]
         try:
-            result = self.engine.execute(
+            result = self._engine(task).execute(
                 program, task.variables, capabilities=task.capabilities, timeout=task.timeout,
                 result_name=task.result_name, capture_output=False,
                 execution_id=task.execution_id, **task.engine_limits)
@@ -312,12 +320,21 @@ class Worker:
     def _compile(self, task: Task) -> tuple[Program, bool]:
         """The compiled program (from the engine's cache when it has it), and whether it was
         cached: the engine returns the very same Program object for a cache hit."""
-        known = self._programs.pop(task.fingerprint, None)
-        program = self.engine.compile(task.source, filename=task.filename, inputs=task.inputs)
-        self._programs[task.fingerprint] = program
+        key = (task.fingerprint, task.module_paths)
+        known = self._programs.pop(key, None)
+        program = self._engine(task).compile(task.source, filename=task.filename,
+                                             inputs=task.inputs)
+        self._programs[key] = program
         while len(self._programs) > _PROGRAM_MEMO:
             self._programs.popitem(last=False)
         return program, known is program
+
+    def _engine(self, task: Task) -> Engine:
+        engine = self._engines.get(task.module_paths)
+        if engine is None:
+            engine = self._engines[task.module_paths] = Engine(
+                registry=ModuleRegistry(*task.module_paths))
+        return engine
 
     def _reply(self, task: Task, result: ExecutionResult) -> dict[str, Any]:
         error = result.error

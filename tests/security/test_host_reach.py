@@ -47,7 +47,7 @@ def test_python_modules_are_not_ml_modules(module):
     source = f'print("REACHED");\nimport {module};'
     error = assert_blocked(compile_error(source), MLCompileError)
     assert "REACHED" not in (run(source).stdout or "")
-    assert error.code in ("MLI001", "MLSEC002", "MLSEC003"), error.code
+    assert error.code in ("E_MODULE_NOT_FOUND", "MLSEC002", "MLSEC003"), error.code
 
 
 # ----------------------------------------------------------------------------- host builtin names

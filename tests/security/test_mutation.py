@@ -66,7 +66,7 @@ def test_bytes_are_immutable(source):
     'builtin.len = fn(x) => 0; print("REACHED");',
 ])
 def test_module_members_cannot_be_assigned(source):
-    assert_blocked(run(source), MLCompileError, code="MLC020")
+    assert_blocked(run(source), MLCompileError, code="E_MODULE_READONLY")
 
 
 @pytest.mark.parametrize("source", [

@@ -111,7 +111,7 @@ def test_dunder_name_is_refused_in_every_position(source, name):
     'x = builtin._x; print("REACHED");',
 ])
 def test_private_module_member_is_refused_statically(source):
-    assert_blocked(compile_error(source), MLSecurityError, code="MLSEC005")
+    assert_blocked(compile_error(source), MLSecurityError, code="E_PRIVATE_MEMBER")
 
 
 # ----------------------------------------------------------------------------- the run-time gate

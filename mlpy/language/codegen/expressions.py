@@ -76,7 +76,7 @@ class ExpressionsMixin:
         return py.Constant(None)
 
     def expr_Name(self, node: ast.Name) -> py.expr:
-        if id(node) in self.analysis.module_refs and node.id == "builtin":
+        if self.analysis.module_refs.get(id(node)) == "builtin":
             return self.helper("builtin")
         if id(node) in self.analysis.null_names:
             return py.Constant(None)
@@ -255,7 +255,7 @@ class ExpressionsMixin:
         return self.numeric(node.left) and self.numeric(node.right)
 
     def is_module(self, node: ast.Expr) -> bool:
-        return type(node) is ast.Name and id(node) in self.analysis.module_refs
+        return id(node) in self.analysis.module_refs
 
     def class_is(self, name: ast.Name, key: str) -> py.expr:
         cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
@@ -297,7 +297,7 @@ class ExpressionsMixin:
                     args: list[py.expr]) -> py.expr:
         target, name = member.target, member.name
         if self.is_module(target):
-            module = self.analysis.module_names.get(target.id)
+            module = self.analysis.module_refs[id(target)]
             inline = self.intrinsic(module, name, ml_args, args)
             if inline is not None:
                 return inline

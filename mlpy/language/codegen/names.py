@@ -21,7 +21,9 @@ HELPERS = {
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
     "unwinding": "__ml_unwinding",  # ops.ml_unwinding(exc)
     "guard": "__ml_guard",  # ops.guard_callable(value)
-    "import": "__ml_import",  # registry.load(name)
+    "import": "__ml_import",  # registry.load(name): a standard-library or extension module
+    "import_ml": "__ml_import_ml",  # runtime.imports.import_ml(name): an ML source module
+    "import_package": "__ml_import_package",  # runtime.imports.import_package(prefix, names)
     "exit": "__ml_ProgramExit",  # ops.ProgramExit
     "Exception": "__ml_Exception",  # Exception
     "BaseException": "__ml_BaseException",  # BaseException

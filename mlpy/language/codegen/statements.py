@@ -108,10 +108,16 @@ class StatementsMixin:
         return []  # declared at the top of the function (see functions.py)
 
     def stmt_Import(self, stmt: ast.Import) -> list[py.stmt]:
-        if stmt.module == "builtin":
+        plan = self.analysis.import_plans.get(id(stmt), ("builtin",))
+        if plan[0] == "builtin":
             load = self.helper("builtin")
-        else:
-            load = self.helper_call("import", py.Constant(stmt.module))
+        elif plan[0] == "bridge":
+            load = self.helper_call("import", py.Constant(plan[1]))
+        elif plan[0] == "ml":
+            load = self.helper_call("import_ml", py.Constant(plan[1]))
+        else:  # a package: the modules imported under its name so far
+            load = self.helper_call("import_package", py.Constant(plan[1]),
+                                    py.Constant(plan[2]))
         return [self.at(stmt.span, py.Assign(targets=[self.store(self.name_of(stmt.bound_name))],
                                              value=load))]
 
