@@ -22,9 +22,9 @@ from mlpy.capabilities import (
 from mlpy.engine import Engine, ExecutionResult, MLFunction, Session
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCallError, MLCancelledError, MLCompileError,
-    MLConfigurationError, MLError, MLExecutionError, MLHostError, MLLimitError, MLMarshalError,
-    MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError, MLSyntaxError,
-    MLTimeoutError, SecurityError,
+    MLConfigurationError, MLError, MLExecutionError, MLHostError, MLImportError, MLLimitError,
+    MLMarshalError, MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError,
+    MLSyntaxError, MLTimeoutError, ModuleLoadError, SecurityError,
 )
 from mlpy.host import HostFunction, host_function
 from mlpy.program import Program, TranspileResult
@@ -70,8 +70,8 @@ __all__ = [
     "current_capabilities", "require",
     "CapabilityError", "Diagnostic", "Engine", "HostFunction", "host_function", "ExecutionResult", "MLCallError",
     "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError", "MLExecutionError",
-    "MLFunction", "MLHostError", "MLLimitError", "MLMarshalError", "MLResourceError",
+    "MLFunction", "MLHostError", "MLImportError", "MLLimitError", "MLMarshalError", "MLResourceError",
     "MLRuntimeError", "MLSandboxError", "MLSecurityError", "MLSyntaxError", "MLTimeoutError",
-    "Program", "SecurityError", "Session", "TranspileResult", "__version__", "compile",
+    "ModuleLoadError", "Program", "SecurityError", "Session", "TranspileResult", "__version__", "compile",
     "default_engine", "execute", "frozen", "transpile",
 ]

@@ -128,7 +128,10 @@ class Engine:
     with ``capabilities="profile:<name>"``. ``timeout`` (seconds), ``max_steps``,
     ``max_depth`` (nested calls) and ``max_output`` (characters written) are the default
     limits. ``cache_size`` bounds the compiled-program cache (0 disables it). ``audit``
-    records grants, revokes, denials and a sample of uses.
+    records grants, revokes, denials and a sample of uses. ``extension_paths`` and
+    ``ml_module_paths`` are the directories of extension modules and the roots of ML
+    modules, searched before those of ``MLPY_EXTENSION_PATHS`` and ``MLPY_ML_MODULE_PATHS``;
+    a ``registry`` given instead is used as it is (see the module-system page).
     """
 
     def __init__(

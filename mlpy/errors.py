@@ -244,6 +244,14 @@ class MLSecurityError(MLCompileError):
     code = "MLSEC001"
 
 
+class MLImportError(MLCompileError):
+    """An ``import`` cannot be used: the module is missing, a member is unknown or private,
+    modules import each other in a cycle (the ``code`` says which, see the module-system
+    page)."""
+
+    code = "E_MODULE_NOT_FOUND"
+
+
 class MLExecutionError(MLError):
     """A failure while ML code ran."""
 
@@ -314,6 +322,21 @@ class CapabilityError(MLExecutionError):
         super().__init__(message, **kw)
         self.required = required  # the area.action that was missing
         self.resource = resource  # the path, URL or name it was needed for (if known)
+
+
+class ModuleLoadError(MLExecutionError):
+    """An extension module could not be loaded when a program imported it: its bridge file
+    raised (``E_MODULE_LOAD``) or its module class cannot be instantiated
+    (``E_MODULE_NO_INSTANCE``). ``module`` is the module's name."""
+
+    code = "E_MODULE_LOAD"
+
+    def __init__(self, message: str, *, module: str | None = None, code: str | None = None,
+                 **kw: Any):
+        super().__init__(message, **kw)
+        self.module = module
+        if code is not None:
+            self.code = code
 
 
 class MLHostError(MLExecutionError):

@@ -25,8 +25,8 @@ from typing import Any, Iterable, Mapping
 
 from mlpy._version import __version__
 from mlpy.errors import (
-    Diagnostic, MLCompileError, MLError, MLResourceError, MLRuntimeError, MLSecurityError,
-    MLSyntaxError, Span,
+    Diagnostic, MLCompileError, MLError, MLImportError, MLResourceError, MLRuntimeError,
+    MLSecurityError, MLSyntaxError, Span,
 )
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
@@ -163,9 +163,8 @@ def check_source(
     errors = analysis.errors
     if errors:
         first = errors[0]
-        kind = MLSecurityError if first.category == "security" else MLCompileError
-        if first.category == "syntax":
-            kind = MLSyntaxError
+        kind = {"security": MLSecurityError, "syntax": MLSyntaxError,
+                "import": MLImportError}.get(first.category, MLCompileError)
         raise kind(first.message, diagnostics=analysis.diagnostics, file=filename,
                    span=first.span, source=source, hints=first.suggestions, code=first.code)
     return analysis

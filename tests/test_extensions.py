@@ -126,7 +126,8 @@ def test_earlier_directories_win_and_the_same_file_name_in_two_folders_is_fine(t
     engine = mlpy.Engine(extension_paths=[ext, other])
     result = engine.execute('import greet; import extra; result = [greet.hello("D"), extra.one()];')
     assert result.value == ["Hello, D", 1]
-    assert any("already defined" in str(p) for p in engine.registry.problems())
+    assert any("shadowed by" in str(p) and p.code == "W_MODULE_SHADOWED"
+               for p in engine.registry.problems())
 
 
 def test_the_command_line_takes_extension_paths(ext, tmp_path):

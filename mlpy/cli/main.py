@@ -97,6 +97,16 @@ def parse_vars(pairs: tuple[str, ...]) -> dict:
     return variables
 
 
+def shown(path: str | Path | None) -> str:
+    """A path as the user best reads it: relative to the working directory when inside it."""
+    if path is None:
+        return "-"
+    try:
+        return str(Path(path).relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
 @dataclass(frozen=True)
 class PathOptions:
     """The module-path options every command that compiles ML takes."""
@@ -118,17 +128,17 @@ class PathOptions:
                 entry_dir=entry_dir if self.local_imports and implicit else None,
                 isolated=self.isolated)
         except MLError as error:
-            raise click.UsageError(error.message) from None
+            raise click.UsageError(f"{error.message} [{error.code}]") from None
         for warning in resolved.warnings:
             echo_err(f"warning: {warning}")
         if not quiet:
             explicit = [e for e in resolved.ml_module_paths if e.origin != "implicit"]
             if resolved.extension_paths:
                 echo_err("extension paths: " + ", ".join(
-                    str(e.path) for e in resolved.extension_paths))
+                    shown(e.path) for e in resolved.extension_paths))
             if explicit:
                 echo_err("ml module roots: " + ", ".join(
-                    str(e.path) for e in resolved.ml_module_paths))
+                    shown(e.path) for e in resolved.ml_module_paths))
         return resolved
 
     def registry(self, entry_dir: str | Path, *, quiet: bool = True,
@@ -387,14 +397,19 @@ def modules() -> None:
 def modules_list(kind: str | None, show_paths: bool, paths: PathOptions) -> None:
     """A table of the importable modules: name, kind, origin and description."""
     if show_paths:
-        for line in paths.resolve(".", implicit=False).describe():
-            click.echo(line)
+        resolved = paths.resolve(".", implicit=False)
+        for what, entries in (("extension path", resolved.extension_paths),
+                              ("ml module root", resolved.ml_module_paths)):
+            for entry in entries:
+                origin = entry.origin.split(":", 1)
+                where = origin[0] if len(origin) == 1 else f"{origin[0]}: {shown(origin[1])}"
+                click.echo(f"{what} {shown(entry.path)} ({where})")
     registry = paths.registry(".", implicit=False)
     names = registry.available(kind)
     width = max((len(name) for name in names), default=0)
     for name in names:
-        click.echo(f"{name:<{width}}  {registry.kind(name):<9}  {registry.origin(name)}  "
-                   f"{registry.summary(name)}")
+        click.echo(f"{name:<{width}}  {registry.kind(name):<9}  "
+                   f"{shown(registry.origin(name))}  {registry.summary(name)}".rstrip())
 
 
 @modules.command("info")
@@ -408,7 +423,7 @@ def modules_info(name: str, as_json: bool, paths: PathOptions) -> None:
     if info is None:
         raise click.UsageError(f"no module named {name!r} "
                                f"(available: {', '.join(registry.available())})")
-    info = {**info, "origin": registry.origin(name)}
+    info = {**info, "origin": shown(registry.origin(name))}
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return

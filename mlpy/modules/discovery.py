@@ -46,16 +46,18 @@ class BridgeInfo:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong with a bridge file, with where it is. An ``error`` means the file
-    declares no usable module; a ``warning`` that its module is ignored for another."""
+    """Something wrong with a bridge file, with where it is and a stable ``code``. An
+    ``error`` means the file declares no usable module (``mlpy modules check`` fails); a
+    ``warning`` that its module is ignored for another."""
 
     path: Path
     line: int
     message: str
     severity: str = "error"
+    code: str = "E_DISCOVERY"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        return f"{self.path}:{self.line}: {self.severity}: {self.message} [{self.code}]"
 
 
 def scan(directory: Path) -> tuple[list[BridgeInfo], list[Problem]]:
@@ -66,39 +68,44 @@ def scan(directory: Path) -> tuple[list[BridgeInfo], list[Problem]]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            problems.append(Problem(path, 1, f"cannot read the file: {error}"))
+            problems.append(Problem(path, 1, f"cannot read the file: {error}",
+                                    code="E_DISCOVERY_READ"))
             continue
         if "ml_module" not in text:
             continue
         try:
             found.append(describe(path, text))
         except _Unusable as error:
-            problems.append(Problem(path, error.line, str(error)))
+            problems.append(Problem(path, error.line, str(error), code=error.code))
     return found, problems
 
 
 class _Unusable(ValueError):
-    def __init__(self, message: str, line: int = 1):
+    def __init__(self, message: str, line: int = 1, code: str = "E_DISCOVERY"):
         super().__init__(message)
         self.line = line
+        self.code = code
 
 
 def describe(path: Path, text: str) -> BridgeInfo:
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as error:
-        raise _Unusable(f"the bridge is not valid Python: {error.msg}", error.lineno or 1)
+        raise _Unusable(f"the bridge is not valid Python: {error.msg}", error.lineno or 1,
+                        "E_DISCOVERY_SYNTAX")
     modules = [(node, call) for node in tree.body if isinstance(node, ast.ClassDef)
                for call in node.decorator_list if _decorator_name(call) == "ml_module"]
     if not modules:
-        raise _Unusable("the file mentions ml_module but declares no module class")
+        raise _Unusable("the file mentions ml_module but declares no module class",
+                        code="E_DISCOVERY_NO_MODULE")
     if len(modules) > 1:
         raise _Unusable("a bridge file declares one module; this one declares "
-                        f"{len(modules)}", modules[1][0].lineno)
+                        f"{len(modules)}", modules[1][0].lineno, "E_DISCOVERY_MULTIPLE")
     cls, call = modules[0]
     name = _literal_arg(call, 0, "name")
     if not isinstance(name, str) or not name.isidentifier():
-        raise _Unusable("@ml_module needs the module's name as a literal string", cls.lineno)
+        raise _Unusable("@ml_module needs the module's name as a literal string", cls.lineno,
+                        "E_DISCOVERY_NO_NAME")
     functions, constants = {}, set()
     for item in cls.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -67,11 +67,6 @@ class ResolvedPaths:
     def ml_dirs(self) -> list[Path]:
         return [entry.path for entry in self.ml_module_paths]
 
-    def describe(self) -> list[str]:
-        """One line per entry: ``extension path /x (cli)``, ``ml module root /y (implicit)``."""
-        return ([f"extension path {e.path} ({e.origin})" for e in self.extension_paths]
-                + [f"ml module root {e.path} ({e.origin})" for e in self.ml_module_paths])
-
 
 def load_project_config(start: str | os.PathLike[str]) -> ProjectConfig | None:
     """The project config of the nearest directory, from ``start`` up, that has one."""
@@ -92,10 +87,11 @@ def _toml_table(path: Path) -> Mapping[str, Any] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise MLConfigurationError(f"{path}: cannot read the project config: {error}") from None
+        raise MLConfigurationError(f"{path}: cannot read the project config: {error}",
+                                   code="E_CONFIG") from None
     table = data.get("tool", {}).get("mlpy")
     if table is not None and not isinstance(table, dict):
-        raise MLConfigurationError(f"{path}: [tool.mlpy] must be a table")
+        raise MLConfigurationError(f"{path}: [tool.mlpy] must be a table", code="E_CONFIG")
     return table
 
 
@@ -103,9 +99,10 @@ def _json_object(path: Path) -> Mapping[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise MLConfigurationError(f"{path}: cannot read the project config: {error}") from None
+        raise MLConfigurationError(f"{path}: cannot read the project config: {error}",
+                                   code="E_CONFIG") from None
     if not isinstance(data, dict):
-        raise MLConfigurationError(f"{path}: the config must be a JSON object")
+        raise MLConfigurationError(f"{path}: the config must be a JSON object", code="E_CONFIG")
     return data
 
 
@@ -113,11 +110,12 @@ def _config(path: Path, table: Mapping[str, Any]) -> ProjectConfig:
     def paths(key: str) -> tuple[Path, ...]:
         entries = table.get(key, [])
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-            raise MLConfigurationError(f"{path}: '{key}' must be a list of strings")
+            raise MLConfigurationError(f"{path}: '{key}' must be a list of strings",
+                                       code="E_CONFIG")
         return tuple((path.parent / Path(e).expanduser()) for e in entries)
 
     known = {EXTENSION_KEY, ML_KEY, "name"}
-    warnings = tuple(f"{path}: unknown key '{key}' (ignored)" for key in table
+    warnings = tuple(f"{path}: unknown key '{key}' (ignored) [W_CONFIG_KEY]" for key in table
                      if key not in known)
     return ProjectConfig(path, paths(EXTENSION_KEY), paths(ML_KEY), warnings)
 
@@ -164,8 +162,10 @@ def _resolve(candidates: list[tuple[Path, str, str]], what: str,
         real = path.expanduser().resolve()
         if not real.is_dir():
             if flag:  # given on the command line: a mistake to report, not to skip
-                raise MLConfigurationError(f"{flag} {path}: no such directory")
-            warnings.append(f"{what} {path} (from {origin}) does not exist; skipped")
+                raise MLConfigurationError(f"{flag} {path}: no such directory",
+                                           code="E_PATH_INVALID")
+            warnings.append(f"{what} {path} (from {origin}) does not exist; skipped "
+                            "[W_PATH_MISSING]")
             continue
         chosen.setdefault(real, SearchPath(real, origin))
     return tuple(chosen.values())

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from mlpy.errors import MLError
+from mlpy.errors import MLError, ModuleLoadError
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
 from mlpy.modules.discovery import BridgeInfo, Problem, load_bridge, scan
 from mlpy.modules.sources import (
@@ -69,6 +69,8 @@ class ModuleRegistry:
                  ml_module_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
         self._lock = threading.RLock()
         self._loaded: dict[str, ModuleObject] = {}
+        self._load_locks: dict[str, threading.Lock] = {}
+        self._failed: dict[str, tuple[tuple | None, str, str]] = {}  # name -> (file, why, code)
         self._paths = _unique_dirs(extension_paths)
         self._ml_roots = _unique_dirs(ml_module_paths)
         self._extensions: dict[str, BridgeInfo] | None = None
@@ -86,9 +88,28 @@ class ModuleRegistry:
         return list(self._ml_roots)
 
     def problems(self) -> list[Problem]:
-        """What discovery found wrong in bridge files (the other modules keep working)."""
+        """What discovery found wrong in bridge files, and ``.ml`` files no import can reach
+        (the other modules keep working)."""
         self._index()
-        return list(self._problems)
+        return list(self._problems) + self._ml_shadowed()
+
+    def _ml_shadowed(self) -> list[Problem]:
+        found, first = [], {}
+        for root in self._ml_roots:
+            for name in list_sources([root]):
+                path = (root / Path(*name.split("."))).with_suffix(".ml")
+                if name in STDLIB or name in self._index():
+                    owner = "standard-library" if name in STDLIB else "extension"
+                    message = (f"'{name}' is shadowed by the {owner} module '{name}'; this "
+                               "file is never imported")
+                elif name in first:
+                    message = (f"'{name}' is shadowed by {first[name]} (an earlier ML module "
+                               "root); this file is never imported")
+                else:
+                    first[name] = path
+                    continue
+                found.append(Problem(path, 1, message, "warning", "W_MODULE_SHADOWED"))
+        return found
 
     def available(self, kind: str | None = None) -> list[str]:
         kinds = ("stdlib", "extension", "ml", "builtin")
@@ -257,12 +278,14 @@ class ModuleRegistry:
             for bridge in bridges:
                 if bridge.name in STDLIB:
                     self._problems.append(Problem(bridge.path, 1, (
-                        f"module '{bridge.name}' is a standard-library module; the bridge "
-                        "is ignored"), "warning"))
+                        f"'{bridge.name}' is shadowed by the standard-library module "
+                        f"'{bridge.name}'; the bridge is ignored"), "warning",
+                        "W_MODULE_SHADOWED"))
                 elif bridge.name in found:
                     self._problems.append(Problem(bridge.path, 1, (
-                        f"module '{bridge.name}' is already defined in "
-                        f"{found[bridge.name].path}; this one is ignored"), "warning"))
+                        f"'{bridge.name}' is shadowed by {found[bridge.name].path} (an "
+                        "earlier extension directory); this one is ignored"), "warning",
+                        "W_MODULE_SHADOWED"))
                 else:
                     found[bridge.name] = bridge
         for problem in self._problems:
@@ -273,13 +296,40 @@ class ModuleRegistry:
         return sorted(self._loaded)
 
     def load(self, name: str) -> ModuleObject:
+        """The module object of a standard-library or extension module: built on first use,
+        once, even when threads race for it. A bridge that fails to load raises
+        ModuleLoadError, and the failure is remembered until its file changes."""
         module = self._loaded.get(name)
         if module is not None:
             return module
         with self._lock:
+            lock = self._load_locks.setdefault(name, threading.Lock())
+        with lock:  # one module loading does not hold up the others
             if name not in self._loaded:
-                self._loaded[name] = self._build(name)
+                state = self._bridge_state(name)
+                failed = self._failed.get(name)
+                if failed is not None and failed[0] == state:
+                    raise ModuleLoadError(failed[1], module=name, code=failed[2])
+                try:
+                    self._loaded[name] = self._build(name)
+                except ModuleLoadError as error:
+                    self._failed[name] = (state, error.message, error.code)
+                    raise
+                except Exception as error:  # noqa: BLE001 - whatever the bridge raised
+                    message = f"loading '{name}' failed: {_where(error)}"
+                    self._failed[name] = (state, message, "E_MODULE_LOAD")
+                    raise ModuleLoadError(message, module=name) from error
         return self._loaded[name]
+
+    def _bridge_state(self, name: str) -> tuple | None:
+        bridge = self._index().get(name) if name not in STDLIB else None
+        if bridge is None:
+            return None
+        try:
+            stat = bridge.path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
 
     def info(self, name: str) -> dict[str, Any] | None:
         """A module's static description (never its file path: ML code may ask for it)."""
@@ -313,10 +363,12 @@ class ModuleRegistry:
         try:
             unit = self.ml_unit(name)
         except (MLError, ImportProblem) as error:
-            message = error.message
-            return {"name": name, "kind": "ml", "description": f"(cannot be imported: "
-                    f"{message})", "version": None, "capabilities": [], "functions": [],
-                    "classes": [], "constants": [], "loaded": False, "error": message}
+            # ML code may ask for this: a compile error's message names no host path, the
+            # messages of resolution problems do, so those are given by code only.
+            why = error.message if isinstance(error, MLError) else error.code
+            return {"name": name, "kind": "ml", "description": f"(cannot be imported: {why})",
+                    "version": None, "capabilities": [], "functions": [], "classes": [],
+                    "constants": [], "loaded": False, "error": why}
         functions = set(unit.functions)
         return {"name": name, "description": unit.description, "version": None,
                 "capabilities": sorted({str(r) for r in unit.requests}),
@@ -365,10 +417,24 @@ class ModuleRegistry:
         try:
             return cls()
         except TypeError as error:
-            raise ModuleNotFound(
-                f"{name}: the module class needs arguments; define `{name} = {cls.__name__}"
-                f"(...)` in the bridge file, or give the class a constructor without "
-                f"arguments ({error})") from None
+            file = Path(sys.modules[cls.__module__].__file__ or "").name
+            raise ModuleLoadError(
+                f"{file}: define '{name} = {cls.__name__}(...)' or give {cls.__name__} a "
+                f"constructor without arguments ({error})", module=name,
+                code="E_MODULE_NO_INSTANCE") from None
+
+
+def _where(error: BaseException) -> str:
+    """``ImportError: No module named 'stripe' (payments_bridge.py:3)``: the error and the
+    innermost line of a bridge file it came from."""
+    text = f"{type(error).__name__}: {error}"
+    tb, place = error.__traceback__, None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith("_bridge.py"):
+            place = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return f"{text} ({place})" if place else text
 
 
 def _unique_dirs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

@@ -64,12 +64,12 @@ print(typeof(s), s(25), math.pi, math.e);
 // suggestion
 import math;
 print("never");
-x = math.sqroot(2);   ### "MLCompileError: module 'math' has no member 'sqroot'"
+x = math.sqroot(2);   ### "MLImportError: module 'math' has no member 'sqroot'"
 ---
 // A9: a member a module does not export is a compile error (nothing runs)
 import json;
 print("never");
-json.nothere("x");   ### "MLCompileError: module 'json' has no member 'nothere'"
+json.nothere("x");   ### "MLImportError: module 'json' has no member 'nothere'"
 ---
 // module members cannot be replaced from ML
 import math;
