@@ -31,7 +31,6 @@ from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
-from mlpy.modules.sources import ImportProblem
 from mlpy.modules.registry import ModuleRegistry, paths_from_environment
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
@@ -232,11 +231,7 @@ class Engine:
     def _modules_current(self, program: Program) -> bool:
         """Whether the ML modules a cached program imports are still what it was compiled
         with (an edited module recompiles the programs that import it)."""
-        try:
-            return all(self.registry.ml_unit(name) is unit
-                       for name, unit in program.modules.items())
-        except (MLError, ImportProblem, OSError):
-            return False  # compiling again reports the problem
+        return self.registry.units_current(program.modules)
 
     def transpile(self, source: str, *, filename: str = "<string>",
                   inputs: Iterable[str] = ()) -> TranspileResult:
@@ -257,7 +252,7 @@ class Engine:
         unmet = [Diagnostic(
             "MLCAP002", f"capability {request.declaration} asks for '{request}', which this "
             "engine does not grant: the program will not start", severity="warning",
-            category="capability", file=filename, span=request.span,
+            category="capability", file=request.file or filename, span=request.span,
             suggestions=[f"grant it with capabilities=['{request}']"])
             for request in program.requests if not _covered(request, self.capabilities)]
         return list(program.diagnostics) + unmet + self._missing_grants(analysis, filename)
@@ -534,13 +529,22 @@ def _unmet_request(program: Program, grants: CapabilitySet) -> CapabilityError |
     for request in program.requests:
         if not _covered(request, grants):
             held = ", ".join(sorted(grants.names())) or "none"
+            declaring = _declaring(program, request)
             return CapabilityError(
                 f"capability {request.declaration} asks for '{request}', which this execution "
                 f"was not granted (granted: {held}); the program did not start",
-                required=request.capability, resource=request.scope, file=program.filename,
-                span=request.span, source=program.source,
+                required=request.capability, resource=request.scope,
+                file=declaring.filename, span=request.span, source=declaring.source,
                 hints=[f"the host grants it with capabilities=['{request}']"])
     return None
+
+
+def _declaring(program: Program, request: Any) -> Program:
+    """The program or imported module whose `capability` block made ``request``."""
+    for unit in program.modules.values():
+        if unit.filename == request.file:
+            return unit
+    return program
 
 
 def _isolation(value: str) -> str:

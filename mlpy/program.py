@@ -90,6 +90,7 @@ class CapabilityRequest:
     scope: str | None
     declaration: str
     span: Span
+    file: str = ""  # the file that declares it (a program's, or an imported module's)
 
     def __str__(self) -> str:
         return self.capability if self.scope is None else f"{self.capability}:{self.scope}"
@@ -102,7 +103,7 @@ PERMISSION_CAPABILITIES = {
 }
 
 
-def declared_requests(body: list[ast.Stmt]) -> tuple[CapabilityRequest, ...]:
+def declared_requests(body: list[ast.Stmt], filename: str) -> tuple[CapabilityRequest, ...]:
     requests = []
     for stmt in body:
         if type(stmt) is not ast.CapabilityDecl:
@@ -111,7 +112,8 @@ def declared_requests(body: list[ast.Stmt]) -> tuple[CapabilityRequest, ...]:
         for permission, target, span in stmt.allows:
             capability = PERMISSION_CAPABILITIES[permission]
             for scope in [target.value.strip("'\"")] if target is not None else scopes:
-                requests.append(CapabilityRequest(capability, scope, stmt.name, span))
+                requests.append(CapabilityRequest(capability, scope, stmt.name, span,
+                                                  filename))
     return tuple(requests)
 
 
@@ -124,6 +126,8 @@ class TranspileResult:
     diagnostics: list[Diagnostic]
     source_map: dict[int, int] | None  # Python line -> ML line
     timings: dict[str, float]
+    # The Python code of each ML module the program imports (directly or not), by name.
+    modules: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self):  # (python_code, diagnostics, source_map), as older callers expect
         return iter((self.python_code, self.diagnostics, self.source_map))
@@ -207,7 +211,7 @@ def compile_program(
         unit = modules.ml_unit(name)
         modules_used.update(unit.modules)
         modules_used[name] = unit
-    requests = declared_requests(body) + tuple(
+    requests = declared_requests(body, filename) + tuple(
         request for unit in modules_used.values() for request in unit.requests)
     program = Program(
         filename=filename,
@@ -246,7 +250,8 @@ def transpile_source(source: str, filename: str, modules: ModuleResolver,
         return TranspileResult(False, None, error.diagnostics, None, {})
     code = program.python_code
     return TranspileResult(True, code, list(program.diagnostics), source_map(program._tree, code),
-                           dict(program.timings))
+                           dict(program.timings),
+                           {name: unit.python_code for name, unit in program.modules.items()})
 
 
 def source_map(tree: py.Module, code: str) -> dict[int, int]:

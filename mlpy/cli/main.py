@@ -84,6 +84,13 @@ def read_source(path: str) -> str:
         raise click.UsageError(f"cannot read {path}: {problem}") from None
 
 
+def _text_of(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def parse_vars(pairs: tuple[str, ...]) -> dict:
     variables = {}
     for pair in pairs:
@@ -332,10 +339,13 @@ def transpile(file: str, output: str | None, inputs: tuple[str, ...], quiet: boo
             echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
         security = any(d.category == "security" for d in errors)
         sys.exit(EXIT_SECURITY if security else EXIT_SYNTAX)
+    text = result.python_code
+    for name, code in result.modules.items():  # the ML modules it imports, after it
+        text += f"\n\n# ---- ML module {name} ----\n{code}"
     if output:
-        Path(output).write_text(result.python_code + "\n", encoding="utf-8")
+        Path(output).write_text(text + "\n", encoding="utf-8")
     else:
-        click.echo(result.python_code)
+        click.echo(text)
 
 
 @cli.command()
@@ -375,7 +385,9 @@ def check(files: tuple[str, ...], as_json: bool, inputs: tuple[str, ...],
                               "diagnostics": [d.to_dict() for d in diagnostics]})
         else:
             for diagnostic in diagnostics:
-                echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
+                shown_source = source if diagnostic.file in (None, file) else _text_of(
+                    diagnostic.file)  # a finding in an imported module
+                echo_err(diagnostic.format(shown_source, color=use_color(sys.stderr)))
             if not errors:
                 click.echo(f"{file}: ok", err=True)
     if as_json:

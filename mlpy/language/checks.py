@@ -406,7 +406,11 @@ class _Checker:
             self.error(problem.code, problem.message, stmt.span, "import", problem.hints)
             return
         except MLError as error:  # the imported module itself does not compile
-            error.hints.append(f"imported by {self.filename}:{stmt.span.line}")
+            hint = f"imported by {self.filename}:{stmt.span.line}"
+            error.hints.append(hint)
+            for diagnostic in getattr(error, "diagnostics", ()):
+                if diagnostic.severity == "error":
+                    diagnostic.suggestions.append(hint)
             raise
         if kind == "ml":
             self.ml_imports.append(stmt.module)

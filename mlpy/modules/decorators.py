@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Iterable
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -197,35 +198,107 @@ def ml_property(fn: Callable[[Any], Any] | None = None, /, description: str | No
     return mark
 
 
+def _unwrap(value: Any) -> Any:
+    return value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+
+
+def _resolve(cls: type, attr: str) -> tuple[int, Any] | None:
+    """Where Python finds the class attribute ``attr`` of ``cls``: the index in the MRO of the
+    class whose body holds it, and the raw value there (no descriptor is invoked)."""
+    for index, klass in enumerate(cls.__mro__):
+        if attr in vars(klass):
+            return index, vars(klass)[attr]
+    return None
+
+
+def _declarations(klass: type) -> dict[str, tuple[str, Any]]:
+    """The ML names declared in the body of ``klass`` itself: name -> (attribute, value)."""
+    found: dict[str, tuple[str, Any]] = {}
+    for attr, value in vars(klass).items():
+        meta = getattr(_unwrap(value), "_ml_function", None)
+        if meta is not None:
+            ml_name = meta.name
+        elif isinstance(value, _Property):
+            if attr.startswith("_"):
+                raise ModuleDefinitionError(f"{_where(klass)}: property '{attr}' is private")
+            ml_name = attr
+        else:
+            continue
+        previous = found.get(ml_name)
+        if previous is None:
+            found[ml_name] = (attr, value)
+        elif _unwrap(previous[1]) is not _unwrap(value):
+            raise ModuleDefinitionError(
+                f"{_where(_unwrap(value))}: '{ml_name}' is exposed twice in class "
+                f"'{klass.__qualname__}'")
+        elif attr == getattr(meta, "py_name", None):  # the same function under a 2nd name
+            found[ml_name] = (attr, value)  # (an ML-name alias): keep its Python name
+    return found
+
+
 def ml_class(name: str | None = None, description: str | None = None, *,
              capabilities: Iterable[str] = ()) -> Callable[[type], type]:
     """Declare a class whose instances ML may use: only the methods marked with
     :func:`ml_function` and the properties marked with :func:`ml_property` are reachable;
     ``typeof`` names the value ``name``. Capabilities declared on the class or on a method
-    are checked by the gate at every call of that method."""
+    are checked by the gate at every call of that method.
+
+    Declarations are inherited: the members are collected through the class's MRO, from
+    ``ml_class`` bases and from plain bases or mixins whose methods carry the decorators
+    alike. For each ML name the most derived class that declares it wins (a subclass
+    overrides a base's member by ML name, whatever its Python name or kind). The winner is
+    exposed only if Python resolves its attribute on this class to the decorated function or
+    property itself: a subclass that overrides the attribute without the decorator (a plain
+    method, property or value) hides the ML name -- the base's declaration is not used in its
+    place. ML reaches a method exposed under another ML name (``ml_function(name=...)``)
+    through its Python attribute, so declaring it never changes what Python finds under
+    either name; the class gets the ML name as an extra attribute only when nothing in the
+    MRO has one, and a class more derived than the declaring one that defines an attribute
+    of the ML name hides it too. Capabilities stay with what declared them: an inherited
+    method keeps its own, and the class-level capabilities of ``ml_class`` bases apply to
+    the subclass as well (a subclass cannot drop a requirement). Two declarations of one ML
+    name in one class body are a :class:`ModuleDefinitionError`. Names
+    starting with ``_`` are never reachable."""
     if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
         raise ModuleDefinitionError(f"ml_class name {name!r} is not a valid ML name")
 
     def decorate(cls: type) -> type:
         methods: dict[str, FunctionMetadata] = {}
         properties: dict[str, str] = {}
-        for attr, value in vars(cls).items():
-            inner = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
-            meta = getattr(inner, "_ml_function", None)
-            if meta is not None:
-                methods[meta.name] = meta
-            elif isinstance(value, _Property):
-                if attr.startswith("_"):
-                    raise ModuleDefinitionError(f"{_where(cls)}: property '{attr}' is private")
-                properties[attr] = value._ml_description
-        for ml_name, meta in methods.items():
-            if ml_name != meta.py_name:
-                setattr(cls, ml_name, getattr(cls, meta.py_name))  # reachable by its ML name
+        aliases: dict[str, Any] = {}
+        attributes: dict[str, str] = {}  # ML name -> Python attribute, where they differ
+        decided: set[str] = set()
+        for index, klass in enumerate(cls.__mro__):
+            for ml_name, (attr, value) in _declarations(klass).items():
+                if ml_name in decided:
+                    continue  # a more derived class declared it (or hid it)
+                decided.add(ml_name)
+                resolved = _resolve(cls, attr)
+                if resolved is None or resolved[1] is not value:
+                    continue  # overridden without the decorator: hidden
+                if isinstance(value, _Property):
+                    properties[ml_name] = value._ml_description
+                    continue
+                if ml_name != attr:
+                    holder = _resolve(cls, ml_name)
+                    if holder is None:
+                        aliases[ml_name] = value  # Python may call it by its ML name too
+                    elif _unwrap(holder[1]) is not _unwrap(value) and holder[0] < index:
+                        continue  # a class more derived than the declaring one defines it
+                    attributes[ml_name] = attr
+                methods[ml_name] = _unwrap(value)._ml_function
+        for ml_name, value in aliases.items():
+            setattr(cls, ml_name, value)
+        inherited = [cap for klass in cls.__mro__[1:]
+                     for cap in getattr(vars(klass).get("_ml_class"), "capabilities", ())]
         cls._ml_class = ClassMetadata(
             name or cls.__name__, description if description is not None
-            else _first_line(cls.__doc__), _capabilities(capabilities, cls), methods, properties)
+            else _first_line(cls.__doc__),
+            tuple(dict.fromkeys(_capabilities(capabilities, cls) + tuple(inherited))),
+            methods, properties)
         cls._ml_members = frozenset(methods) | frozenset(properties)
         cls._ml_method_names = frozenset(meta.py_name for meta in methods.values())
+        cls._ml_attributes = MappingProxyType(attributes)
         cls._ml_type_name = name or cls.__name__
         return cls
 

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import MLError, ModuleLoadError
 from mlpy.modules.decorators import ModuleMetadata, get_module_metadata
@@ -165,41 +165,49 @@ class ModuleRegistry:
             cycle = " -> ".join([*chain[chain.index(name):], name])
             raise ImportProblem("E_IMPORT_CYCLE", f"import cycle: {cycle}",
                                 ["move what both modules need into a third module"])
+        unit = self._cached(name)
+        if unit is not None and self.units_current(unit.modules):
+            return unit
         found = locate(name, self._ml_roots)
         if found is None:
             raise self._not_found(name)
-        path, root = found
-        stat = path.stat()
-        state = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        cached = self._units.get(name)
-        # An unchanged stat is trusted only for files not written in the last two seconds
-        # (a same-size edit within the file system's timestamp granularity looks unchanged).
-        settled = time.time_ns() - stat.st_mtime_ns > 2_000_000_000
-        if cached is not None and cached[0] == state and settled and self._deps_current(
-                cached[2]):
-            return cached[2]
-        source = read_source(name, path, root)
-        if cached is not None and cached[1] == source.content_hash and self._deps_current(
-                cached[2]):
-            unit = cached[2]
-        else:
-            chain.append(name)
-            try:
-                unit = self._compile_unit(source)
-            finally:
-                chain.pop()
+        source = read_source(name, *found)
+        chain.append(name)
+        try:
+            unit = self._compile_unit(source)
+        finally:
+            chain.pop()
         with self._lock:
-            self._units[name] = (state, source.content_hash, unit)
+            self._units[name] = (_file_state(source.path), source.content_hash, unit)
         return unit
 
-    def _deps_current(self, unit: "Program") -> bool:
-        return all(self._current(dep) is compiled for dep, compiled in unit.modules.items())
+    def units_current(self, units: "Mapping[str, Program]") -> bool:
+        """Whether each of these compiled modules is what its file holds now (``units`` is
+        a program's ``modules``: every module it imports, directly or not)."""
+        return all(self._cached(name) is unit for name, unit in units.items())
 
-    def _current(self, name: str) -> "Program | None":
+    def _cached(self, name: str) -> "Program | None":
+        """The compiled module ``name`` if its file has not changed since, else None. The
+        file's modules are not looked at (``units_current`` does that)."""
+        cached = self._units.get(name)
+        if cached is None:
+            return None
         try:
-            return self.ml_unit(name)
+            found = locate(name, self._ml_roots)
+            if found is None:
+                return None
+            state = _file_state(found[0])
+            # An unchanged stat is trusted only for files not written in the last two
+            # seconds (a same-size edit within the timestamp granularity looks unchanged).
+            if state == cached[0] and time.time_ns() - state[1] > 2_000_000_000:
+                return cached[2]
+            if read_source(name, *found).content_hash != cached[1]:
+                return None
         except (ImportProblem, OSError):
             return None
+        with self._lock:
+            self._units[name] = (state, cached[1], cached[2])
+        return cached[2]
 
     def _compile_unit(self, source: SourceFile) -> "Program":
         from mlpy.program import compile_program  # the compiler builds on the registry
@@ -375,7 +383,7 @@ class ModuleRegistry:
                 "functions": sorted(n for n in unit.exports if n in functions),
                 "classes": [],
                 "constants": sorted(n for n in unit.exports if n not in functions),
-                "kind": "ml", "loaded": name in self._units}
+                "kind": "ml", "loaded": False}  # ML modules load per execution
 
     def _class_for(self, name: str) -> type:
         if name in STDLIB:
@@ -422,6 +430,11 @@ class ModuleRegistry:
                 f"{file}: define '{name} = {cls.__name__}(...)' or give {cls.__name__} a "
                 f"constructor without arguments ({error})", module=name,
                 code="E_MODULE_NO_INSTANCE") from None
+
+
+def _file_state(path: Path) -> tuple:
+    stat = path.stat()
+    return (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _where(error: BaseException) -> str:

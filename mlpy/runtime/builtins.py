@@ -356,9 +356,20 @@ def _registry() -> Any:
     return state.registry
 
 
+def _ml_modules_run() -> dict[str, Any]:
+    """The ML modules this execution (or session) has run so far: the table the namespace
+    of the calling ML code shares with its modules."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "__ml_ns__" in frame.f_globals:
+            return frame.f_globals.get("__ml_loaded__", {})
+        frame = frame.f_back
+    return {}
+
+
 @builtin("modules", "Sorted names of the modules imported so far")
 def modules_() -> list[str]:
-    return py.sorted(["builtin", *_registry().loaded_names()])
+    return py.sorted({"builtin", *_registry().loaded_names(), *_ml_modules_run()})
 
 
 @builtin("available_modules", "Sorted names of the modules that can be imported")
@@ -373,7 +384,10 @@ def has_module_(name: str) -> bool:
 
 @builtin("module_info", "An object describing a module, or null")
 def module_info_(name: str) -> Any:
-    return _registry().info(name)
+    info = _registry().info(name)
+    if info is not None and info["kind"] == "ml":
+        info["loaded"] = name in _ml_modules_run()
+    return info
 
 
 # ----------------------------------------------------------------------------- capabilities

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from mlpy.language.codegen.names import py_name
 from mlpy.runtime.state import new_ticker
 from mlpy.runtime.values import ModuleObject
 
@@ -26,22 +27,26 @@ def import_ml(name: str) -> ModuleObject:
 
 def import_package(prefix: str, names: tuple[str, ...]) -> ModuleObject:
     """What ``import a.b.c;`` binds to ``a``: a read-only package whose members lead to
-    each module imported under ``prefix`` (``a.b.c``, ``a.d``, ...)."""
+    each module imported under ``prefix`` (``a.b.c``, ``a.d``, ...). A package the name
+    already holds -- from an earlier chunk of a session -- keeps its modules."""
     importer = sys._getframe(1).f_globals
     tree: dict[str, Any] = {}
-    for name in names:
+    earlier = importer.get(py_name(prefix))
+    if earlier.__class__ is ModuleObject and earlier._ml_package:
+        names = (*earlier._ml_package, *names)
+    for name in dict.fromkeys(names):
         parts = name.split(".")[1:]
         node = tree
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = _load(name, importer)
-    return _package(prefix, tree)
+    return _package(prefix, tree, tuple(dict.fromkeys(names)))
 
 
-def _package(name: str, tree: dict[str, Any]) -> ModuleObject:
+def _package(name: str, tree: dict[str, Any], names: tuple[str, ...] = ()) -> ModuleObject:
     members = {key: _package(f"{name}.{key}", value) if isinstance(value, dict) else value
                for key, value in tree.items()}
-    return ModuleObject(name, members, f"Modules under {name}")
+    return ModuleObject(name, members, f"Modules under {name}", package=names)
 
 
 def _load(name: str, importer: dict[str, Any]) -> ModuleObject:

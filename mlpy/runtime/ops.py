@@ -159,7 +159,8 @@ def ml_get(obj: Any, name: str) -> Any:
 def _class_member(obj: Any, cls: type, name: str) -> Any:
     """A declared member of an ``ml_class`` instance; a method that needs capabilities comes
     wrapped in the gate, so it is checked however ML later calls it."""
-    value = getattr(obj, name)
+    attributes = getattr(cls, "_ml_attributes", None)  # ML name -> Python name, where differ
+    value = getattr(obj, attributes.get(name, name) if attributes else name)
     meta = getattr(cls, "_ml_class", None)
     method = meta.methods.get(name) if meta is not None else None
     if method is not None:

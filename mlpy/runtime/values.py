@@ -62,12 +62,14 @@ class ModuleObject:
     """
 
     def __init__(self, name: str, members: dict[str, Any], description: str = "", *,
-                 live: dict[str, Any] | None = None, exports: Mapping[str, str] | None = None):
+                 live: dict[str, Any] | None = None, exports: Mapping[str, str] | None = None,
+                 package: tuple[str, ...] = ()):
         self.__dict__.update(members)
         object.__setattr__(self, "_ml_name", name)
         object.__setattr__(self, "_ml_description", description)
         object.__setattr__(self, "_ml_live", live)  # the namespace of an ML module
         object.__setattr__(self, "_ml_exports", exports or {})  # ML name -> namespace key
+        object.__setattr__(self, "_ml_package", package)  # a package: the modules under it
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(f"module '{self._ml_name}' is read-only")

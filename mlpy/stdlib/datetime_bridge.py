@@ -111,9 +111,12 @@ class _Value:
         return other.value
 
 
-@ml_class("DateTime", "A date and time of day, without a time zone")
-class DateTime(_Value):
-    def __init__(self, value: _dt.datetime):
+class _Calendar(_Value):
+    """What a DateTime and a Date share: their calendar-day accessors and their ISO display.
+    Not an ``ml_class`` itself: each subclass's ``ml_class`` collects these declared methods
+    through the MRO."""
+
+    def __init__(self, value: _dt.date):  # a datetime.datetime is a datetime.date too
         self.value = value
 
     def _ml_display(self) -> str:
@@ -131,6 +134,15 @@ class DateTime(_Value):
     def day(self):
         return self.value.day
 
+    @ml_function("The day of the week: Monday is 0, Sunday 6")
+    def weekday(self):
+        return self.value.weekday()
+
+
+@ml_class("DateTime", "A date and time of day, without a time zone")
+class DateTime(_Calendar):
+    value: _dt.datetime
+
     @ml_function("The hour, 0 to 23")
     def hour(self):
         return self.value.hour
@@ -142,10 +154,6 @@ class DateTime(_Value):
     @ml_function("The second")
     def second(self):
         return self.value.second
-
-    @ml_function("The day of the week: Monday is 0, Sunday 6")
-    def weekday(self):
-        return self.value.weekday()
 
     @ml_function("Seconds since 1970-01-01 UTC, reading this time as local time")
     def timestamp(self):
@@ -266,28 +274,8 @@ def _plus(value: Any, delta: _dt.timedelta, wrap: type) -> Any:
 
 
 @ml_class("Date", "A calendar date")
-class Date(_Value):
-    def __init__(self, value: _dt.date):
-        self.value = value
-
-    def _ml_display(self) -> str:
-        return self.value.isoformat()
-
-    @ml_function("The year")
-    def year(self):
-        return self.value.year
-
-    @ml_function("The month, 1 to 12")
-    def month(self):
-        return self.value.month
-
-    @ml_function("The day of the month")
-    def day(self):
-        return self.value.day
-
-    @ml_function("The day of the week: Monday is 0, Sunday 6")
-    def weekday(self):
-        return self.value.weekday()
+class Date(_Calendar):
+    value: _dt.date
 
     @ml_function("Whether the date is a Saturday or a Sunday")
     def isWeekend(self):
