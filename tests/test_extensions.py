@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -201,3 +202,147 @@ def test_a_failed_import_says_where_modules_were_searched(ext):
     assert "did you mean: greet?" in found.suggestions
     assert any(str(ext.resolve()) in hint and "1 extension directory" in hint
                for hint in found.suggestions)
+
+
+def test_discovery_problems_carry_stable_codes(ext):
+    write(ext, "broken_bridge.py", "from mlpy.ext import ml_module\n@ml_module(\n")
+    write(ext, "noname_bridge.py", '''
+        from mlpy.ext import ml_module
+        NAME = "x"
+        @ml_module(NAME)
+        class A: pass
+    ''')
+    write(ext, "twice_bridge.py", '''
+        from mlpy.ext import ml_module
+        @ml_module("a")
+        class A: pass
+        @ml_module("b")
+        class B: pass
+    ''')
+    write(ext, "math_bridge.py", '''
+        from mlpy.ext import ml_module
+        @ml_module("math")
+        class Fake: pass
+    ''')
+    codes = {p.path.name: (p.code, p.severity, p.line)
+             for p in mlpy.Engine(extension_paths=[ext]).registry.problems()}
+    assert codes == {
+        "broken_bridge.py": ("E_DISCOVERY_SYNTAX", "error", 2),
+        "noname_bridge.py": ("E_DISCOVERY_NO_NAME", "error", 5),
+        "twice_bridge.py": ("E_DISCOVERY_MULTIPLE", "error", 6),
+        "math_bridge.py": ("W_MODULE_SHADOWED", "warning", 1),
+    }
+
+
+def test_a_bridge_that_raises_is_a_module_load_error_until_it_is_fixed(tmp_path):
+    folder = tmp_path / "ext"
+    folder.mkdir()
+    bridge = write(folder, "pay_bridge.py", '''
+        from mlpy.ext import ml_function, ml_module
+        import stripe_is_not_installed
+
+        @ml_module("pay")
+        class Pay:
+            @ml_function
+            def charge(self, amount):
+                return amount
+    ''')
+    engine = mlpy.Engine(extension_paths=[folder])
+    for _ in range(2):  # the failure is remembered, and reported the same way again
+        error = engine.execute("import pay;\nresult = pay.charge(5);", filename="main.ml").error
+        assert isinstance(error, mlpy.ModuleLoadError) and error.code == "E_MODULE_LOAD"
+        assert "stripe_is_not_installed" in error.message and "pay_bridge.py:3" in error.message
+        assert (error.file, error.span.line) == ("main.ml", 1)
+    assert not any(name.endswith(".pay_bridge") for name in sys.modules)  # not half-loaded
+    bridge.write_text(bridge.read_text().replace("import stripe_is_not_installed\n", ""))
+    assert engine.execute("import pay;\nresult = pay.charge(5);").value == 5
+
+
+def test_a_module_class_that_needs_arguments_says_how_to_fix_it(tmp_path):
+    folder = tmp_path / "ext"
+    folder.mkdir()
+    write(folder, "keyed_bridge.py", '''
+        from mlpy.ext import ml_function, ml_module
+
+        @ml_module("keyed")
+        class Keyed:
+            def __init__(self, key):
+                self.key = key
+
+            @ml_function
+            def key_length(self):
+                return len(self.key)
+    ''')
+    engine = mlpy.Engine(extension_paths=[folder])
+    error = engine.execute("import keyed; result = keyed.key_length();").error
+    assert isinstance(error, mlpy.ModuleLoadError) and error.code == "E_MODULE_NO_INSTANCE"
+    assert "keyed = Keyed(...)" in error.message
+    with open(folder / "keyed_bridge.py", "a", encoding="utf-8") as handle:
+        handle.write('\nkeyed = Keyed("secret")\n')
+    assert engine.execute("import keyed; result = keyed.key_length();").value == 6
+
+
+def test_threads_racing_the_first_import_run_the_bridge_once(tmp_path):
+    import threading
+
+    folder = tmp_path / "ext"
+    folder.mkdir()
+    runs = tmp_path / "runs.txt"
+    write(folder, "slow_bridge.py", f'''
+        import time
+        from mlpy.ext import ml_function, ml_module
+
+        with open({str(runs)!r}, "a") as log:
+            log.write("ran\\n")
+        time.sleep(0.2)
+
+        @ml_module("slow")
+        class Slow:
+            @ml_function
+            def ping(self):
+                return "pong"
+    ''')
+    registry = mlpy.Engine(extension_paths=[folder]).registry
+    barrier = threading.Barrier(8)
+    found = []
+
+    def first_use():
+        barrier.wait()
+        found.append(registry.load("slow"))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert runs.read_text() == "ran\n"
+    assert len(found) == 8 and all(module is found[0] for module in found)
+
+
+def test_two_engines_with_different_directories_do_not_see_each_others_modules(ext, tmp_path):
+    with_ext = mlpy.Engine(extension_paths=[ext])
+    without = mlpy.Engine(extension_paths=[tmp_path])
+    assert with_ext.execute('import greet; result = greet.hello("G");').value == "Hello, G"
+    error = without.execute('import greet; result = greet.hello("G");').error
+    assert error.code == "E_MODULE_NOT_FOUND"
+    assert "greet" not in without.registry.available()
+
+
+def test_the_sandbox_loads_extension_modules_from_the_engines_directories(ext):
+    with mlpy.Engine(extension_paths=[ext], isolation="subprocess") as engine:
+        result = engine.execute('import greet; result = greet.hello("H");')
+    assert result.ok, result.error
+    assert result.value == "Hello, H"
+
+
+def test_the_environment_and_isolated_on_the_command_line(ext, tmp_path):
+    script = write(tmp_path, "use.ml", 'import greet;\nprint(greet.hello("I"));\n')
+    environment = {**os.environ, "MLPY_EXTENSION_PATHS": str(ext)}
+    command = [sys.executable, "-m", "mlpy", "run", "-q", str(script)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                          env=environment)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Hello, I\n"
+    isolated = subprocess.run([*command, "--isolated"], capture_output=True, text=True,
+                              timeout=60, env=environment)
+    assert isolated.returncode == 3 and "E_MODULE_NOT_FOUND" in isolated.stderr
