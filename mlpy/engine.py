@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from types import FunctionType, MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
@@ -198,7 +198,8 @@ class Engine:
         return self._compile(source, filename, inputs, (), False)[0]
 
     def _compile(self, source: str | PathLike[str], filename: str | None, inputs: Iterable[str],
-                 prior_def_only: Iterable[str], session: bool) -> tuple[Program, bool]:
+                 prior_def_only: Iterable[str], session: bool,
+                 prior_imports: Iterable[tuple[str, str, bool]] = ()) -> tuple[Program, bool]:
         if isinstance(source, PathLike):
             path = fspath(source)
             with open(path, encoding="utf-8") as handle:
@@ -211,7 +212,8 @@ class Engine:
         filename = filename or "<string>"
         inputs = tuple(sorted(set(inputs)))
         prior = tuple(sorted(set(prior_def_only)))
-        key = fingerprint(text, filename, (inputs, prior, session, True))
+        prior_imports = tuple(sorted(prior_imports))
+        key = fingerprint(text, filename, (inputs, prior, session, True, prior_imports))
         if self._cache_size:
             with self._lock:
                 program = self._cache.get(key)
@@ -220,7 +222,8 @@ class Engine:
             if program is not None and self._modules_current(program):
                 return program, True
         program = compile_program(text, filename, self.registry, inputs=inputs,
-                                  prior_def_only=prior, key=key, session=session)
+                                  prior_def_only=prior, key=key, session=session,
+                                  prior_imports=prior_imports)
         if self._cache_size:
             with self._lock:
                 self._cache[key] = program
@@ -420,11 +423,13 @@ class Engine:
 
     def _program(self, source_or_program: str | Program, filename: str | None,
                  variables: Mapping[str, Any], prior_def_only: Iterable[str] = (),
-                 session: bool = False) -> tuple[Program, bool]:
+                 session: bool = False, prior_imports: Iterable[tuple[str, str, bool]] = ()
+                 ) -> tuple[Program, bool]:
         """The program to run, and whether it came from the cache (or was given compiled)."""
         if isinstance(source_or_program, Program):
             return source_or_program, True
-        return self._compile(source_or_program, filename, variables, prior_def_only, session)
+        return self._compile(source_or_program, filename, variables, prior_def_only, session,
+                             prior_imports)
 
     def _state(self, capabilities, timeout, max_steps, execution_id, capture_output, *,
                max_depth=None, max_output=None, max_memory=None) -> ExecutionState:
@@ -636,6 +641,8 @@ class Session:
         self._namespace = self._new_namespace()
         self._def_only: set[str] = set()
         self._chunks = 0
+        self.last_program: Program | None = None  # the chunk compiled last
+        self._imports: list[tuple[str, str, bool]] = []  # see _remember_imports
         if variables:
             self._namespace.update(_marshal_in(variables))
 
@@ -671,25 +678,48 @@ class Session:
 
     def exec(self, source: str | Program, *, filename: str | None = None,
              timeout: float | None = None, max_steps: int | None = None,
-             capture_output: bool = False, execution_id: str | None = None) -> ExecutionResult:
+             capture_output: bool = False, execution_id: str | None = None,
+             result_name: str | None = "result",
+             output: Callable[[str], Any] | None = None) -> ExecutionResult:
         """Run a chunk in this session's namespace (``Engine.cancel(execution_id)`` stops
-        it); the limits default to the engine's."""
+        it); the limits default to the engine's. The result's value is the chunk's
+        ``result_name`` variable if it assigns one, else the value of its final expression
+        statement (``result_name=None``: only the latter). ``output`` receives what the
+        chunk prints, as it prints it."""
         with self.lock:
             self._chunks += 1
             filename = filename or f"<{self.name}:{self._chunks}>"
             known = self.names()
             try:
                 program, _ = self.engine._program(source, filename, dict.fromkeys(known),
-                                                  self._def_only, session=True)
+                                                  self._def_only, session=True,
+                                                  prior_imports=self._imports)
             except MLError as error:
                 captured = "" if capture_output else None
                 return ExecutionResult(False, error=error, stdout=captured, stderr=captured)
+            self.last_program = program
             state = self.engine._state(self._grants, timeout, max_steps, execution_id,
                                        capture_output)
-            result = self.engine._run(program, self._namespace, state, "result")
+            if output is not None and not capture_output:
+                state.write_out = state.write_err = output
+            result = self.engine._run(program, self._namespace, state, result_name or LAST)
             self._def_only = (self._def_only - set(program.globals_defined)) | set(
                 program.def_only)
+            self._remember_imports(program)
             return result
+
+    def _remember_imports(self, program: Program) -> None:
+        """The import table later chunks are checked against: a name the chunk bound by
+        import now holds that module (a package keeps the modules earlier chunks imported
+        under it); any other name it bound no longer holds one."""
+        imported = {binding[0] for binding in program.import_bindings}
+        rebound = set(program.globals_defined) - imported
+        table = [entry for entry in self._imports if entry[0] not in rebound]
+        for entry in program.import_bindings:
+            name, _, package = entry
+            table = [e for e in table if e[0] != name or (package and e[2] and e != entry)]
+            table.append(entry)
+        self._imports = table
 
     def eval(self, expression: str, *, timeout: float | None = None) -> Any:
         """The value of one ML expression; raise MLError on failure."""
@@ -720,6 +750,7 @@ class Session:
         with self.lock:
             self._namespace.update(_marshal_in({name: value}, allow_shadow))
             self._def_only.discard(name)
+            self._imports = [entry for entry in self._imports if entry[0] != name]
 
     def __contains__(self, name: str) -> bool:
         return py_name(name) in self._namespace
@@ -735,6 +766,7 @@ class Session:
         with self.lock:
             self._namespace = self._new_namespace()
             self._def_only.clear()
+            self._imports = []
 
     def close(self) -> None:
         self.reset()

@@ -67,6 +67,9 @@ class Program:
     # imports: ML name -> key in its namespace).
     module_name: str | None = None
     description: str = ""
+    # What the program's imports bind, in order: (name, module, whether the name holds a
+    # package) -- `import a.b;` binds "a" to a package, `import a.b as c;` binds "c".
+    import_bindings: tuple[tuple[str, str, bool], ...] = ()
     exports: Mapping[str, str] = field(default_factory=dict, repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _tree: py.Module = field(default=None, repr=False, compare=False)
@@ -155,6 +158,7 @@ def check_source(
     prior_def_only: Iterable[str] = (),
     timings: dict[str, float] | None = None,
     session: bool = False,
+    prior_imports: Iterable[tuple[str, str, bool]] = (),
 ) -> Analysis:
     """Parse and check; raise MLSyntaxError/MLSecurityError/MLCompileError on any error."""
     timings = timings if timings is not None else {}
@@ -162,7 +166,7 @@ def check_source(
     tree = parse(source, filename)
     timings["parse"] = time.perf_counter() - start
     start = time.perf_counter()
-    analysis = analyze(tree, filename, modules, inputs, prior_def_only, session)
+    analysis = analyze(tree, filename, modules, inputs, prior_def_only, session, prior_imports)
     timings["analyze"] = time.perf_counter() - start
     errors = analysis.errors
     if errors:
@@ -186,15 +190,18 @@ def compile_program(
     session: bool = False,
     module_name: str | None = None,
     description: str = "",
+    prior_imports: Iterable[tuple[str, str, bool]] = (),
 ) -> Program:
     inputs = tuple(sorted(set(inputs)))
     prior_def_only = frozenset(prior_def_only)
-    key = key or fingerprint(source, filename, (inputs, sorted(prior_def_only), ticks))
+    prior_imports = tuple(sorted(prior_imports))
+    key = key or fingerprint(source, filename, (inputs, sorted(prior_def_only), ticks,
+                                                prior_imports))
     timings: dict[str, float] = {}
     code_filename = f"{CODE_SCHEME}{key[:16]}/{filename}"
     try:
         analysis = check_source(source, filename, modules, inputs, prior_def_only, timings,
-                                session)
+                                session, prior_imports)
         start = time.perf_counter()
         tree = generate(analysis, ticks=ticks)
         timings["generate"] = time.perf_counter() - start
@@ -228,6 +235,8 @@ def compile_program(
         modules=MappingProxyType(modules_used),
         module_name=module_name,
         description=description,
+        import_bindings=tuple((s.bound_name, s.module, s.alias is None and len(s.path) > 1)
+                              for s in body if isinstance(s, ast.Import)),
         exports=MappingProxyType(_exports(analysis) if module_name else {}),
         timings=timings,
         _tree=tree,

@@ -148,7 +148,8 @@ class Analysis:
 
 class _Checker:
     def __init__(self, filename: str, known_globals: Iterable[str], modules: "ModuleResolver",
-                 prior_def_only: Iterable[str], session: bool):
+                 prior_def_only: Iterable[str], session: bool,
+                 prior_imports: Iterable[tuple[str, str, bool]] = ()):
         self.filename = filename
         self.known_globals = set(known_globals)
         self.modules = modules
@@ -166,6 +167,13 @@ class _Checker:
         self.package_members: dict[str, set[str]] = {}
         self.package_imports: dict[str, list[str]] = {}  # bound name -> modules under it
         self.session = session
+        self.prior_modules: set[str] = set()  # names earlier session chunks bound by import
+        for bound, module, package in prior_imports:
+            self.prior_modules.add(bound)
+            if package:
+                self.remember_package(bound, module.split("."))
+            else:
+                self.module_names[bound] = module
         self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -435,12 +443,18 @@ class _Checker:
             if prefix in self.package_imports.get(head, ()):
                 self.import_conflict(stmt, prefix)
                 return
-            self.package_members.setdefault(prefix, set()).add(stmt.path[depth])
-        names = self.package_imports.setdefault(head, [])
-        if stmt.module not in names:
-            names.append(stmt.module)
-        self.module_names[head] = head
+        names = self.remember_package(head, stmt.path)
         self.import_plans[id(stmt)] = ("package", head, tuple(names))
+
+    def remember_package(self, head: str, path: list[str]) -> list[str]:
+        for depth in range(1, len(path)):
+            self.package_members.setdefault(".".join(path[:depth]), set()).add(path[depth])
+        names = self.package_imports.setdefault(head, [])
+        module = ".".join(path)
+        if module not in names:
+            names.append(module)
+        self.module_names[head] = head
+        return names
 
     def import_conflict(self, stmt: ast.Import, name: str) -> None:
         self.error("E_IMPORT_CONFLICT",
@@ -483,6 +497,8 @@ class _Checker:
                 module = self.module_names.get(expr.id)
                 if module == "builtin":
                     return None  # an ordinary name bound to the builtin module
+            elif owner is None and expr.id in self.prior_modules:
+                module = self.module_names.get(expr.id)  # imported by an earlier chunk
             elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
                 module = "builtin"
             else:
@@ -656,11 +672,15 @@ def analyze(
     known_globals: Iterable[str] = (),
     prior_def_only: Iterable[str] = (),
     session: bool = False,
+    prior_imports: Iterable[tuple[str, str, bool]] = (),
 ) -> Analysis:
     """Check ``program``; ``known_globals`` are top-level names that exist before it runs
     (host inputs, names an earlier session chunk defined); in a ``session`` chunk a function
-    may declare ``nonlocal`` a top-level name that a later chunk defines."""
-    return _Checker(filename, known_globals, modules, prior_def_only, session).run(program)
+    may declare ``nonlocal`` a top-level name that a later chunk defines, and
+    ``prior_imports`` -- ``(name, module, is_package)`` -- are the imports of earlier chunks,
+    whose members are checked as in one program."""
+    return _Checker(filename, known_globals, modules, prior_def_only, session,
+                    prior_imports).run(program)
 
 
 # ----------------------------------------------------------------------------- static kinds

@@ -87,6 +87,21 @@ class ModuleRegistry:
     def ml_module_paths(self) -> list[Path]:
         return list(self._ml_roots)
 
+    def add_extension_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Search more extension directories (after the others); the names newly available.
+        Loaded modules are kept; only the index is rebuilt."""
+        before = set(self._index())
+        with self._lock:
+            self._paths = _unique_dirs([*self._paths, *paths])
+            self._extensions = None
+            self._problems = []
+        return sorted(set(self._index()) - before)
+
+    def add_ml_module_paths(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """Search more ML module roots (after the others)."""
+        with self._lock:
+            self._ml_roots = _unique_dirs([*self._ml_roots, *paths])
+
     def problems(self) -> list[Problem]:
         """What discovery found wrong in bridge files, and ``.ml`` files no import can reach
         (the other modules keep working)."""

@@ -1,0 +1,282 @@
+"""MLREPLSession: everything the REPL does, without a terminal.
+
+A session owns an :class:`~mlpy.engine.Session` (the namespace, whose internals ML code
+cannot see), its own module registry and capability grants, the history of inputs, the
+import table and the last failure. ``execute`` runs one input; ``run_command`` runs one
+dot-command; the interactive loop (:mod:`mlpy.repl.terminal`) only reads lines and prints
+what these return, so tests exercise exactly what users run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+import mlpy
+from mlpy.errors import (
+    CapabilityError, MLCompileError, MLError, MLImportError, MLLimitError, MLSecurityError,
+    MLSyntaxError, ModuleLoadError, SecurityError,
+)
+from mlpy.modules.registry import ModuleRegistry
+from mlpy.repl.display import ml_repr
+from mlpy.repl.inputs import is_complete, with_semicolon
+from mlpy.runtime.capabilities import CapabilitySet
+
+MAX_HISTORY = 1000
+
+
+@dataclass
+class REPLError:
+    """Why an input failed: ``kind`` is ParseError, SecurityError, CapabilityError,
+    ImportError, CompileError, LimitError or RuntimeError; ``line`` and ``column`` count
+    from the start of the input (or of ``file`` when the failure is in a module)."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    tip: str | None = None
+    file: str | None = None
+    source_line: str | None = None
+    error: MLError | None = field(default=None, repr=False)
+
+    def format(self) -> str:
+        lines = [f"Error: {self.kind}: {self.message}"]
+        if self.line is not None and self.source_line is not None:
+            where = f"  ({self.file}:{self.line})" if self.file else ""
+            lines.append(f"  {self.source_line}{where}")
+            lines.append("  " + " " * max((self.column or 1) - 1, 0) + "^")
+        if self.tip:
+            lines.append(f"Tip: {self.tip}")
+        return "\n".join(lines)
+
+
+@dataclass
+class REPLResult:
+    """The outcome of one input: ``display`` is the echo (``None`` when nothing is echoed)."""
+
+    ok: bool
+    value: Any = None
+    display: str | None = None
+    error: REPLError | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class CommandResult:
+    ok: bool
+    text: str
+    exit_requested: bool = False
+
+
+@dataclass
+class HistoryEntry:
+    index: int
+    text: str
+    ok: bool
+    seconds: float
+
+
+@dataclass
+class Grant:
+    capability: str
+    origin: str  # "startup" or "granted HH:MM:SS"
+
+
+class MLREPLSession:
+    """One REPL session: independent namespace, registry, grants, history and dev mode."""
+
+    def __init__(self, *, security: bool = True,
+                 extension_paths: Iterable[str] = (), ml_module_paths: Iterable[str] = (),
+                 capabilities: Iterable[str] = (), dev_mode: bool = False,
+                 registry: ModuleRegistry | None = None, max_history: int = MAX_HISTORY,
+                 output: Callable[[str], Any] | None = None, interactive: bool = False,
+                 path_origins: dict[str, str] | None = None, config_file: str | None = None,
+                 confirm: Callable[[str], bool] | None = None):
+        self.security = security
+        self.registry = registry or ModuleRegistry(extension_paths, ml_module_paths)
+        self.engine = mlpy.Engine(registry=self.registry)
+        self.startup_grants = [str(c) for c in CapabilitySet.parse(list(capabilities))]
+        self.dev_mode = dev_mode
+        self.interactive = interactive
+        self.max_history = max_history
+        self.history: list[HistoryEntry] = []
+        self.last_failure: HistoryEntry | None = None
+        self.audit: list[tuple[str, str, datetime]] = []  # (action, capability, when)
+        self.path_origins = dict(path_origins or {})  # path -> where it came from
+        self.config_file = config_file
+        self._confirm = confirm
+        self.output = output or sys.stdout.write
+        self.started = time.time()
+        self._inputs = 0
+        self._new_session()
+
+    # ------------------------------------------------------------------ state
+
+    def _new_session(self) -> None:
+        self._session = self.engine.session(capabilities=self._grant_spec(self.startup_grants))
+        self.grants = [Grant(c, "startup") for c in self.startup_grants]
+        self.symbols: dict[str, str] = {}  # name -> "variable" | "function", definition order
+        self.imports: dict[str, str] = {}  # binding -> module
+        self.last_failure = None
+
+    def _grant_spec(self, grants: list[str]) -> Any:
+        if not self.security:  # security off: every capability a module declares, unscoped
+            return sorted(set(grants) | self._declared_capabilities())
+        return grants
+
+    def _declared_capabilities(self) -> set[str]:
+        found: set[str] = set()
+        for name in self.registry.available():
+            if self.registry.kind(name) == "ml":
+                continue
+            for member in self.registry.members(name) or ():
+                found.update(self.registry.requirements(name, member))
+        return found
+
+    @property
+    def session(self) -> mlpy.Session:
+        return self._session
+
+    def reset(self) -> int:
+        """Clear the namespace, the import table and the last failure; restore the startup
+        grants. History, registry, paths, watches and dev mode stay. Returns how many
+        bindings were removed."""
+        removed = len(self.symbols) + len(self.imports)
+        self._session.close()
+        self._new_session()
+        return removed
+
+    def close(self) -> None:
+        self._session.close()
+        for closer in getattr(self, "_closers", ()):
+            closer()
+
+    def on_close(self, callback: Callable[[], Any]) -> None:
+        self.__dict__.setdefault("_closers", []).append(callback)
+
+    # ------------------------------------------------------------------ input
+
+    def is_complete(self, text: str) -> bool:
+        return is_complete(text)
+
+    def execute(self, text: str, *, filename: str | None = None) -> REPLResult:
+        """Run one input in the session; print what it prints through ``output``."""
+        self._inputs += 1
+        source = with_semicolon(text)
+        start = time.perf_counter()
+        result = self._session.exec(source, filename=filename or f"<input-{self._inputs}>",
+                                    result_name=None, output=self.output)
+        seconds = time.perf_counter() - start
+        entry = HistoryEntry(self._inputs, text, result.ok, seconds)
+        self.history.append(entry)
+        del self.history[:-self.max_history]
+        timings = dict(result.timings, total=seconds)
+        if not result.ok:
+            self.last_failure = entry
+            return REPLResult(False, error=self._error(result.error, source), timings=timings)
+        if self.last_failure is not None and self.last_failure.text == text:
+            self.last_failure = None
+        self._learn(source)
+        value = result.value
+        shown = None if value is None else ml_repr(value)
+        return REPLResult(True, value, shown, timings=timings)
+
+    def _learn(self, source: str) -> None:
+        """Record the names and imports a successful input defined."""
+        program = self._session.last_program
+        for name in program.globals_defined:
+            if name not in self.imports:
+                self.symbols[name] = "function" if name in program.functions else "variable"
+        for bound, module, package in program.import_bindings:
+            self.imports[bound] = bound if package else module
+            self.symbols.pop(bound, None)
+
+    def _error(self, error: MLError, source: str) -> REPLError:
+        kind = _kind(error)
+        tip = error.hints[0] if error.hints else None
+        line = error.span.line if error.span else None
+        column = error.span.column if error.span else None
+        file = None
+        text = source
+        if error.file and not error.file.startswith("<input-"):
+            file, text = error.file, error.source or ""
+        source_line = None
+        if line is not None and text:
+            lines = text.splitlines()
+            if 0 < line <= len(lines):
+                source_line = lines[line - 1]
+        return REPLError(kind, error.message, line, column, tip, file, source_line, error)
+
+    # ------------------------------------------------------------------ grants
+
+    def grant(self, capability: str) -> str:
+        """Grant ``capability`` to the code of this session, from the next input on; raise
+        MLConfigurationError when it is not of the form ``area.action[:scope]``."""
+        parsed = str(next(iter(CapabilitySet.parse([capability]))))
+        if any(g.capability == parsed for g in self.grants):
+            return f"Already granted: {parsed}."
+        self._session.grant(parsed)
+        self.grants.append(Grant(parsed, f"granted {datetime.now():%H:%M:%S}"))
+        self.audit.append(("grant", parsed, datetime.now()))
+        return f"Granted {parsed}."
+
+    def revoke(self, capability: str) -> str:
+        held = [g for g in self.grants if g.capability == capability
+                or g.capability.split(":", 1)[0] == capability]
+        if not held:
+            raise KeyError(capability)
+        self._session.revoke(capability)
+        self.grants = [g for g in self.grants if g not in held]
+        self.audit.append(("revoke", capability, datetime.now()))
+        return f"Revoked {capability}."
+
+    # ------------------------------------------------------------------ names
+
+    def variables(self, pattern: str | None = None) -> list[tuple[str, Any]]:
+        names = [n for n in self.symbols if pattern is None or fnmatch.fnmatchcase(n, pattern)]
+        return [(name, self._session.get(name)) for name in names if name in self._session]
+
+    def show(self, result: REPLResult) -> str:
+        """What the REPL prints for a result: the echo, the error, or nothing."""
+        if not result.ok:
+            return result.error.format()
+        return result.display or ""
+
+    def confirm(self, question: str) -> bool:
+        return bool(self._confirm and self._confirm(question))
+
+    def loaded_modules(self) -> list[str]:
+        """The modules loaded in this session: the engine's Python modules and the ML
+        modules the session's code has run."""
+        ml = self._session._namespace.get("__ml_loaded__", {})
+        return sorted({"builtin", *self.registry.loaded_names(), *ml})
+
+    def module_timings(self, name: str) -> str:
+        """A line of load and reload timings for ``.modinfo`` (empty when unknown)."""
+        return ""
+
+    def run_command(self, line: str) -> CommandResult:
+        from mlpy.repl.commands import run_command
+
+        return run_command(self, line)
+
+
+def _kind(error: MLError) -> str:
+    if isinstance(error, MLSyntaxError):
+        return "ParseError"
+    if isinstance(error, (MLImportError, ModuleLoadError)):
+        return "ImportError"
+    if isinstance(error, (MLSecurityError, SecurityError)):
+        return "SecurityError"
+    if isinstance(error, CapabilityError):
+        return "CapabilityError"
+    if isinstance(error, MLCompileError):
+        return "CompileError"
+    if isinstance(error, MLLimitError):
+        return "LimitError"
+    return "RuntimeError"
