@@ -227,7 +227,7 @@ def compile_program(
         fingerprint=key,
         diagnostics=tuple(analysis.diagnostics),
         functions=tuple(s.name for s in body if isinstance(s, ast.FunctionDef)),
-        globals_defined=tuple(sorted(analysis.root.bindings)),
+        globals_defined=tuple(analysis.root.bindings),  # in source order,
         imports=tuple(s.module for s in body if isinstance(s, ast.Import)),
         inputs=inputs,
         def_only=frozenset(analysis.def_only_globals),

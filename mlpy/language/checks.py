@@ -588,7 +588,8 @@ class _Checker:
             return
         if scope.owner_of(name.id) is not None:
             return
-        if name.id in BUILTIN_NAMES or name.id in self.known_globals or name.id == "builtin":
+        if name.id in BUILTIN_NAMES or name.id in self.known_globals or name.id == "builtin" \
+                or name.id in self.prior_modules:
             return
         if name.id == "undefined":  # the old spelling of null, unless a program binds it
             self.null_names.add(id(name))

@@ -197,10 +197,10 @@ def retry_command(session, args):
          "Opens input INDEX (the last one by default) in $VISUAL or $EDITOR; when you save a "
          "change, runs the edited text as a new input.", ".edit 12")
 def edit_command(session, args):
-    from mlpy.repl.terminal import edit_in_editor
-
     if not session.interactive:
         raise CommandError(".edit needs a terminal")
+    from mlpy.repl.terminal import edit_in_editor
+
     if not session.history:
         raise CommandError("there is no input to edit yet")
     entry = session.history[-1]
