@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import mlpy  # noqa: E402
 from mlpy.integration.pygments_lexer import MLLexer  # noqa: E402
@@ -32,6 +33,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx_autodoc_typehints",
     "sphinx_copybutton",
+    "ml_reference",
 ]
 
 source_suffix = {".md": "markdown"}

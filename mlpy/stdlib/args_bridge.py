@@ -93,13 +93,15 @@ class ArgParser:
             raise ValueError(f"the short name -{short} is used twice")
         return name, short
 
-    @ml_function("Declare a flag --name (and -short): true when given")
+    @ml_function("Declare a flag --name (and -short): true when given; every parser has "
+                 "-h/--help")
     def add_flag(self, name, short="", help=""):
         name, short = self._taken(name, short)
         self._flags[name] = (short, _text(help, "help", empty=True))
         return self
 
-    @ml_function("Declare an option --name value (and -short value), with a default")
+    @ml_function("Declare an option --name value, --name=value or -s value/-svalue, with a "
+                 "default")
     def add_option(self, name, short="", help="", default=None):
         name, short = self._taken(name, short)
         self._options[name] = (short, _text(help, "help", empty=True), default)
@@ -111,8 +113,8 @@ class ArgParser:
         self._positionals.append((name, _text(help, "help", empty=True), bool(required)))
         return self
 
-    @ml_function("Parse an array of arguments (the process's arguments, which needs "
-                 "args.read, when null) into a ParsedArgs")
+    @ml_function("Parse an array of strings into a ParsedArgs (the process's arguments "
+                 "without the first, which needs args.read, when argv is null)")
     def parse(self, argv=None):
         if argv is None:
             require("args.read")
@@ -207,12 +209,12 @@ class ArgParser:
 class Args:
     """The process's arguments need ``args.read``; parsing a given array needs nothing."""
 
-    @ml_function("The host process's whole command line, as an array",
+    @ml_function("The host process's whole command line (sys.argv), as an array of strings",
                  name="all", capabilities=["args.read"])
     def all_(self):
         return _argv()
 
-    @ml_function("The first element of the command line (the program), or an empty string",
+    @ml_function('The first element of the command line (the program), or "" when it is empty',
                  capabilities=["args.read"])
     def script(self):
         argv = _argv()

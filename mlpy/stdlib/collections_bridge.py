@@ -135,7 +135,7 @@ class Collections:
         return acc
 
     @ml_function("New array without the element at index i; the array itself when i is out "
-                 "of range", name="removeAt")
+                 "of range or negative", name="removeAt")
     def remove_at(self, lst, i):
         lst = _array(lst, "removeAt")
         i = _int(i, "removeAt", "the index")
@@ -168,7 +168,8 @@ class Collections:
         n = _int(n, "drop", "n")
         return list(lst[max(n, 0):])
 
-    @ml_function("New array of the first occurrence of every element, in order")
+    @ml_function("New array of the first occurrence of every element, in order (arrays and "
+                 "objects compare by value)")
     def unique(self, lst):
         lst = _array(lst, "unique")
         seen: set = set()
@@ -201,7 +202,8 @@ class Collections:
         a, b = _array(a, "zip"), _array(b, "zip", "the second argument")
         return [[x, y] for x, y in zip(a, b)]
 
-    @ml_function("New array sorted ascending (descending with reverse=true)")
+    @ml_function("New array sorted ascending (descending with reverse=true); the elements must "
+                 "be comparable")
     def sort(self, lst, reverse=False):
         lst = _array(lst, "sort")
         try:
@@ -210,7 +212,8 @@ class Collections:
             raise TypeError(f"collections.sort: the elements cannot be compared: {error}") \
                 from None
 
-    @ml_function("New array sorted by keyFn(e) (stable; descending with reverse=true)",
+    @ml_function("New array sorted by keyFn(e), called once per element (stable; descending "
+                 "with reverse=true)",
                  name="sortBy")
     def sort_by(self, lst, keyFn, reverse=False):
         lst, key_fn = _array(lst, "sortBy"), _fn(keyFn, "sortBy")

@@ -68,15 +68,18 @@ def _mac(message: Any, key: Any, algorithm: Any) -> str:
 class Crypto:
     """Only ``hash_file`` touches the outside world (``file.read``)."""
 
-    @ml_function("Hex SHA-256 digest of salt + data (strings as UTF-8)")
+    @ml_function("Lowercase hex SHA-256 digest of salt + data (a string as UTF-8, a bytes "
+                 "value as it is)")
     def sha256(self, data, salt=""):
         return _digest("sha256", data, salt)
 
-    @ml_function("Hex SHA-1 digest of salt + data (not for security)")
+    @ml_function("Lowercase hex SHA-1 digest of salt + data, as sha256 (for checksums, not "
+                 "security)")
     def sha1(self, data, salt=""):
         return _digest("sha1", data, salt)
 
-    @ml_function("Hex MD5 digest of salt + data (not for security)")
+    @ml_function("Lowercase hex MD5 digest of salt + data, as sha256 (for checksums, not "
+                 "security)")
     def md5(self, data, salt=""):
         return _digest("md5", data, salt)
 
@@ -95,7 +98,7 @@ class Crypto:
     def compare_hash(self, a, b):
         return _hmac.compare_digest(_data(a, "a"), _data(b, "b"))
 
-    @ml_function("Hex digest of a file's bytes", capabilities=["file.read"])
+    @ml_function("Hex digest of a file's bytes, read in chunks", capabilities=["file.read"])
     def hash_file(self, path, algorithm="sha256"):
         name = _algorithm(algorithm)
         where = target(path)
@@ -119,7 +122,8 @@ class Crypto:
     def uuid(self):
         return str(_uuid.uuid4())
 
-    @ml_function("A name-based UUID (version 5) of data in a namespace (default: DNS)")
+    @ml_function("A name-based UUID (version 5) of data in a namespace UUID string (default: "
+                 "the DNS namespace)")
     def uuid_from_string(self, data, namespace=None):
         if not isinstance(data, str):
             raise TypeError(f"data must be a string, not {typeof(data)}")
@@ -152,7 +156,8 @@ class Crypto:
         check_length(n, 1)
         return "".join(secrets.choice(_LETTERS) for _ in range(n))
 
-    @ml_function("A secure random integer from lo to hi, both included")
+    @ml_function("A secure random integer from lo to hi, both included (unlike "
+                 "random.randomInt)")
     def random_int(self, lo, hi):
         for value, what in ((lo, "lo"), (hi, "hi")):
             if isinstance(value, bool) or not isinstance(value, int):

@@ -102,20 +102,23 @@ def _read_text(path: Any, encoding: Any) -> tuple[Target, str]:
 class Csv:
     """File functions check ``file.read`` / ``file.write`` on the canonical path."""
 
-    @ml_function("Read a CSV file: objects keyed by the header row, or arrays of strings",
+    @ml_function("Read a CSV file: with headers, objects keyed by the header row; without, "
+                 "arrays of strings",
                  capabilities=["file.read"])
     def read(self, path, delimiter=",", headers=True, encoding="utf-8"):
         delimiter = _delimiter(delimiter)
         _, text = _read_text(path, encoding)
         return _parse(text, delimiter, bool(headers))
 
-    @ml_function("Parse CSV text: objects keyed by the header row, or arrays of strings")
+    @ml_function("Parse CSV text: with headers, objects keyed by the header row; without, "
+                 "arrays of strings")
     def read_string(self, text, delimiter=",", headers=True):
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, not {typeof(text)}")
         return _parse(text, _delimiter(delimiter), bool(headers))
 
-    @ml_function("Write rows (objects or arrays) to a CSV file, replacing it",
+    @ml_function("Write rows (objects or arrays) to a CSV file, replacing it and creating its "
+                 "parent directories",
                  capabilities=["file.write"])
     def write(self, path, data, delimiter=",", headers=True, encoding="utf-8"):
         encoding = _encoding(encoding)
@@ -124,7 +127,7 @@ class Csv:
         grant = require("file.write", where.real, shown=where.shown)
         _write_file(where, payload, grant)
 
-    @ml_function("Format rows (objects or arrays) as CSV text")
+    @ml_function("Format rows (objects or arrays) as CSV text (\"\" for empty data)")
     def write_string(self, data, delimiter=",", headers=True):
         return _format(data, _delimiter(delimiter), bool(headers))
 
@@ -142,7 +145,8 @@ class Csv:
         rows = _rows(text, delimiter)
         return rows[0] if rows else []
 
-    @ml_function("Append one row; an object is ordered by the file's header row",
+    @ml_function("Append one row, creating the file; an object is ordered by the file's header "
+                 "row",
                  capabilities=["file.read", "file.write"])
     def append(self, path, row, delimiter=",", encoding="utf-8"):
         delimiter = _delimiter(delimiter)

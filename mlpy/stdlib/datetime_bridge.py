@@ -219,7 +219,7 @@ class DateTime(_Calendar):
 
     is_same_day = _alias(isSameDay, "is_same_day")
 
-    @ml_function("The text of the time in a strftime format")
+    @ml_function("The text of the time in a Python strftime format")
     def format(self, fmt="%Y-%m-%d %H:%M:%S"):
         if not isinstance(fmt, str):
             raise TypeError(f"format must be a string, not {typeof(fmt)}")
@@ -325,7 +325,8 @@ class Time(_Value):
         return self.value.isoformat()
 
 
-@ml_class("TimeDelta", "A duration, possibly negative")
+@ml_class("TimeDelta", "A duration, possibly negative, shown as Python shows a timedelta "
+                       "(1 day, 2:00:00)")
 class TimeDelta(_Value):
     def __init__(self, value: _dt.timedelta):
         self.value = value
@@ -407,18 +408,20 @@ def _weekdays_between(a: _dt.date, b: _dt.date) -> int:
 class Datetime:
     """Only ``now`` and ``today`` read the clock and need ``datetime.now``."""
 
-    @ml_function("The current local date and time; the current UTC time when tz is not null",
+    @ml_function("The current local date and time as a DateTime; the current UTC time when "
+                 "tz is not null",
                  capabilities=["datetime.now"])
     def now(self, tz=None):
         if tz is None:
             return DateTime(_dt.datetime.now())
         return DateTime(_dt.datetime.now(_dt.UTC).replace(tzinfo=None))
 
-    @ml_function("Today's local date", capabilities=["datetime.now"])
+    @ml_function("Today's local date as a Date", capabilities=["datetime.now"])
     def today(self):
         return Date(_dt.date.today())
 
-    @ml_function("A DateTime from its components")
+    @ml_function("A DateTime from its components; impossible ones are a ValueError "
+                 "(Invalid datetime components: ...)")
     def create(self, year, month, day, hour=0, minute=0, second=0):
         parts = [_int(v, w) for v, w in ((year, "year"), (month, "month"), (day, "day"),
                                          (hour, "hour"), (minute, "minute"),
@@ -428,7 +431,8 @@ class Datetime:
         except ValueError as error:
             raise ValueError(f"Invalid datetime components: {error}") from None
 
-    @ml_function("A Date from its components")
+    @ml_function("A Date from its components; impossible ones are a ValueError (Invalid "
+                 "date: ...)")
     def createDate(self, year, month, day):
         parts = [_int(v, w) for v, w in ((year, "year"), (month, "month"), (day, "day"))]
         try:
@@ -436,7 +440,8 @@ class Datetime:
         except ValueError as error:
             raise ValueError(f"Invalid date: {error}") from None
 
-    @ml_function("A Time from its components")
+    @ml_function("A Time from its components; impossible ones are a ValueError (Invalid "
+                 "time: ...)")
     def createTime(self, hour=0, minute=0, second=0, microsecond=0):
         parts = [_int(v, w) for v, w in ((hour, "hour"), (minute, "minute"),
                                          (second, "second"), (microsecond, "microsecond"))]
@@ -445,7 +450,8 @@ class Datetime:
         except ValueError as error:
             raise ValueError(f"Invalid time: {error}") from None
 
-    @ml_function("A TimeDelta of days, hours, minutes and seconds (any may be negative)")
+    @ml_function("A TimeDelta of days, hours, minutes and seconds (any may be negative or "
+                 "fractional)")
     def createDelta(self, days=0, hours=0, minutes=0, seconds=0):
         amounts = {w: _number(v, w) for v, w in ((days, "days"), (hours, "hours"),
                                                  (minutes, "minutes"), (seconds, "seconds"))}
@@ -463,7 +469,9 @@ class Datetime:
 
     from_timestamp = _alias(fromTimestamp, "from_timestamp")
 
-    @ml_function("A DateTime from ISO 8601 text such as 2024-02-29T10:30:00")
+    @ml_function("A DateTime from ISO 8601 text such as 2024-02-29 or 2024-02-29T10:30:00 "
+                 "(converted to UTC when it has an offset); other text is a ValueError "
+                 "(Invalid ISO datetime string ...)")
     def parseISO(self, text):
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, not {typeof(text)}")
@@ -513,7 +521,8 @@ class Datetime:
 
     calculate_age = _alias(calculateAge, "calculate_age")
 
-    @ml_function("A new DateTime or Date n weekdays later (earlier when negative)")
+    @ml_function("A new DateTime or Date n weekdays later (earlier when negative), skipping "
+                 "Saturdays and Sundays; n = 0 returns dt")
     def addBusinessDays(self, dt, n):
         n = _int(n, "n")
         start = _day(dt, "dt")
@@ -529,7 +538,8 @@ class Datetime:
 
     add_business_days = _alias(addBusinessDays, "add_business_days")
 
-    @ml_function("The number of Monday-to-Friday dates from a to b, both included")
+    @ml_function("The number of Monday-to-Friday dates from a to b, both included, in "
+                 "either order")
     def businessDaysBetween(self, a, b):
         return _weekdays_between(_day(a, "a"), _day(b, "b"))
 
@@ -539,7 +549,8 @@ class Datetime:
     def utc(self):
         return "UTC"
 
-    @ml_function("An object {hours, minutes, name} describing a fixed UTC offset")
+    @ml_function("An object {hours, minutes, name} describing a fixed UTC offset; the default "
+                 "name is like UTC+5:30")
     def createTimeZone(self, hours, minutes=0, name=""):
         hours, minutes = _int(hours, "hours"), _int(minutes, "minutes")
         if not isinstance(name, str):

@@ -54,7 +54,8 @@ class Env:
         value = _read(key)
         return default if value is None else value
 
-    @ml_function("The value of a variable; an error when it is not set", name="require",
+    @ml_function("The value of a variable; a RuntimeError (Required environment variable not "
+                 "set: KEY) when it is not set", name="require",
                  capabilities=["env.read"])
     def require_(self, key):
         value = _read(key)
@@ -66,7 +67,8 @@ class Env:
     def has(self, key):
         return _read(key) is not None
 
-    @ml_function("An object of the variables the scope admits", capabilities=["env.read"])
+    @ml_function("An object of the variables the scope admits, sorted by name",
+                 capabilities=["env.read"])
     def all(self):
         admitted = admits("env.read")
         return {name: value for name, value in sorted(os.environ.items()) if admitted(name)}
@@ -81,13 +83,15 @@ class Env:
     def get_float(self, key, default=0.0):
         return _parsed(key, default, float)
 
-    @ml_function("A variable as a boolean: true for true, 1, yes or on (any case)",
+    @ml_function("A variable as a boolean: true for true, 1, yes or on (any case), otherwise "
+                 "false; the default when unset",
                  capabilities=["env.read"])
     def get_bool(self, key, default=False):
         value = _read(key)
         return default if value is None else value.lower() in _TRUE
 
-    @ml_function("Set a variable to the text of a value", capabilities=["env.write"])
+    @ml_function("Set a variable to the text of a value, as str() shows it",
+                 capabilities=["env.write"])
     def set(self, key, value):
         name = _name(key)
         require("env.write", name)

@@ -29,7 +29,7 @@ from mlpy.stdlib._fs import is_directory, is_regular, lstat, target
 class File:
     """Each function checks its capability on the canonical path before touching it."""
 
-    @ml_function("Read a whole text file", capabilities=["file.read"])
+    @ml_function("Read a whole text file as a string", capabilities=["file.read"])
     def read(self, path, encoding="utf-8"):
         encoding = _encoding(encoding)
         where, grant = _checked(path, "file.read")
@@ -40,28 +40,32 @@ class File:
         where, grant = _checked(path, "file.read")
         return _read_bytes(where, grant)
 
-    @ml_function("Read a text file as an array of lines, without their line endings",
+    @ml_function("Read a text file as an array of lines, without their line endings (\\n, "
+                 "\\r\\n or \\r)",
                  capabilities=["file.read"])
     def readLines(self, path, encoding="utf-8"):
         text = self.read(path, encoding)
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         return lines[:-1] if lines[-1] == "" else lines
 
-    @ml_function("Write text to a file, replacing it; creates parent directories",
+    @ml_function("Write a string to a file, replacing its content; creates the file and its "
+                 "parent directories",
                  capabilities=["file.write"])
     def write(self, path, content, encoding="utf-8"):
         data = _text(content, "content").encode(_encoding(encoding))
         where, grant = _checked(path, "file.write")
         _write_file(where, data, grant)
 
-    @ml_function("Write a bytes value (or an array of integers 0-255) to a file",
+    @ml_function("Write a bytes value (or an array of integers 0-255) to a file, replacing its "
+                 "content",
                  capabilities=["file.write"])
     def writeBytes(self, path, data):
         data = _binary(data)
         where, grant = _checked(path, "file.write")
         _write_file(where, data, grant)
 
-    @ml_function("Write each element of an array as one line", capabilities=["file.write"])
+    @ml_function("Write each element of an array, as str() shows it, followed by \\n",
+                 capabilities=["file.write"])
     def writeLines(self, path, lines, encoding="utf-8"):
         if not isinstance(lines, (list, tuple)):
             raise TypeError(f"lines must be an array, not {typeof(lines)}")
@@ -70,7 +74,8 @@ class File:
         where, grant = _checked(path, "file.write")
         _write_file(where, data, grant)
 
-    @ml_function("Append text to a file; creates it and its parent directories",
+    @ml_function("Add a string at the end of a file; creates the file and its parent "
+                 "directories",
                  capabilities=["file.append"])
     def append(self, path, content, encoding="utf-8"):
         data = _text(content, "content").encode(_encoding(encoding))
@@ -92,7 +97,8 @@ class File:
         where, _ = _checked(path, "file.read")
         return is_directory(lstat(where))
 
-    @ml_function("Delete a file: true if one was deleted, false if nothing was there",
+    @ml_function("Delete a file: true if one was deleted, false if nothing was there; a "
+                 "directory is a ValueError (use path.removeDir)",
                  capabilities=["file.delete"])
     def delete(self, path):
         where, _ = _checked(path, "file.delete")
@@ -105,7 +111,8 @@ class File:
         _unlink(where)
         return True
 
-    @ml_function("Copy a file with its permissions and times; creates parent directories",
+    @ml_function("Copy a file with its permission bits and times; creates the parents of dst "
+                 "(into dst, under the source's name, when dst is a directory)",
                  capabilities=["file.read", "file.write"])
     def copy(self, src, dst):
         source, read_grant = _checked(src, "file.read")
@@ -114,7 +121,8 @@ class File:
         write_grant = require("file.write", destination.real, shown=destination.shown)
         _copy_file(source, destination, _limit(read=read_grant, write=write_grant))
 
-    @ml_function("Move or rename a file; creates parent directories",
+    @ml_function("Move or rename a file; creates the parents of dst (into dst when it is a "
+                 "directory)",
                  capabilities=["file.read", "file.write", "file.delete"])
     def move(self, src, dst):
         source, read_grant = _checked(src, "file.read")
@@ -134,7 +142,8 @@ class File:
     def size(self, path):
         return self._status(path).st_size
 
-    @ml_function("Last modification time as Unix seconds", capabilities=["file.read"])
+    @ml_function("Last modification time in seconds since 1970 (a float)",
+                 capabilities=["file.read"])
     def modifiedTime(self, path):
         return self._status(path).st_mtime
 

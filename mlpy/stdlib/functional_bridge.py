@@ -114,7 +114,8 @@ class Functional:
         pred, seq = _fn(pred, "filter"), _seq(seq, "filter")
         return [item for item in seq if ml_call(pred, item)]
 
-    @ml_function("Left fold with f(acc, e); initial is used only when it is not null")
+    @ml_function("Left fold with f(acc, e), from initial when it is not null, else from the "
+                 "first element (an empty sequence is then a TypeError)")
     def reduce(self, f, seq, initial=None):
         f, seq = _fn(f, "reduce"), _seq(seq, "reduce")
         items = iter(seq)
@@ -202,14 +203,16 @@ class Functional:
                 result.append(item)
         return result
 
-    @ml_function("Array of consecutive groups of size elements (the last may be shorter)")
+    @ml_function("Array of consecutive groups of size elements (the last may be shorter); "
+                 "size < 1 is a ValueError")
     def chunk(self, size, seq):
         size, seq = _int(size, "chunk", "size"), _seq(seq, "chunk")
         if size <= 0:
             raise ValueError("functional.chunk: size must be positive")
         return [list(seq[i:i + size]) for i in range(0, len(seq), size)]
 
-    @ml_function("Object mapping keyFn(e) to the array of its elements, in first-seen order",
+    @ml_function("Object mapping keyFn(e) to the array of its elements, keys in first-seen "
+                 "order; a number key stays a number (read it with g[1] and keys(g))",
                  name="groupBy")
     def group_by(self, keyFn, seq):
         key_fn, seq = _fn(keyFn, "groupBy"), _seq(seq, "groupBy")
@@ -262,7 +265,8 @@ class Functional:
         check_length(max(n, 0))
         return [ml_call(f, i) for i in range(n)]
 
-    @ml_function("Array of integers like the builtin range (start..end by step)", name="range")
+    @ml_function("Array of integers like the builtin range (start..end by step; range(n) "
+                 "when end is null)", name="range")
     def range_(self, start, end=None, step=1):
         if end is None:
             start, end = 0, start
@@ -301,8 +305,9 @@ class Functional:
     def pipe_all(self, fnArray):
         return _compose(_fns(fnArray, "pipeAll"), "pipeAll")
 
-    @ml_function("Curried f: collects arguments until arity (default: f's parameter count) "
-                 "are given, then calls f")
+    @ml_function("Curried f: collects arguments over calls until arity are given (default: "
+                 "the parameters of an ML function f, or the required parameters of a builtin "
+                 "or module function), then calls f with exactly that many")
     def curry(self, f, arity=None):
         f = _fn(f, "curry")
         arity = _arity(f) if arity is None else _int(arity, "curry", "arity")
@@ -323,11 +328,11 @@ class Functional:
     def partial_apply(self, f, *args):
         return self.partial(f, *args)
 
-    @ml_function("Function of no arguments returning v")
+    @ml_function("Function returning v, whatever its arguments")
     def constant(self, v):
         return Composed(lambda *args: v, "constant")
 
-    @ml_function("f with its results cached by (hashable) arguments")
+    @ml_function("f with its results cached by argument (strings, numbers, booleans, null)")
     def memoize(self, f):
         f = _fn(f, "memoize")
         cache: dict = {}

@@ -273,11 +273,11 @@ class HttpResponse:
     def headers(self):
         return dict(self._headers)
 
-    @ml_function("The body as text (decoded as UTF-8)")
+    @ml_function("The body as text (decoded as UTF-8, undecodable bytes replaced)")
     def body(self):
         return self._text
 
-    @ml_function("The body as text (decoded as UTF-8)")
+    @ml_function("The body as text (decoded as UTF-8, undecodable bytes replaced)")
     def text(self):
         return self._text
 
@@ -285,7 +285,7 @@ class HttpResponse:
     def ok(self):
         return 200 <= self._status <= 299
 
-    @ml_function("The body parsed as JSON")
+    @ml_function("The body parsed as JSON; invalid JSON is a JSONDecodeError")
     def json(self):
         return json.loads(self._text)
 
@@ -302,9 +302,10 @@ class Http:
     the URL helpers need nothing."""
 
     DEFAULT_TIMEOUT = ml_constant(DEFAULT_TIMEOUT, "Default request timeout in seconds")
-    MAX_RESPONSE_SIZE = ml_constant(MAX_RESPONSE_SIZE, "Largest response body read, in bytes")
+    MAX_RESPONSE_SIZE = ml_constant(MAX_RESPONSE_SIZE,
+                                    "Largest response body read, in bytes (10 MiB)")
 
-    @ml_function("Send a GET request", capabilities=["network.http"])
+    @ml_function("Send a GET request; returns an HttpResponse", capabilities=["network.http"])
     def get(self, url, headers=None, timeout=None):
         return _send("GET", url, _headers(headers), None, _timeout(timeout))
 
@@ -332,7 +333,8 @@ class Http:
     def patch(self, url, options=None):
         return _with_body("PATCH", url, options)
 
-    @ml_function("Send a request; options: method, url, headers, body, timeout",
+    @ml_function("Send a request; options: url (required), method (default GET; GET, HEAD, "
+                 "POST, PUT, PATCH, DELETE or OPTIONS), headers, body, timeout",
                  capabilities=["network.http"])
     def request(self, options):
         if options is None:
@@ -361,7 +363,8 @@ class Http:
             raise TypeError(f"decodeURI needs a string, not {typeof(text)}")
         return unquote(text)
 
-    @ml_function("Encode an object as a query string (an array value repeats its key)")
+    @ml_function("Encode an object as a query string (a=1&b=x+y): an array value repeats its "
+                 "key; true, false and null are written as ML shows them")
     def encodeQuery(self, obj):
         if not isinstance(obj, dict):
             raise TypeError(f"encodeQuery needs an object, not {typeof(obj)}")
@@ -371,7 +374,8 @@ class Http:
                 pairs.append((display(key), display(item)))
         return urlencode(pairs)
 
-    @ml_function("Parse a query string into an object (a repeated key gives an array)")
+    @ml_function("Parse a query string into an object (a leading ? is ignored): a repeated key "
+                 "gives an array; keys with blank values are left out")
     def parseQuery(self, text):
         if not isinstance(text, str):
             raise TypeError(f"parseQuery needs a string, not {typeof(text)}")

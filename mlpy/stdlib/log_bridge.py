@@ -119,7 +119,7 @@ class Logger:
     def info(self, msg, data=None):
         _emit(self._settings, INFO, msg, data)
 
-    @ml_function("Log at WARNING level", capabilities=["log.write"])
+    @ml_function("Log at WARNING level (WARN in JSON records)", capabilities=["log.write"])
     def warn(self, msg, data=None):
         _emit(self._settings, WARNING, msg, data)
 
@@ -131,7 +131,8 @@ class Logger:
     def critical(self, msg, data=None):
         _emit(self._settings, CRITICAL, msg, data)
 
-    @ml_function("Set the lowest level logged", capabilities=["log.write"])
+    @ml_function("Set the lowest level logged: DEBUG, INFO, WARN or WARNING, ERROR or CRITICAL, "
+                 "in any case (anything else means INFO)", capabilities=["log.write"])
     def set_level(self, level):
         _set_level(self._settings, level)
 
@@ -139,11 +140,12 @@ class Logger:
     def set_format(self, kind):
         self._settings.json = kind == "json"
 
-    @ml_function("Whether records carry a timestamp", capabilities=["log.write"])
+    @ml_function("Whether records carry a timestamp (default true)", capabilities=["log.write"])
     def set_timestamp(self, enabled):
         self._settings.timestamp = bool(enabled)
 
-    @ml_function("Also append records to a file", capabilities=["log.write", "file.write"])
+    @ml_function("Also append every record to a file (created with its parent directories)",
+                 capabilities=["log.write", "file.write"])
     def add_file(self, path):
         _add_file(self._settings, path)
 
@@ -180,7 +182,7 @@ class Log:
     def info(self, msg, data=None):
         _emit(self._settings(), INFO, msg, data)
 
-    @ml_function("Log at WARNING level", capabilities=["log.write"])
+    @ml_function("Log at WARNING level (WARN in JSON records)", capabilities=["log.write"])
     def warn(self, msg, data=None):
         _emit(self._settings(), WARNING, msg, data)
 
@@ -192,7 +194,8 @@ class Log:
     def critical(self, msg, data=None):
         _emit(self._settings(), CRITICAL, msg, data)
 
-    @ml_function("Set the lowest level logged: DEBUG, INFO, WARN, ERROR or CRITICAL",
+    @ml_function("Set the lowest level logged: DEBUG, INFO, WARN or WARNING, ERROR or CRITICAL, "
+                 "in any case (anything else means INFO)",
                  capabilities=["log.write"])
     def set_level(self, level):
         _set_level(self._settings(), level)
@@ -201,11 +204,12 @@ class Log:
     def set_format(self, kind):
         self._settings().json = kind == "json"
 
-    @ml_function("Whether records carry a timestamp", capabilities=["log.write"])
+    @ml_function("Whether records carry a timestamp (default true)", capabilities=["log.write"])
     def set_timestamp(self, enabled):
         self._settings().timestamp = bool(enabled)
 
-    @ml_function("Also append records to a file", capabilities=["log.write", "file.write"])
+    @ml_function("Also append every record to a file (created with its parent directories)",
+                 capabilities=["log.write", "file.write"])
     def add_file(self, path):
         _add_file(self._settings(), path)
 

@@ -187,7 +187,7 @@ def _check_tree(where: Target) -> None:
 class Path:
     """String functions need nothing; looking at or changing the host needs ``path.*``."""
 
-    @ml_function("Join path segments")
+    @ml_function("Join path segments with the separator")
     def join(self, *parts):
         if not parts:
             raise TypeError("join() needs at least one path")
@@ -209,7 +209,7 @@ class Path:
     def split(self, p):
         return list(os.path.split(_string(p)))
 
-    @ml_function("Collapse redundant separators and '..' in a path")
+    @ml_function("Collapse '.', '..' and repeated separators in a path")
     def normalize(self, p):
         return os.path.normpath(_string(p))
 
@@ -217,13 +217,13 @@ class Path:
     def isAbsolute(self, p):
         return os.path.isabs(_string(p))
 
-    @ml_function("The absolute form of a path ('~' expanded); relative paths need path.read "
-                 "on the working directory")
+    @ml_function("The absolute form of a path ('~' expanded); needs path.read on the working "
+                 "directory for a relative path and on the home directory to expand '~'")
     def absolute(self, p):
         return self._absolute(_string(p))
 
-    @ml_function("The path of 'to' relative to 'from'; relative arguments need path.read on "
-                 "the working directory")
+    @ml_function("The path of 'to' relative to 'from'; each argument needs what absolute "
+                 "needs for it")
     def relative(self, from_, to):
         return os.path.relpath(self._absolute(_string(to, "to")),
                                self._absolute(_string(from_, "from")))
@@ -247,7 +247,9 @@ class Path:
         return sorted(name for name in _names(where)
                       if admitted(os.path.realpath(os.path.join(where.real, name))))
 
-    @ml_function("Sorted absolute paths matching a pattern ('**' for any depth)",
+    @ml_function("Sorted absolute paths matching a pattern: * and ? within a name, [abc] one "
+                 "of the characters, ** any number of directories (a relative pattern is "
+                 "taken against the working directory)",
                  capabilities=["path.read"])
     def glob(self, pattern):
         absolute = os.path.abspath(os.path.expanduser(_string(pattern, "pattern")))
@@ -261,14 +263,16 @@ class Path:
                  if admitted(os.path.realpath(p))}
         return sorted(found)
 
-    @ml_function("Sorted relative paths of the files below a directory",
+    @ml_function("Sorted paths, relative to dir, of every file below it; maxDepth 0 is the "
+                 "files in dir only, 1 adds those one directory down, and so on",
                  capabilities=["path.read"])
     def walk(self, dir, maxDepth=-1):
         if not isinstance(maxDepth, int) or isinstance(maxDepth, bool):
             raise TypeError(f"maxDepth must be an integer, not {typeof(maxDepth)}")
         return _walk(_listed_directory(dir), maxDepth)
 
-    @ml_function("Create a directory and its parents (no error if it exists)",
+    @ml_function("Create a directory and its missing parents (no error if it exists); parents "
+                 "is accepted for compatibility and ignored",
                  capabilities=["path.write"])
     def createDir(self, dir, parents=True):
         where = _writable(dir)
@@ -287,7 +291,8 @@ class Path:
         except OSError as error:
             raise host_error(error, where.shown) from None
 
-    @ml_function("Remove a directory and everything in it", capabilities=["path.write"])
+    @ml_function("Remove a directory and everything in it (path.write on every entry)",
+                 capabilities=["path.write"])
     def removeDirRecursive(self, dir):
         where = _writable(dir)
         if where.is_link() or not is_directory(lstat(where)):
@@ -298,13 +303,13 @@ class Path:
         except OSError as error:
             raise host_error(error, where.shown) from None
 
-    @ml_function("The working directory of the process", capabilities=["path.read"])
+    @ml_function("The working directory of the host process", capabilities=["path.read"])
     def cwd(self):
         here = os.getcwd()
         require_directory("path.read", os.path.realpath(here))
         return here
 
-    @ml_function("The home directory of the user running the process",
+    @ml_function("The home directory of the user running the host process",
                  capabilities=["path.read"])
     def home(self):
         home = os.path.expanduser("~")

@@ -74,7 +74,7 @@ class Random:
 
     # ------------------------------------------------------------------ seeding
 
-    @ml_function("Seed this execution's generator; returns the seed")
+    @ml_function("Seed this execution's generator with a number or string; returns the seed")
     def setSeed(self, s):
         if not isinstance(s, (int, float, str)) and s is not None:
             raise TypeError(f"a seed must be a number or a string, not {typeof(s)}")
@@ -83,11 +83,13 @@ class Random:
         slot[1] = s
         return s
 
-    @ml_function("Seed this execution's generator; returns the seed", name="set_seed")
+    @ml_function("Seed this execution\'s generator with a number or string; returns the seed",
+                 name="set_seed")
     def set_seed(self, s):
         return self.setSeed(s)
 
-    @ml_function("Seed this execution's generator; returns the seed", name="seed")
+    @ml_function("Seed this execution\'s generator with a number or string; returns the seed",
+                 name="seed")
     def seed(self, s):
         return self.setSeed(s)
 
@@ -105,26 +107,27 @@ class Random:
     def random_(self):
         return self._rng.random()
 
-    @ml_function("A float between lo and hi")
+    @ml_function("A float between lo and hi (Python's uniform)")
     def randomFloat(self, lo=0, hi=1):
         return self._rng.uniform(_number(lo, "lo"), _number(hi, "hi"))
 
-    @ml_function("A float between lo and hi", name="random_float")
+    @ml_function("A float between lo and hi (Python's uniform)", name="random_float")
     def random_float(self, lo=0, hi=1):
         return self.randomFloat(lo, hi)
 
-    @ml_function("A float between lo and hi")
+    @ml_function("A float between lo and hi (Python's uniform)")
     def uniform(self, lo, hi):
         return self.randomFloat(lo, hi)
 
-    @ml_function("An integer from lo up to, not including, hi")
+    @ml_function("An integer from lo up to, not including, hi; lo >= hi is a ValueError")
     def randomInt(self, lo=0, hi=100):
         lo, hi = _int(lo, "lo"), _int(hi, "hi")
         if lo >= hi:
             raise ValueError(f"randomInt needs lo < hi, got {lo} and {hi}")
         return self._rng.randint(lo, hi - 1)
 
-    @ml_function("An integer from lo up to, not including, hi", name="random_int")
+    @ml_function("An integer from lo up to, not including, hi; lo >= hi is a ValueError",
+                 name="random_int")
     def random_int(self, lo=0, hi=100):
         return self.randomInt(lo, hi)
 
@@ -174,7 +177,7 @@ class Random:
         items = _list(lst)
         return self._rng.choice(items) if items else None
 
-    @ml_function("A shuffled copy of an array")
+    @ml_function("A shuffled copy of an array; the array given is not changed")
     def shuffle(self, lst):
         items = list(_list(lst))
         self._rng.shuffle(items)
@@ -201,6 +204,7 @@ class Random:
             return list(range(length))
         return self._rng.sample(range(length), count)
 
-    @ml_function("count distinct indices below length in random order", name="random_indices")
+    @ml_function("count distinct indices below length in random order (0 to length-1 in "
+                 "order when count is at least length)", name="random_indices")
     def random_indices(self, length, count):
         return self.randomIndices(length, count)

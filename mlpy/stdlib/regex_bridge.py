@@ -308,7 +308,7 @@ class Regex:
     def test(self, pattern, text, flags=0):
         return _compile(pattern, flags).search(_text(text)) is not None
 
-    @ml_function("First match anywhere in text, or null")
+    @ml_function("First match anywhere in text, as a Match, or null")
     def search(self, pattern, text, flags=0):
         return _match(_compile(pattern, flags).search(_text(text)))
 
@@ -332,8 +332,8 @@ class Regex:
     def split(self, pattern, text, maxsplit=0, flags=0):
         return _compile(pattern, flags).split(_text(text), _int(maxsplit, "maxsplit"))
 
-    @ml_function("Replace matches with the replacement (string with \\1, \\g<name>, or a "
-                 "function of the Match)")
+    @ml_function("Replace the matches (all, or the first count) with the replacement (string "
+                 "with \\1, \\g<name>, or a function of the Match)")
     def sub(self, pattern, replacement, text, count=0, flags=0):
         return _sub(_compile(pattern, flags), replacement, text, count)[0]
 
