@@ -51,6 +51,7 @@ BATCH = 1024
 # Nested ML calls an execution may make unless the host says otherwise.
 DEFAULT_MAX_DEPTH = 500
 # Seconds between two looks at the deadline and the cancel flag, at most (about).
+_FIRST_BATCH = 16  # ticks before the first look at the clock
 _CHECK_EVERY = 0.05
 # The smallest memory block the interpreter allocates for a value: new blocks times this is
 # a lower bound on the memory they hold (the trigger for measuring the program's data).
@@ -167,13 +168,18 @@ class ExecutionState:
 
     def _paced(self, size: int) -> int:
         """Shrink the batch when ticks are slow -- a loop whose body is one long operation --
-        so the deadline and the cancel flag are still looked at every ~50 ms."""
+        so the deadline and the cancel flag are still looked at every ~50 ms. Batches start
+        small and grow at most fourfold, so slow ticks are noticed before a whole batch of
+        them has run (the first batch, or after a run of fast ones)."""
         now = time.monotonic()
         last, self.last_refill = self.last_refill, now
-        if last is not None and self.last_size:
+        if last is None or not self.last_size:
+            size = min(size, _FIRST_BATCH)
+        else:
             per_tick = (now - last) / self.last_size
             if per_tick * size > _CHECK_EVERY:
                 size = max(1, int(_CHECK_EVERY / per_tick))
+            size = min(size, self.last_size * 4)
         self.last_size = size
         return size
 
