@@ -16,6 +16,7 @@ import reprlib
 import sys
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from os import PathLike, fspath
@@ -210,6 +211,10 @@ class Engine:
         if not isinstance(text, str):
             raise TypeError("ML source must be a str or a path")
         filename = filename or "<string>"
+        if session:  # a session's chunk: compiled once, for one namespace; not cached
+            return compile_program(text, filename, self.registry, inputs=inputs,
+                                   prior_def_only=prior_def_only, key=uuid.uuid4().hex,
+                                   session=True, prior_imports=prior_imports), False
         inputs = tuple(sorted(set(inputs)))
         prior = tuple(sorted(set(prior_def_only)))
         prior_imports = tuple(sorted(prior_imports))
@@ -451,16 +456,16 @@ class Engine:
         return state
 
     def _run(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
-             result_name: str) -> ExecutionResult:
+             result_name: str, live: bool = False) -> ExecutionResult:
         unmet = _unmet_request(program, state.capabilities)
         if unmet is not None:  # the program said what it needs: refuse before it starts
             captured = _captured(state.write_out)
             return ExecutionResult(False, error=unmet, execution_id=state.execution_id,
                                    stdout=captured, stderr=captured)
-        return self._exec(program, namespace, state, result_name)
+        return self._exec(program, namespace, state, result_name, live)
 
     def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
-              result_name: str) -> ExecutionResult:
+              result_name: str, live: bool = False) -> ExecutionResult:
         namespace["__ml_T"] = new_ticker()
         namespace["__ml_units__"].update(program.modules)
         namespace.pop(LAST, None)
@@ -511,7 +516,7 @@ class Engine:
             ok=error is None,
             value=_marshal_out(value, state) if error is None else None,
             error=error,
-            globals=MappingProxyType(_host_view(namespace)),
+            globals=_LiveView(namespace) if live else MappingProxyType(_host_view(namespace)),
             stdout=stdout, stderr=stderr,
             execution_id=state.execution_id,
             timings={"queue": 0.0, "run": run_time},
@@ -615,6 +620,27 @@ def _host_view(namespace: dict[str, Any]) -> dict[str, Any]:
     return {name: ops.release(value) for name, value in user_names(namespace).items()}
 
 
+class _LiveView(Mapping[str, Any]):
+    """``ExecutionResult.globals`` of a session chunk: a read-only view of the session's
+    names, computed when the host looks (so a chunk costs the same however many names the
+    session holds)."""
+
+    def __init__(self, namespace: dict[str, Any]):
+        self._namespace = namespace
+
+    def __getitem__(self, name: str) -> Any:
+        return _host_view(self._namespace)[name]
+
+    def __iter__(self):
+        return iter(_host_view(self._namespace))
+
+    def __len__(self) -> int:
+        return len(user_names(self._namespace))
+
+    def __repr__(self) -> str:
+        return f"mappingproxy({_host_view(self._namespace)!r})"
+
+
 def _marshal_out(value: Any, state: ExecutionState) -> Any:
     value = ops.release(value)
     if value.__class__ is FunctionType and "__ml_ns__" in value.__globals__:
@@ -643,8 +669,11 @@ class Session:
         self._chunks = 0
         self.last_program: Program | None = None  # the chunk compiled last
         self._imports: list[tuple[str, str, bool]] = []  # see _remember_imports
+        # The top-level names chunks may use: kept up to date instead of listed per chunk.
         if variables:
             self._namespace.update(_marshal_in(variables))
+        # The top-level names chunks may use: kept up to date instead of listed per chunk.
+        self._known: dict[str, None] = dict.fromkeys(user_names(self._namespace))
 
     def _new_namespace(self) -> dict[str, Any]:
         namespace = new_namespace(self.engine._builtins)
@@ -689,9 +718,8 @@ class Session:
         with self.lock:
             self._chunks += 1
             filename = filename or f"<{self.name}:{self._chunks}>"
-            known = self.names()
             try:
-                program, _ = self.engine._program(source, filename, dict.fromkeys(known),
+                program, _ = self.engine._program(source, filename, self._known,
                                                   self._def_only, session=True,
                                                   prior_imports=self._imports)
             except MLError as error:
@@ -702,10 +730,12 @@ class Session:
                                        capture_output)
             if output is not None and not capture_output:
                 state.write_out = state.write_err = output
-            result = self.engine._run(program, self._namespace, state, result_name or LAST)
+            result = self.engine._run(program, self._namespace, state, result_name or LAST,
+                                      live=True)
             self._def_only = (self._def_only - set(program.globals_defined)) | set(
                 program.def_only)
             self._remember_imports(program)
+            self._known.update(dict.fromkeys(program.globals_defined))
             return result
 
     def _remember_imports(self, program: Program) -> None:
@@ -751,6 +781,7 @@ class Session:
             self._namespace.update(_marshal_in({name: value}, allow_shadow))
             self._def_only.discard(name)
             self._imports = [entry for entry in self._imports if entry[0] != name]
+            self._known[name] = None
 
     def __contains__(self, name: str) -> bool:
         return py_name(name) in self._namespace
@@ -767,6 +798,7 @@ class Session:
             self._namespace = self._new_namespace()
             self._def_only.clear()
             self._imports = []
+            self._known = {}
 
     def close(self) -> None:
         self.reset()

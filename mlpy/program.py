@@ -192,11 +192,11 @@ def compile_program(
     description: str = "",
     prior_imports: Iterable[tuple[str, str, bool]] = (),
 ) -> Program:
-    inputs = tuple(sorted(set(inputs)))
+    if key is None:  # (a caller with a key -- an engine, a session -- made inputs canonical)
+        inputs = tuple(sorted(set(inputs)))
+        key = fingerprint(source, filename, (inputs, sorted(set(prior_def_only)), ticks,
+                                             sorted(prior_imports)))
     prior_def_only = frozenset(prior_def_only)
-    prior_imports = tuple(sorted(prior_imports))
-    key = key or fingerprint(source, filename, (inputs, sorted(prior_def_only), ticks,
-                                                prior_imports))
     timings: dict[str, float] = {}
     code_filename = f"{CODE_SCHEME}{key[:16]}/{filename}"
     try:
@@ -229,7 +229,7 @@ def compile_program(
         functions=tuple(s.name for s in body if isinstance(s, ast.FunctionDef)),
         globals_defined=tuple(analysis.root.bindings),  # in source order,
         imports=tuple(s.module for s in body if isinstance(s, ast.Import)),
-        inputs=inputs,
+        inputs=tuple(inputs),
         def_only=frozenset(analysis.def_only_globals),
         requests=tuple(dict.fromkeys(requests)),
         modules=MappingProxyType(modules_used),

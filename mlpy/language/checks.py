@@ -151,7 +151,9 @@ class _Checker:
                  prior_def_only: Iterable[str], session: bool,
                  prior_imports: Iterable[tuple[str, str, bool]] = ()):
         self.filename = filename
-        self.known_globals = set(known_globals)
+        # A session passes its (large, growing) table of names as it is: it is only looked
+        # up, and names this chunk adds go to a set of their own.
+        self.known_globals = _Known(known_globals)
         self.modules = modules
         self.prior_def_only = set(prior_def_only)
         self.diagnostics: list[Diagnostic] = []
@@ -602,7 +604,7 @@ class _Checker:
             self.warn("MLW011", f"'{name.id}' is not defined yet", name.span,
                       ["running this before it is assigned fails"])
             return
-        visible = set(BUILTIN_NAMES) | self.known_globals
+        visible = set(BUILTIN_NAMES) | set(self.known_globals)
         walker: Scope | None = scope
         while walker is not None:
             visible |= set(walker.bindings)
@@ -643,6 +645,25 @@ class _Checker:
             self.module_names, self.nonlocal_targets, def_only, self.module_refs, self.null_names,
             guarded, self.import_plans, self.ml_imports,
         )
+
+
+class _Known:
+    """Names that exist before a program runs: the caller's collection (read only) plus
+    those the checks add."""
+
+    def __init__(self, given: Iterable[str]):
+        self.given = given if isinstance(given, (set, frozenset, dict)) else set(given)
+        self.added: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.given or name in self.added
+
+    def add(self, name: str) -> None:
+        self.added.add(name)
+
+    def __iter__(self):
+        yield from self.given
+        yield from self.added
 
 
 class ModuleResolver:
