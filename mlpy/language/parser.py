@@ -106,7 +106,7 @@ def _error(message: str, span: Span, source: str, filename: str, hints: list[str
 # ----------------------------------------------------------------------------- messages
 
 _READABLE = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "$END": "the end of the file",
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "$END": "the end of the input",
 }
 
 
@@ -187,7 +187,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
     if isinstance(error, UnexpectedEOF):
         span = _previous_token_end(source, len(source)) or Span(1, 1, 1, 1)
         expected = _expected(set(error.expected), parser)
-        message = "unexpected end of file"
+        message = "unexpected end of input"
         if expected:
             message += f", expected {' or '.join(expected)}"
         return _error(message, span, source, filename, hints)
@@ -197,7 +197,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
     expected_names = set(error.expected)
     if token.type == "$END":
         span = _previous_token_end(source, len(source)) or Span(1, 1, 1, 1)
-        found = "the end of the file"
+        found = "end of input"
     else:
         span = Span(token.line, token.column, token.end_line or token.line,
                     max((token.end_column or token.column + 1) - 1, token.column))
