@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import mlpy  # noqa: E402
-from mlpy.integration.pygments_lexer import MLLexer  # noqa: E402
+from mlpy.integration.pygments_lexer import MLLexer, MLSessionLexer  # noqa: E402
 from sphinx_autodoc_typehints import process_signature as typehints_signature  # noqa: E402
 
 # sphinx-autodoc-typehints still calls an API that Sphinx 9 deprecates; not our warning.
@@ -135,5 +135,6 @@ def _fields(app, what, name, obj, options, lines):
 
 def setup(app):
     app.add_lexer("ml", MLLexer)
+    app.add_lexer("ml-repl", MLSessionLexer)
     app.connect("autodoc-process-signature", _signature, priority=100)
     app.connect("autodoc-process-docstring", _fields, priority=900)

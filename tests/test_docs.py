@@ -1,6 +1,6 @@
 """Every code block in the documentation runs, and prints what the page says it prints.
 
-The pages are ``docs/**/*.md`` and ``README.md``. Three kinds of fenced block are run:
+The pages are ``docs/**/*.md`` and ``README.md``. Four kinds of fenced block are run:
 
 ``python`` blocks
     Run with pytest-examples (``EvalExample.run_print_check``). A ``#> text`` comment after a
@@ -31,6 +31,14 @@ The pages are ``docs/**/*.md`` and ``README.md``. Three kinds of fenced block ar
     Every ``ml`` block is also lexed with the ML Pygments lexer, which must not report an
     error token.
 
+``ml-repl`` blocks
+    A REPL transcript: the lines after a prompt (``ml[secure]> ``, ``... ``) are what the user
+    typed, every other line what the REPL printed. The typed lines are fed to ``mlpy repl``
+    (without a terminal, so it prints no prompts) and its output must be the other lines.
+    ``args="..."`` adds options, ``cwd="path"`` runs it in a folder (``copy="true"``: in a
+    copy of it, for sessions that change files). Timings, sizes and clock times (``9.8 ms``,
+    ``2.1 MB``, ``14:02:11``) are compared as shapes, since they differ from run to run.
+
 ``console`` blocks
     Each line starting with ``$ mlpy`` or ``$ python`` is run (``mlpy`` as ``python -m
     mlpy``), from the repository root or from ``cwd="path"`` given after the fence's
@@ -47,6 +55,7 @@ import ast
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -113,6 +122,7 @@ def fenced_blocks(path: Path) -> list[Block]:
 ALL_BLOCKS = [block for page in PAGES for block in fenced_blocks(page)]
 ML_BLOCKS = [block for block in ALL_BLOCKS if block.language == "ml"]
 CONSOLE_BLOCKS = [block for block in ALL_BLOCKS if block.language == "console"]
+REPL_BLOCKS = [block for block in ALL_BLOCKS if block.language == "ml-repl"]
 PYTHON_EXAMPLES = list(find_examples(*PAGES))
 
 
@@ -247,6 +257,49 @@ def test_console_block(block: Block) -> None:
                               env={**env, "NO_COLOR": "1", "PYTHONPATH": path})
         assert done.stdout + done.stderr == output, f"{block}: output of `{command}`"
         assert done.returncode == status, f"{block}: exit status of `{command}`"
+
+
+# ----------------------------------------------------------------------------- REPL transcripts
+
+_PROMPT = re.compile(r"^(ml(\[[a-z,]+\])?> |\.\.\. ?)")
+
+
+def transcript(block: Block) -> tuple[str, str]:
+    """(what the user typed, what the REPL printed) of an ``ml-repl`` block: lines after a
+    prompt (``ml[secure]> `` or ``... ``) are input, every other line is output."""
+    typed, printed = [], []
+    for line in block.source.rstrip("\n").split("\n"):
+        prompt = _PROMPT.match(line)
+        if prompt:
+            typed.append(line[prompt.end():])
+        else:
+            printed.append(line)
+    return "".join(t + "\n" for t in typed), "".join(p + "\n" for p in printed)
+
+
+# Timings, sizes and clock times differ from run to run: compared as shapes.
+_MEASURES = re.compile(r"\b\d+(\.\d+)? ?(ms|µs|s|B|KB|MB|GB)\b|\b\d\d:\d\d:\d\d\b")
+
+
+def _shape(text: str) -> str:
+    return _MEASURES.sub("#", text)
+
+
+@pytest.mark.parametrize("block", REPL_BLOCKS, ids=str)
+def test_repl_transcript(block: Block, tmp_path: Path) -> None:
+    """An ``ml-repl`` block is a REPL session: its input, fed to ``mlpy repl`` (options from
+    ``args="..."``, folder from ``cwd="..."``), prints exactly its output lines (both streams,
+    in order)."""
+    typed, printed = transcript(block)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLPY_")}
+    cwd = ROOT / block.settings.get("cwd", ".")
+    if block.settings.get("copy") == "true":  # the session changes files: work on a copy
+        cwd = Path(shutil.copytree(cwd, tmp_path / cwd.name))
+    done = subprocess.run(
+        [*RUNNERS["mlpy"], "repl", "--no-history", *shlex.split(block.settings.get("args", ""))],
+        input=typed, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=60, env={**env, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
+    assert _shape(done.stdout) == _shape(printed), f"{block}: the REPL printed something else"
 
 
 # ----------------------------------------------------------------------------- consistency

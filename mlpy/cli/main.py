@@ -1,4 +1,4 @@
-"""The ``mlpy`` command: run, transpile, check and version.
+"""The ``mlpy`` command: run, transpile, check, modules, repl and version.
 
 Exit codes (all commands):
 
@@ -32,7 +32,9 @@ import click
 
 import mlpy
 from mlpy.marshal import to_wire
-from mlpy.modules.paths import ResolvedPaths, load_project_config, resolve_module_paths
+from mlpy.modules.paths import (
+    ResolvedPaths, load_project_config, resolve_module_paths, shown_path as shown,
+)
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.modules.sources import ImportProblem
 from mlpy.errors import (
@@ -102,16 +104,6 @@ def parse_vars(pairs: tuple[str, ...]) -> dict:
         except json.JSONDecodeError as problem:
             raise click.UsageError(f"--var {name}: not valid JSON ({problem})") from None
     return variables
-
-
-def shown(path: str | Path | None) -> str:
-    """A path as the user best reads it: relative to the working directory when inside it."""
-    if path is None:
-        return "-"
-    try:
-        return str(Path(path).relative_to(Path.cwd().resolve())) or "."
-    except ValueError:
-        return str(path)
 
 
 @dataclass(frozen=True)
@@ -471,6 +463,68 @@ def modules_check(paths: PathOptions) -> None:
     if ml_names:
         click.echo(f"{len(ml_names)} ML module(s) found: {', '.join(ml_names)}", err=True)
     sys.exit(1 if failed or any(p.severity == "error" for p in problems) else 0)
+
+
+@cli.command()
+@click.option("--allow", "allow", multiple=True, metavar="CAP",
+              help="Grant a capability from the start (repeatable), e.g. --allow file.read "
+                   "or --allow 'file.read:./data/**'.")
+@click.option("--security/--no-security", default=True, show_default=True,
+              help="With --no-security, capability checks are off: every capability the "
+                   "modules declare is granted.")
+@click.option("--dev", "dev", is_flag=True,
+              help="Start in development mode (also: MLPY_DEV_MODE=1).")
+@click.option("--basic", is_flag=True, help="Use the plain line reader, without "
+              "highlighting, completion or history file.")
+@click.option("--no-history", "no_history", is_flag=True,
+              help="Do not read or write the history file.")
+@click.option("--history-file", type=click.Path(dir_okay=False), default=None,
+              metavar="PATH", help="The history file (default: $MLPY_HISTORY_FILE or "
+              "~/.mlpy_history).")
+@click.option("--no-pager", "no_pager", is_flag=True,
+              help="Never page long output.")
+@click.option("--no-color", "no_color", is_flag=True,
+              help="No colours (also: NO_COLOR set).")
+@click.option("--exit-on-error", "exit_on_error", is_flag=True,
+              help="Without a terminal (piped input): stop at the first input that fails "
+                   "and exit with status 1.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks with errors.")
+@module_path_options
+def repl(allow: tuple[str, ...], security: bool, dev: bool, basic: bool, no_history: bool,
+         history_file: str | None, no_pager: bool, no_color: bool, exit_on_error: bool,
+         debug: bool, paths: PathOptions) -> None:
+    """Start the interactive ML shell (the REPL).
+
+    Modules are searched in the -E/-M directories, the project config found from the
+    current directory up, the MLPY_* path variables and the current directory. With piped
+    input it runs the lines without banner or prompts."""
+    from mlpy.errors import MLConfigurationError
+    from mlpy.repl.terminal import env_flag_on, run_repl
+    from mlpy.runtime.capabilities import CapabilitySet
+
+    for capability in allow:
+        try:
+            CapabilitySet.parse([capability])
+        except MLConfigurationError as error:
+            raise click.UsageError(f"--allow {capability}: {error.message}") from None
+    here = Path.cwd()
+    resolved = paths.resolve(here)
+    config = None
+    if not paths.isolated:
+        try:
+            config = load_project_config(here)
+        except MLError:  # already reported by resolve()
+            config = None
+    origins = {str(entry.path): entry.origin
+               for entry in (*resolved.extension_paths, *resolved.ml_module_paths)}
+    status = run_repl(security=security, extension_paths=resolved.extension_dirs,
+                      ml_module_paths=resolved.ml_dirs, capabilities=allow,
+                      dev_mode=dev or env_flag_on("MLPY_DEV_MODE"), basic=basic,
+                      history=not no_history, history_file=history_file,
+                      pager=not no_pager, color=False if no_color else None,
+                      exit_on_error=exit_on_error, debug=debug, path_origins=origins,
+                      config_file=str(config.path) if config is not None else None)
+    sys.exit(status)
 
 
 def main() -> None:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 
-from pygments.lexer import RegexLexer, bygroups, default, words
+from pygments.lexer import Lexer, RegexLexer, bygroups, default, words
 from pygments.token import (
-    Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace,
+    Comment, Generic, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace,
 )
 
-__all__ = ["MLLexer"]
+__all__ = ["MLLexer", "MLSessionLexer"]
 
 KEYWORDS = (
     "function", "return", "if", "elif", "else", "while", "for", "in", "try", "except",
@@ -108,3 +108,30 @@ class MLLexer(RegexLexer):
             (r"[^'\\]+", String.Single),
         ],
     }
+
+
+class MLSessionLexer(Lexer):
+    """Lexer for REPL transcripts: prompt lines (``ml[secure]> ``, ``... ``) hold ML, every
+    other line is the REPL's output, and ``Error:`` lines are errors."""
+
+    name = "ML session (mlpy REPL)"
+    aliases = ["ml-repl", "mlpy-repl"]
+    mimetypes = ["text/x-mlpy-session"]
+
+    def get_tokens_unprocessed(self, text: str):
+        ml = MLLexer(**self.options)
+        position = 0
+        for line in text.splitlines(keepends=True):
+            prompt = _PROMPT.match(line)
+            if prompt:
+                yield position, Generic.Prompt, prompt.group(0)
+                for offset, token, value in ml.get_tokens_unprocessed(line[prompt.end():]):
+                    yield position + prompt.end() + offset, token, value
+            elif line.startswith(("Error:", "Tip:")):
+                yield position, Generic.Error, line
+            else:
+                yield position, Generic.Output, line
+            position += len(line)
+
+
+_PROMPT = re.compile(r"ml(\[[a-z,]+\])?> |\.\.\. ")

@@ -68,6 +68,16 @@ class ResolvedPaths:
         return [entry.path for entry in self.ml_module_paths]
 
 
+def shown_path(path: str | os.PathLike[str] | None) -> str:
+    """A path as a person best reads it: relative to the working directory when inside it."""
+    if path is None:
+        return "-"
+    try:
+        return str(Path(path).relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
 def load_project_config(start: str | os.PathLike[str]) -> ProjectConfig | None:
     """The project config of the nearest directory, from ``start`` up, that has one."""
     directory = Path(start).resolve()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from mlpy.errors import MLConfigurationError
+from mlpy.modules.paths import shown_path
 from mlpy.repl.display import short_repr
 
 if TYPE_CHECKING:
@@ -346,7 +347,7 @@ def modinfo_command(session, args):
     lines = [f"{name} — {info['kind']} module{version}{', loaded' if loaded else ''}"]
     if info.get("description"):
         lines.append(f"  {info['description']}")
-    lines.append(f"  File: {registry.origin(name)}")
+    lines.append(f"  File: {shown_path(registry.origin(name))}")
     if info.get("capabilities"):
         lines.append(f"  Requires: {', '.join(info['capabilities'])}")
     functions = info.get("functions") or []

@@ -114,6 +114,10 @@ class MLREPLSession:
         self.started = time.time()
         self._inputs = 0
         self._new_session()
+        if dev_mode:  # development mode from the start: notices, and traced loads (B7)
+            from mlpy.repl.dev import set_dev_mode
+
+            set_dev_mode(self, True)
 
     # ------------------------------------------------------------------ state
 
@@ -164,6 +168,12 @@ class MLREPLSession:
     def is_complete(self, text: str) -> bool:
         return is_complete(text)
 
+    def completions(self, text: str, cursor: int | None = None) -> list[str]:
+        """What Tab offers for ``text`` at ``cursor`` (default: its end), best first."""
+        from mlpy.repl.completion import completions
+
+        return completions(self, text, cursor)
+
     def execute(self, text: str, *, filename: str | None = None) -> REPLResult:
         """Run one input in the session; print what it prints through ``output``."""
         self._inputs += 1
@@ -176,6 +186,7 @@ class MLREPLSession:
         self.history.append(entry)
         del self.history[:-self.max_history]
         timings = dict(result.timings, total=seconds)
+        self._record_timings(text, timings, result)
         if not result.ok:
             self.last_failure = entry
             return REPLResult(False, error=self._error(result.error, source), timings=timings)
@@ -185,6 +196,21 @@ class MLREPLSession:
         value = result.value
         shown = None if value is None else ml_repr(value)
         return REPLResult(True, value, shown, timings=timings)
+
+    def _record_timings(self, text: str, timings: dict[str, Any], result: Any) -> None:
+        """Keep the input's phase timings for ``.perfmon`` (and warn when slow in
+        development mode)."""
+        from mlpy.repl.dev import record_statement
+
+        program = self._session.last_program if "run" in result.timings else None
+        record_statement(self, text, timings, program)
+
+    def apply_pending_reloads(self) -> list[str]:
+        """Apply the reloads ``.watch`` queued since the last call (the interactive loop
+        calls this when idle and before each input); the notification lines to show."""
+        from mlpy.repl.dev import apply_pending_reloads
+
+        return apply_pending_reloads(self)
 
     def _learn(self, source: str) -> None:
         """Record the names and imports a successful input defined."""
@@ -258,7 +284,9 @@ class MLREPLSession:
 
     def module_timings(self, name: str) -> str:
         """A line of load and reload timings for ``.modinfo`` (empty when unknown)."""
-        return ""
+        from mlpy.repl.dev import module_timings
+
+        return module_timings(self, name)
 
     def run_command(self, line: str) -> CommandResult:
         from mlpy.repl.commands import run_command

@@ -13,10 +13,12 @@ Python's.
 from __future__ import annotations
 
 import sys
+import time
+import tracemalloc
 from typing import Any
 
 from mlpy.language.codegen.names import py_name
-from mlpy.runtime.state import new_ticker
+from mlpy.runtime.state import CURRENT, new_ticker
 from mlpy.runtime.values import ModuleObject
 
 
@@ -62,7 +64,13 @@ def _load(name: str, importer: dict[str, Any]) -> ModuleObject:
     }
     if "__ml_state__" in importer:  # module functions the host keeps stay bound too
         namespace["__ml_state__"] = importer["__ml_state__"]
+    traced = tracemalloc.is_tracing()
+    start = time.perf_counter_ns()
     exec(unit.code, namespace)
+    seconds = (time.perf_counter_ns() - start) / 1e9
     module = ModuleObject(name, {}, unit.description, live=namespace, exports=unit.exports)
     loaded[name] = module
+    state = CURRENT.get()
+    if state is not None and hasattr(state.registry, "note_ml_run"):  # for .perfmon
+        state.registry.note_ml_run(name, seconds, traced=traced)
     return module
