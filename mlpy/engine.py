@@ -669,6 +669,7 @@ class Session:
         self._chunks = 0
         self.last_program: Program | None = None  # the chunk compiled last
         self._imports: list[tuple[str, str, bool]] = []  # see _remember_imports
+        self._programs: list[Program] = []  # chunks that define functions
         # The top-level names chunks may use: kept up to date instead of listed per chunk.
         if variables:
             self._namespace.update(_marshal_in(variables))
@@ -726,6 +727,10 @@ class Session:
                 captured = "" if capture_output else None
                 return ExecutionResult(False, error=error, stdout=captured, stderr=captured)
             self.last_program = program
+            if "function" in program.source or "=>" in program.source:
+                # Functions it defines may fail later: their positions are found through
+                # the program, which the engine's cache does not keep for session chunks.
+                self._programs.append(program)
             state = self.engine._state(self._grants, timeout, max_steps, execution_id,
                                        capture_output)
             if output is not None and not capture_output:
@@ -799,6 +804,7 @@ class Session:
             self._def_only.clear()
             self._imports = []
             self._known = {}
+            self._programs = []
 
     def close(self) -> None:
         self.reset()

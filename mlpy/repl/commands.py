@@ -30,6 +30,11 @@ class CommandError(Exception):
     """A command that cannot do what was asked: the message is shown as ``Error: ...``."""
 
 
+class CommandFailed(Exception):
+    """A command that ran and reports a failure in its own words (``CommandResult.ok`` is
+    false; the text is shown as it is)."""
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -86,6 +91,8 @@ def run_command(session: "MLREPLSession", line: str) -> "CommandResult":
         return CommandResult(True, found.handler(session, args), found.exits)
     except CommandError as error:
         return CommandResult(False, f"Error: {error}")
+    except CommandFailed as failure:
+        return CommandResult(False, str(failure))
 
 
 def unknown(word: str) -> str:

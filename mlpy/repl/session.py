@@ -113,6 +113,7 @@ class MLREPLSession:
         self.output = output or sys.stdout.write
         self.started = time.time()
         self._inputs = 0
+        self._sources: dict[str, str] = {}  # input name -> its text, for error lines
         self._new_session()
         if dev_mode:  # development mode from the start: notices, and traced loads (B7)
             from mlpy.repl.dev import set_dev_mode
@@ -178,13 +179,17 @@ class MLREPLSession:
         """Run one input in the session; print what it prints through ``output``."""
         self._inputs += 1
         source = with_semicolon(text)
+        name = filename or f"<input-{self._inputs}>"
+        self._sources[name] = source
         start = time.perf_counter()
-        result = self._session.exec(source, filename=filename or f"<input-{self._inputs}>",
-                                    result_name=None, output=self.output)
+        try:
+            result = self._session.exec(source, filename=name, result_name=None,
+                                        output=self.output)
+        except KeyboardInterrupt:  # Ctrl+C: the input failed, and .retry can run it again
+            self.last_failure = self._remember(text, False, time.perf_counter() - start)
+            raise
         seconds = time.perf_counter() - start
-        entry = HistoryEntry(self._inputs, text, result.ok, seconds)
-        self.history.append(entry)
-        del self.history[:-self.max_history]
+        entry = self._remember(text, result.ok, seconds)
         timings = dict(result.timings, total=seconds)
         self._record_timings(text, timings, result)
         if not result.ok:
@@ -196,6 +201,15 @@ class MLREPLSession:
         value = result.value
         shown = None if value is None else ml_repr(value)
         return REPLResult(True, value, shown, timings=timings)
+
+    def _remember(self, text: str, ok: bool, seconds: float) -> HistoryEntry:
+        entry = HistoryEntry(self._inputs, text, ok, seconds)
+        self.history.append(entry)
+        del self.history[:-self.max_history]
+        kept = {f"<input-{e.index}>" for e in self.history}
+        for name in [n for n in self._sources if n.startswith("<input-") and n not in kept]:
+            del self._sources[name]
+        return entry
 
     def _record_timings(self, text: str, timings: dict[str, Any], result: Any) -> None:
         """Keep the input's phase timings for ``.perfmon`` (and warn when slow in
@@ -229,7 +243,13 @@ class MLREPLSession:
         column = error.span.column if error.span else None
         file = None
         text = source
-        if error.file and not error.file.startswith("<input-"):
+        if error.file in self._sources and error.source is not None:
+            # in this input, or in a function an earlier input defined
+            text = self._sources[error.file]
+            if error.file != f"<input-{self._inputs}>":
+                file = f"input {error.file[len('<input-'):-1]}" \
+                    if error.file.startswith("<input-") else error.file
+        elif error.file and not error.file.startswith("<input-"):
             file, text = error.file, error.source or ""
         source_line = None
         if line is not None and text:
@@ -268,10 +288,10 @@ class MLREPLSession:
         return [(name, self._session.get(name)) for name in names if name in self._session]
 
     def show(self, result: REPLResult) -> str:
-        """What the REPL prints for a result: the echo, the error, or nothing."""
+        """What the REPL prints for a result: ``=> value``, the error, or nothing."""
         if not result.ok:
             return result.error.format()
-        return result.display or ""
+        return "" if result.display is None else f"=> {result.display}"
 
     def confirm(self, question: str) -> bool:
         return bool(self._confirm and self._confirm(question))

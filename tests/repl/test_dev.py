@@ -215,6 +215,7 @@ def test_a_failed_bridge_reload_keeps_the_old_version(session, dirs, old, broken
     assert value(session, 'import greet; greet.hello("a")') == "hello a"
     edit(dirs[0] / "greet_bridge.py", old, broken)
     result = session.run_command(".reload greet")
+    assert not result.ok
     assert result.text.startswith("Reload of greet failed — previous version still active:")
     assert why in result.text
     assert value(session, 'greet.hello("a")') == "hello a"
@@ -225,8 +226,9 @@ def test_a_failed_bridge_reload_keeps_the_old_version(session, dirs, old, broken
 def test_a_failed_ml_reload_keeps_the_old_version_for_later_inputs(session, dirs):
     value(session, "import util;")
     edit(dirs[1] / "util.ml", "version = 1;", "version = = 3;")
-    text = command(session, ".reload util")
-    assert text.startswith("Reload of util failed") and "util.ml:4" in text
+    failed = session.run_command(".reload util")
+    assert not failed.ok
+    assert failed.text.startswith("Reload of util failed") and "util.ml:4" in failed.text
     assert value(session, "util.version") == 1
     assert value(session, 'util.shout("x")') == "hello x!"
     edit(dirs[1] / "util.ml", "version = = 3;", "version = 3;")

@@ -122,6 +122,30 @@ def test_a_failed_input_keeps_what_ran_before_it_and_can_be_retried(session):
     assert session.run_command(".retry").text == "Nothing to retry."
 
 
+def test_an_error_in_a_function_from_an_earlier_input_shows_that_input(session):
+    session.execute("function f(x) {\n  return x / 0;\n}")
+    report = session.execute("y = 1;\nz = f(2);").error.format()
+    assert report.splitlines()[1:] == ["    return x / 0;  (input 1:2)", "           ^"]
+
+
+def test_an_interrupted_input_can_be_retried():
+    printed = []
+
+    def output(text):
+        if "stop" in text and not printed:
+            printed.append("interrupted")
+            raise KeyboardInterrupt  # what Ctrl+C does while the input runs
+        printed.append(text)
+
+    repl = MLREPLSession(output=output)
+    with pytest.raises(KeyboardInterrupt):
+        repl.execute('print("stop")')
+    assert repl.history[-1].text == 'print("stop")' and not repl.history[-1].ok
+    assert repl.last_failure is repl.history[-1]
+    assert repl.run_command(".retry").text == 'Retrying #1: print("stop")\n'
+    assert "".join(printed[1:]) == "stop\n" and repl.last_failure is None
+
+
 def test_members_of_modules_imported_on_earlier_lines_are_checked(session):
     session.execute("import math")
     error = session.execute("math.sqroot(2)").error
@@ -222,7 +246,7 @@ def test_load_runs_a_file_in_the_session(session, tmp_path):
     script = tmp_path / "tools.ml"
     script.write_text("function twice(x) { return x * 2; }\nlimit = 3;\ntwice(limit)\n")
     text = session.run_command(f".load {script}").text.splitlines()
-    assert text[0] == "6" and text[1].startswith(f"Loaded {script} (")
+    assert text[0] == "=> 6" and text[1].startswith(f"Loaded {script} (")
     assert session.execute("twice(21)").value == 42
     assert session.run_command(f".load {tmp_path / 'missing.ml'}").text.startswith(
         "Error: cannot read")

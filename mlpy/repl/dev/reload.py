@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mlpy.errors import MLError, ModuleLoadError
 from mlpy.language.codegen.names import py_name
 from mlpy.modules.sources import ImportProblem
-from mlpy.repl.commands import CommandError, command
+from mlpy.repl.commands import CommandError, CommandFailed, command
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.state import CURRENT, new_ticker
 from mlpy.runtime.values import HostObject, ModuleObject
@@ -373,7 +373,10 @@ def loaded_in_order(session: "MLREPLSession") -> list[str]:
          ".reload payments", min_args=1)
 def reload_command(session, args):
     outcomes = [_reload_checked(session, name) for name in dict.fromkeys(args)]
-    return "\n".join(describe_outcome(outcome, session.dev_mode) for outcome in outcomes)
+    text = "\n".join(describe_outcome(outcome, session.dev_mode) for outcome in outcomes)
+    if not all(outcome.ok for outcome in outcomes):
+        raise CommandFailed(text)  # the previous versions stay active
+    return text
 
 
 @command("reloadall", "Development", ".reloadall", "Reload every loaded module",
@@ -408,6 +411,8 @@ def reloadall_command(session, args):
     stale = sorted({n for o in rows for n in o.stale})
     if stale:
         lines.append(f"  note: still holding objects of previous versions: {', '.join(stale)}")
+    if not all(outcome.ok for outcome in rows):
+        raise CommandFailed("\n".join(lines))
     return "\n".join(lines)
 
 
