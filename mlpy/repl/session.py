@@ -237,7 +237,7 @@ class MLREPLSession:
             self.symbols.pop(bound, None)
 
     def _error(self, error: MLError, source: str) -> REPLError:
-        kind = _kind(error)
+        kind = error_kind(error)
         tip = error.hints[0] if error.hints else None
         line = error.span.line if error.span else None
         column = error.span.column if error.span else None
@@ -314,7 +314,8 @@ class MLREPLSession:
         return run_command(self, line)
 
 
-def _kind(error: MLError) -> str:
+def error_kind(error: MLError) -> str:
+    """The kind an error is shown as: ParseError, ImportError, SecurityError, ..."""
     if isinstance(error, MLSyntaxError):
         return "ParseError"
     if isinstance(error, (MLImportError, ModuleLoadError)):

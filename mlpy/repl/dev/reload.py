@@ -288,9 +288,11 @@ def stale_names(session: "MLREPLSession", previous: list[Any],
 
 def _ml_failure(error: Any) -> str:
     if isinstance(error, MLError):
+        from mlpy.repl.session import error_kind  # the session builds on these commands
+
         line = error.span.line if error.span else None
         where = f" at {Path(error.file).name}:{line}" if error.file and line else ""
-        return f"{type(error).__name__}{where}: {error.message}"
+        return f"{error_kind(error)}{where}: {error.message}"
     if isinstance(error, ImportProblem):
         return f"{error.code}: {error.message}"
     return str(error)
