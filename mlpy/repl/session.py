@@ -205,10 +205,9 @@ class MLREPLSession:
     def _remember(self, text: str, ok: bool, seconds: float) -> HistoryEntry:
         entry = HistoryEntry(self._inputs, text, ok, seconds)
         self.history.append(entry)
+        for dropped in self.history[:-self.max_history]:  # an input leaving the history
+            self._sources.pop(f"<input-{dropped.index}>", None)
         del self.history[:-self.max_history]
-        kept = {f"<input-{e.index}>" for e in self.history}
-        for name in [n for n in self._sources if n.startswith("<input-") and n not in kept]:
-            del self._sources[name]
         return entry
 
     def _record_timings(self, text: str, timings: dict[str, Any], result: Any) -> None:
