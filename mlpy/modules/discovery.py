@@ -34,6 +34,8 @@ class BridgeInfo:
     capabilities: tuple[str, ...] = ()
     functions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> capabilities
     constants: frozenset[str] = frozenset()
+    # name -> (parameter names, description), for tools that show a module
+    signatures: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
     @property
     def members(self) -> frozenset[str]:
@@ -141,13 +143,15 @@ def describe(path: Path, text: str) -> BridgeInfo:
     if not isinstance(name, str) or not name.isidentifier():
         raise _Unusable("@ml_module needs the module's name as a literal string", cls.lineno,
                         "E_DISCOVERY_NO_NAME")
-    functions, constants = {}, set()
+    functions, constants, signatures = {}, set(), {}
     for item in cls.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for deco in item.decorator_list:
                 if _decorator_name(deco) == "ml_function":
                     ml_name = _literal_arg(deco, None, "name") or item.name
                     functions[ml_name] = _strings(_literal_arg(deco, None, "capabilities"))
+                    signatures[ml_name] = (_parameters(item.args), _literal_arg(
+                        deco, 0, "description") or ast.get_docstring(item) or "")
         elif isinstance(item, ast.Assign) and isinstance(item.value, ast.Call) \
                 and _decorator_name(item.value) == "ml_constant":
             constants.update(t.id for t in item.targets if isinstance(t, ast.Name))
@@ -156,7 +160,15 @@ def describe(path: Path, text: str) -> BridgeInfo:
         description=_literal_arg(call, 1, "description") or ast.get_docstring(cls) or "",
         version=_literal_arg(call, None, "version") or "1.0.0",
         capabilities=_strings(_literal_arg(call, None, "capabilities")),
-        functions=functions, constants=frozenset(constants))
+        functions=functions, constants=frozenset(constants), signatures=signatures)
+
+
+def _parameters(arguments: ast.arguments) -> tuple[str, ...]:
+    """A method's parameters as ML passes them (``self`` left out, ``*rest`` as ``...rest``)."""
+    names = [a.arg for a in [*arguments.posonlyargs, *arguments.args]][1:]
+    if arguments.vararg is not None:
+        names.append("..." + arguments.vararg.arg)
+    return tuple(names)
 
 
 def _decorator_name(node: ast.expr) -> str | None:

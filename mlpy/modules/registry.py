@@ -33,7 +33,9 @@ import os
 import threading
 import time
 import weakref
+import inspect
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from mlpy.errors import MLError
@@ -184,6 +186,24 @@ class ModuleRegistry(_Loading, _MLUnits, _Reloading):
         hints = [f"did you mean: {', '.join(close)}?"] if close else []
         return ImportProblem("E_MODULE_NOT_FOUND", f"module '{name}' not found",
                              [*hints, self.searched()])
+
+    def signatures(self, name: str) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Each function of a module with its parameters and description, for tools that
+        show a module (no bridge file runs; an ML module is compiled)."""
+        kind = self.kind(name)
+        if kind == "extension":
+            return dict(self._index()[name].signatures)
+        if kind == "stdlib":
+            cls = self._class_for(name)
+            meta: ModuleMetadata = cls._ml_module
+            return {f: (_parameters(getattr(cls, m.py_name)), m.description)
+                    for f, m in meta.functions.items()}
+        if kind == "ml":
+            unit = self.ml_unit(name)
+            codes = {c.co_name: c for c in unit.code.co_consts if isinstance(c, CodeType)}
+            return {f: (_parameters(codes[key]) if (key := unit.exports[f]) in codes else (),
+                        "") for f in unit.functions if f in unit.exports}
+        return {}
 
     def members(self, name: str) -> frozenset[str] | None:
         if self.kind(name) == "ml":
@@ -385,3 +405,16 @@ def _unique_dirs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         path = Path(os.fspath(entry)).expanduser().resolve()
         seen.setdefault(path, None)
     return list(seen)
+
+
+def _parameters(function: Any) -> tuple[str, ...]:
+    """Parameter names as ML passes them: ``self`` left out, ``*rest`` as ``...rest``, ML
+    names for keyword-renamed parameters."""
+    if isinstance(function, CodeType):
+        count = function.co_argcount + function.co_kwonlyargcount
+        names = list(function.co_varnames[:count])
+    else:
+        params = list(inspect.signature(function).parameters.values())
+        names = ["..." + p.name if p.kind is p.VAR_POSITIONAL else p.name
+                 for p in params[1:] if p.kind is not p.VAR_KEYWORD]
+    return tuple(n[len("__mlkw_"):] if n.startswith("__mlkw_") else n for n in names)

@@ -338,7 +338,7 @@ def modules_command(session, args):
     return "\n".join(lines)
 
 
-@command("modinfo", "Modules", ".modinfo NAME", "Describe one module",
+@command("modinfo", "Modules", ".modinfo NAME [--all]", "Describe one module",
          "Shows a module's kind, version, file, required capabilities, functions, classes "
          "and constants, without loading it.", ".modinfo math", min_args=1)
 def modinfo_command(session, args):
@@ -359,13 +359,18 @@ def modinfo_command(session, args):
         lines.append(f"  Requires: {', '.join(info['capabilities'])}")
     functions = info.get("functions") or []
     if functions:
+        signatures = registry.signatures(name)
+        calls = {f: f"{f}({', '.join(signatures.get(f, ((), ''))[0])})" for f in functions}
+        width = max(len(call) for call in calls.values()) + 2
         lines.append(f"  Functions ({len(functions)}):")
-        for function in functions[:30]:
+        shown = functions if "--all" in args else functions[:30]
+        for function in shown:
             needs = [c for c in registry.requirements(name, function)
                      if c not in (info.get("capabilities") or [])]
-            lines.append(f"    {function}" + (f"   [needs {', '.join(needs)}]" if needs else ""))
-        if len(functions) > 30:
-            lines.append(f"    … {len(functions) - 30} more")
+            text = f"    {calls[function]:<{width}}{signatures.get(function, ((), ''))[1]}"
+            lines.append((text + (f"   [needs {', '.join(needs)}]" if needs else "")).rstrip())
+        if len(shown) < len(functions):
+            lines.append(f"    … {len(functions) - 30} more (.modinfo {name} --all)")
     for key, title in (("classes", "Classes"), ("constants", "Constants" if info["kind"] !=
                                                   "ml" else "Variables")):
         if info.get(key):

@@ -345,3 +345,17 @@ def test_commands_are_case_insensitive_and_keep_argument_case(session, tmp_path)
     folder.mkdir()
     assert session.run_command(f".ADDMLPATH {folder}").text == f"Added ML module root {folder}."
     assert session.run_command(".edit").text == "Error: .edit needs a terminal"
+
+
+def test_modinfo_shows_each_function_with_its_parameters_and_description(session,
+                                                                          modules_dir):
+    ext, lib = modules_dir
+    session.run_command(f".addpath {ext}")
+    session.run_command(f".addmlpath {lib}")
+    greet = session.run_command(".modinfo greet").text.splitlines()
+    assert "    hello(name)  Say hello" in greet
+    assert any(line.startswith("    shout(text)  Shout") and "[needs console.write]" in line
+               for line in greet)
+    assert "    square(x)" in session.run_command(".modinfo geo.shapes").text.splitlines()
+    math = session.run_command(".modinfo math").text.splitlines()
+    assert any(line.split() == ["pow(x,", "y)", "Power", "(x^y)"] for line in math)

@@ -334,7 +334,7 @@ Variables (2):
 Error: RuntimeError: division by zero
   1 / 0;
   ^
-Usage: .modinfo NAME
+Usage: .modinfo NAME [--all]
 Unknown command '.bogus'.
 Type .help for the list of commands.
 """
