@@ -67,6 +67,7 @@ class Program:
     # imports: ML name -> key in its namespace).
     module_name: str | None = None
     description: str = ""
+    statements: int = 0  # top-level statements
     # What the program's imports bind, in order: (name, module, whether the name holds a
     # package) -- `import a.b;` binds "a" to a package, `import a.b as c;` binds "c".
     import_bindings: tuple[tuple[str, str, bool], ...] = ()
@@ -235,6 +236,7 @@ def compile_program(
         modules=MappingProxyType(modules_used),
         module_name=module_name,
         description=description,
+        statements=len(body),
         import_bindings=tuple((s.bound_name, s.module, s.alias is None and len(s.path) > 1)
                               for s in body if isinstance(s, ast.Import)),
         exports=MappingProxyType(_exports(analysis) if module_name else {}),

@@ -238,7 +238,7 @@ def load_command(session, args):
     elapsed = (time.perf_counter() - start) * 1e3
     shown = session.show(result)
     program = session.session.last_program if result.ok else None
-    statements = len(program.source.split(";")) - 1 if program is not None else 0
+    statements = program.statements if program is not None else 0
     summary = f"Loaded {path} ({statements} statement{'s' if statements != 1 else ''}, " \
               f"{elapsed:.1f} ms)" if result.ok else f"Loading {path} failed."
     return f"{shown}\n{summary}" if shown else summary

@@ -246,7 +246,7 @@ def test_load_runs_a_file_in_the_session(session, tmp_path):
     script = tmp_path / "tools.ml"
     script.write_text("function twice(x) { return x * 2; }\nlimit = 3;\ntwice(limit)\n")
     text = session.run_command(f".load {script}").text.splitlines()
-    assert text[0] == "=> 6" and text[1].startswith(f"Loaded {script} (")
+    assert text[0] == "=> 6" and text[1].startswith(f"Loaded {script} (3 statements, ")
     assert session.execute("twice(21)").value == 42
     assert session.run_command(f".load {tmp_path / 'missing.ml'}").text.startswith(
         "Error: cannot read")
