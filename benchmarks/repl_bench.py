@@ -110,7 +110,7 @@ def main() -> None:
         print("reload 1000-line ML module (.reload, transpile + run): " + summary(
             reload_rounds(session, "bigml", module, ml_source, args.rounds, "bigml.g1(5, 0)")))
         for polling in (False, True):
-            session._force_polling = polling
+            session.force_polling = polling
             session.run_command(".unwatch")
             backend = session.run_command(".watch bigbridge bigml").text
             assert backend.startswith("Watching")

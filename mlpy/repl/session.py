@@ -10,8 +10,10 @@ what these return, so tests exercise exactly what users run.
 from __future__ import annotations
 
 import fnmatch
+import queue
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -114,6 +116,11 @@ class MLREPLSession:
         self.started = time.time()
         self._inputs = 0
         self._sources: dict[str, str] = {}  # input name -> its text, for error lines
+        self._closers: list[Callable[[], Any]] = []  # run by close() (watchers, ...)
+        self._dev: Any = None  # the development tools' state (mlpy.repl.dev), made on use
+        self.statements: deque[dict[str, Any]] = deque(maxlen=1000)  # timings, for .perfmon
+        self.watch_requests: queue.Queue = queue.Queue()  # reloads .watch asks for
+        self.force_polling = False  # .watch polls files even when watchfiles is installed
         self._new_session()
         if dev_mode:  # development mode from the start: notices, and traced loads (B7)
             from mlpy.repl.dev import set_dev_mode
@@ -158,11 +165,11 @@ class MLREPLSession:
 
     def close(self) -> None:
         self._session.close()
-        for closer in getattr(self, "_closers", ()):
+        for closer in self._closers:
             closer()
 
     def on_close(self, callback: Callable[[], Any]) -> None:
-        self.__dict__.setdefault("_closers", []).append(callback)
+        self._closers.append(callback)
 
     # ------------------------------------------------------------------ input
 

@@ -500,7 +500,7 @@ def _wait_for_lines(session, deadline=1.5):
 @pytest.mark.parametrize("polling", [False, True])
 def test_watch_reloads_after_a_save_and_ignores_a_touch(make, dirs, polling):
     session = make()
-    session._force_polling = polling
+    session.force_polling = polling
     value(session, "import greet;")
     text = command(session, ".watch greet")
     assert text.startswith("Watching greet (") and "saves reload it automatically" in text

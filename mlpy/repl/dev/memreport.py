@@ -43,7 +43,7 @@ def memory_report(session: "MLREPLSession", top: int = 10) -> str:
     footprints = ml_footprints(session)
     report = registry.memory_report(top=10 ** 6, extra=footprints)  # all: N is cut below
     variables = build_report([], 0, session.variables()).variables
-    state = session.__dict__.get("_dev")
+    state = session._dev
     rss = f"process RSS {human(report.rss)}" if report.rss is not None else \
         "process RSS unknown"
     if report.tracing:

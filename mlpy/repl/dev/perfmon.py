@@ -64,7 +64,7 @@ def perf_report(session: "MLREPLSession") -> str:
                 lines.append(f"  {'':<{width}}  last failure: {m.last_failure}")
     else:
         lines.append("Modules: none yet")
-    statements = list(session.__dict__.get("statements", ()))
+    statements = list(session.statements)
     if statements:
         def phase(key: str) -> list[float]:
             return [s[key] for s in statements if s.get(key) is not None]
@@ -101,7 +101,7 @@ def perfmon_command(session, args):
         if len(args) > 1:
             raise CommandError("'.perfmon reset' takes no more arguments")
         session.registry.reset_stats()
-        statements = session.__dict__.get("statements")
+        statements = session.statements
         if statements is not None:
             statements.clear()
         return "Performance counters cleared."

@@ -42,9 +42,9 @@ def _closing(session: "MLREPLSession") -> None:
 
 
 def dev_state(session: "MLREPLSession") -> DevState:
-    state = session.__dict__.get("_dev")
+    state = session._dev
     if state is None:
-        state = session.__dict__["_dev"] = DevState(session)
+        state = session._dev = DevState(session)
     return state
 
 
@@ -65,7 +65,7 @@ def set_dev_mode(session: "MLREPLSession", on: bool) -> None:
 
 
 def _on_event(session: "MLREPLSession", event: str, name: str, data: dict) -> None:
-    state = session.__dict__.get("_dev")
+    state = session._dev
     if event == "loaded" and state is not None and state.watch_all and name != "builtin":
         from mlpy.repl.dev.watch import watch_module  # watching builds on this module
 
@@ -83,7 +83,7 @@ def _on_event(session: "MLREPLSession", event: str, name: str, data: dict) -> No
 
 
 def slow_ms(session: "MLREPLSession") -> float:
-    state = session.__dict__.get("_dev")
+    state = session._dev
     return state.slow_ms if state is not None else DEFAULT_SLOW_MS
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from mlpy.repl.dev.state import slow_ms
@@ -38,9 +37,7 @@ def record_statement(session: "MLREPLSession", text: str, timings: dict[str, Any
                      program: Any) -> None:
     """Keep the phases of one input (the last 1000) and warn about a slow one in dev
     mode."""
-    statements = session.__dict__.get("statements")
-    if statements is None:
-        statements = session.__dict__["statements"] = deque(maxlen=1000)
+    statements = session.statements
     entry: dict[str, Any] = {"text": text, "total": timings.get("total", 0.0),
                              "run": timings.get("run")}
     if program is not None and "run" in timings:

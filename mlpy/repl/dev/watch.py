@@ -194,16 +194,14 @@ def _sync_watcher(session: "MLREPLSession") -> None:
     if state.watcher is None:
         if not state.watched:
             return
-        session.__dict__.setdefault("_watch_requests", queue.Queue())
-        state.watcher = Watcher(session.__dict__["_watch_requests"],
-                                force_polling=bool(session.__dict__.get("_force_polling")))
+        state.watcher = Watcher(session.watch_requests, force_polling=session.force_polling)
     state.watcher.set_files(f for files in state.watched.values() for f in files)
 
 
 def close_dev(session: "MLREPLSession") -> None:
     """The session ends: stop its watcher, and the allocation tracing it started."""
     stop_watching(session)
-    state = session.__dict__.get("_dev")
+    state = session._dev
     if state is not None and state.started_tracing:
         tracemalloc.stop()
         state.started_tracing = False
@@ -212,7 +210,7 @@ def close_dev(session: "MLREPLSession") -> None:
 
 
 def stop_watching(session: "MLREPLSession") -> None:
-    state = session.__dict__.get("_dev")
+    state = session._dev
     if state is None:
         return
     state.watched.clear()
@@ -224,8 +222,8 @@ def stop_watching(session: "MLREPLSession") -> None:
 
 def apply_pending_reloads(session: "MLREPLSession") -> list[str]:
     """Apply the reloads the watcher queued; the notification lines."""
-    requests: queue.Queue | None = session.__dict__.get("_watch_requests")
-    state = session.__dict__.get("_dev")
+    requests: queue.Queue | None = session.watch_requests
+    state = session._dev
     if requests is None or state is None:
         return []
     events: dict[str, str] = {}
