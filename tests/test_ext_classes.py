@@ -330,3 +330,25 @@ def test_an_ml_name_declared_beside_a_plain_attribute_of_that_name():
     engine = mlpy.Engine()
     assert engine.execute("result = c.foo();", {"c": Clash()}).value == "declared"
     assert Clash().foo() == "plain"  # Python's attribute is left alone
+
+
+def test_an_undecorated_subclass_is_an_opaque_handle_not_its_base():
+    # Tables are keyed by type identity: a subclass the host did not decorate does not
+    # inherit the trust of its ml_class base, so its undecorated overrides stay unreachable.
+    @ml_class("Base")
+    class Base:
+        @ml_function("declared")
+        def value(self):
+            return "declared"
+
+    class Undecorated(Base):
+        def value(self):
+            return "undecorated override"
+
+    engine = mlpy.Engine()
+    values = {"base": Base(), "sub": Undecorated()}
+    assert engine.execute("result = base.value();", values).value == "declared"
+    assert engine.execute("result = typeof(sub);", values).value == "object"
+    error = engine.execute("result = sub.value();", values).error
+    assert "host object" in error.message
+    assert engine.execute("result = methods(sub);", values).value == []

@@ -17,7 +17,7 @@ from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import (
-    DISPLAY_NAMES, ErrorValue, ModuleObject, display, show_nested, typeof,
+    DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, show_nested, typeof,
 )
 
 BUILTINS: dict[str, Callable[..., Any]] = {}
@@ -312,7 +312,7 @@ def methods_(value: Any) -> list[str]:
         return value._ml_members()
     if cls is ErrorValue:
         return ["message", "type"]
-    members = getattr(cls, "_ml_members", None)
+    members = declared_members(cls)
     return py.sorted(members) if members else []
 
 

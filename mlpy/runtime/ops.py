@@ -29,7 +29,8 @@ from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
-    ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, display, typeof,
+    ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
+    display, typeof,
 )
 
 STRING_METHODS = frozenset(
@@ -150,7 +151,7 @@ def ml_get(obj: Any, name: str) -> Any:
         return obj.member(name)
     if cls is HostObject:
         obj._refuse()
-    members = getattr(cls, "_ml_members", None)
+    members = declared_members(cls)
     if members is not None and name in members:
         return _class_member(obj, cls, name)
     raise _no_member(obj, name)
@@ -232,11 +233,12 @@ def _callable_by_ml(fn: Any) -> bool:
             return True
         if cls is MethodType and _exported(fn, owner):
             return True
-        members = getattr(owner.__class__, "_ml_members", None)
+        members = declared_members(owner.__class__)
         if members is not None and name in members:
             return True
         # a method an ml_class exposes under another ML name (ml_function(name=...))
-        return name in getattr(owner.__class__, "_ml_method_names", ())
+        return members is not None and name in owner.__class__.__dict__.get(
+            "_ml_method_names", ())
     return False
 
 
@@ -275,7 +277,7 @@ def admit(value: Any, path: str = "value") -> Any:
         return snapshot
     if callable(value) and not isinstance(value, type):
         return guard_callable(value)
-    if cls in _HELD or getattr(cls, "_ml_members", None) is not None:
+    if cls in _HELD or declared_members(cls) is not None:
         return value
     return HostObject(value)
 
@@ -300,7 +302,7 @@ def _check_nested(value: Any, path: str) -> None:
             if cls in _CONTAINERS:
                 stack.append((child, inner))
             elif not (cls in _HELD or callable(child) and not isinstance(child, type)
-                      or getattr(cls, "_ml_members", None) is not None):
+                      or declared_members(cls) is not None):
                 raise MLMarshalError(
                     f"{inner} is a host object ({cls.__name__}); arrays and objects passed "
                     "to ML may hold only numbers, strings, booleans, null, arrays, objects "

@@ -199,12 +199,19 @@ _TYPE_NAMES: dict[type, str] = {
 }
 
 
+def declared_members(cls: type) -> frozenset[str] | None:
+    """The members ML may use on instances of ``cls``: those of an ``ml_class`` -- declared
+    on the class itself. A subclass that was not decorated inherits the attribute in Python,
+    but not the trust: its instances are opaque handles (tables are keyed by type identity)."""
+    return cls.__dict__.get("_ml_members")
+
+
 def typeof(value: Any) -> str:
     """The ML type name of ``value`` (D4: ``typeof(null)`` is ``"null"``)."""
     name = _TYPE_NAMES.get(type(value))
     if name is not None:
         return name
-    ml_type = getattr(type(value), "_ml_type_name", None)
+    ml_type = type(value).__dict__.get("_ml_type_name")
     if ml_type:
         return ml_type
     if callable(value):
