@@ -55,8 +55,8 @@ typehints_fully_qualified = False
 always_document_param_types = True
 typehints_document_rtype = True
 
-# Copy buttons leave out shell prompts and console output.
-copybutton_prompt_text = r"\$ "
+# Copy buttons leave out shell and REPL prompts and the output: what is copied is what was typed.
+copybutton_prompt_text = r"\$ |ml(\[[a-z,]+\])?> |\.\.\. "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 
