@@ -19,7 +19,8 @@ from mlpy.capabilities import (
     AuditLog, Capabilities, Capability, CapabilitySet, capability_scope, current_capabilities,
     require,
 )
-from mlpy.engine import Engine, ExecutionResult, MLFunction, Session
+from mlpy.engine import Engine, ExecutionResult, MLFunction
+from mlpy.session import Session
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCallError, MLCancelledError, MLCompileError,
     MLConfigurationError, MLError, MLExecutionError, MLHostError, MLImportError, MLLimitError,

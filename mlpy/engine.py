@@ -1,11 +1,11 @@
-"""Running ML programs from Python: Engine, Session and ExecutionResult.
+"""Running ML programs from Python: Engine and ExecutionResult.
 
 An :class:`Engine` owns what executions share -- default grants, the module registry and a
 cache of compiled programs -- and is safe to use from many threads. ``Engine.execute`` never
-raises for a failing ML program: the failure is ``ExecutionResult.error``. A :class:`Session`
-keeps one namespace across executions, so running chunks one after another behaves like
-running their concatenation. :class:`~mlpy.function.MLFunction` (in :mod:`mlpy.function`)
-makes an ML function a Python callable.
+raises for a failing ML program: the failure is ``ExecutionResult.error``. A
+:class:`~mlpy.session.Session` (in :mod:`mlpy.session`) keeps one namespace across
+executions; :class:`~mlpy.function.MLFunction` (in :mod:`mlpy.function`) makes an ML
+function a Python callable.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from types import FunctionType, MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import (
-    CapabilityError, Diagnostic, MLCallError, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
+    CapabilityError, Diagnostic, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
     MLResourceError,
 )
 from mlpy.function import MLFunction
@@ -47,6 +47,7 @@ from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, new_t
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
+    from mlpy.session import Session
     from mlpy.sandbox import SandboxConfig, SandboxPool
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -361,6 +362,8 @@ class Engine:
     def session(self, variables: Mapping[str, Any] | None = None, *,
                 capabilities: CapabilitySpec | None = None, name: str | None = None) -> "Session":
         """A namespace that lives across executions."""
+        from mlpy.session import Session  # a session builds on the engine
+
         return Session(self, variables, capabilities=capabilities, name=name)
 
     def load(self, source: str | Program | PathLike[str], variables: Mapping[str, Any] | None = None,
@@ -646,165 +649,3 @@ def _marshal_out(value: Any, state: ExecutionState) -> Any:
     if value.__class__ is FunctionType and "__ml_ns__" in value.__globals__:
         return MLFunction(value, capabilities=state.capabilities)
     return value
-
-
-class Session:
-    """One ML namespace across many executions (and the host's calls into it).
-
-    Running chunks one after another behaves exactly like running their concatenation:
-    functions see, and may assign with ``nonlocal``, the top-level names of earlier chunks.
-    Work on a session is serialised by ``lock``; use several sessions for parallelism.
-    """
-
-    def __init__(self, engine: Engine, variables: Mapping[str, Any] | None = None, *,
-                 capabilities: CapabilitySpec | None = None, name: str | None = None):
-        self.engine = engine
-        self.name = name or "session"
-        self.lock = threading.RLock()
-        self._grants = engine.resolve_capabilities(capabilities)
-        self._resident = ExecutionState(capabilities=self._grants, registry=engine.registry,
-                                        audit=engine.audit)
-        self._namespace = self._new_namespace()
-        self._def_only: set[str] = set()
-        self._chunks = 0
-        self.last_program: Program | None = None  # the chunk compiled last
-        self._imports: list[tuple[str, str, bool]] = []  # see _remember_imports
-        self._programs: list[Program] = []  # chunks that define functions
-        # The top-level names chunks may use: kept up to date instead of listed per chunk.
-        if variables:
-            self._namespace.update(_marshal_in(variables))
-        # The top-level names chunks may use: kept up to date instead of listed per chunk.
-        self._known: dict[str, None] = dict.fromkeys(user_names(self._namespace))
-
-    def _new_namespace(self) -> dict[str, Any]:
-        namespace = new_namespace(self.engine._builtins)
-        namespace["__ml_state__"] = self._resident  # for host calls of session functions
-        return namespace
-
-    @property
-    def capabilities(self) -> CapabilitySet:
-        """The session's grants (change them with :meth:`grant` and :meth:`revoke`)."""
-        return self._grants
-
-    def grant(self, *capabilities: str | Capability) -> None:
-        """Add grants; they apply from the next call into the session on."""
-        added = CapabilitySet.parse(capabilities)
-        with self.lock:
-            self._set_grants(self.engine.resolve_capabilities(self._grants.union(added)))
-        for capability in added:
-            self.engine.audit.record("grant", requirement=str(capability), session=self.name)
-
-    def revoke(self, *capabilities: str | Capability) -> None:
-        """Remove grants: ``"file.read"`` removes every ``file.read`` grant, a scoped text
-        only that grant. Immediate, also for functions the host already holds."""
-        with self.lock:
-            self._set_grants(self._grants.without(*capabilities))
-        for capability in capabilities:
-            self.engine.audit.record("revoke", requirement=str(capability), session=self.name)
-
-    def _set_grants(self, grants: CapabilitySet) -> None:
-        self._grants = grants
-        self._resident.capabilities = grants
-
-    def exec(self, source: str | Program, *, filename: str | None = None,
-             timeout: float | None = None, max_steps: int | None = None,
-             capture_output: bool = False, execution_id: str | None = None,
-             result_name: str | None = "result",
-             output: Callable[[str], Any] | None = None) -> ExecutionResult:
-        """Run a chunk in this session's namespace (``Engine.cancel(execution_id)`` stops
-        it); the limits default to the engine's. The result's value is the chunk's
-        ``result_name`` variable if it assigns one, else the value of its final expression
-        statement (``result_name=None``: only the latter). ``output`` receives what the
-        chunk prints, as it prints it."""
-        with self.lock:
-            self._chunks += 1
-            filename = filename or f"<{self.name}:{self._chunks}>"
-            try:
-                program, _ = self.engine._program(source, filename, self._known,
-                                                  self._def_only, session=True,
-                                                  prior_imports=self._imports)
-            except MLError as error:
-                captured = "" if capture_output else None
-                return ExecutionResult(False, error=error, stdout=captured, stderr=captured)
-            self.last_program = program
-            if "function" in program.source or "=>" in program.source:
-                # Functions it defines may fail later: their positions are found through
-                # the program, which the engine's cache does not keep for session chunks.
-                self._programs.append(program)
-            state = self.engine._state(self._grants, timeout, max_steps, execution_id,
-                                       capture_output)
-            if output is not None and not capture_output:
-                state.write_out = state.write_err = output
-            result = self.engine._run(program, self._namespace, state, result_name or LAST,
-                                      live=True)
-            self._def_only = (self._def_only - set(program.globals_defined)) | set(
-                program.def_only)
-            self._remember_imports(program)
-            self._known.update(dict.fromkeys(program.globals_defined))
-            return result
-
-    def _remember_imports(self, program: Program) -> None:
-        """The import table later chunks are checked against: a name the chunk bound by
-        import now holds that module (a package keeps the modules earlier chunks imported
-        under it); any other name it bound no longer holds one."""
-        imported = {binding[0] for binding in program.import_bindings}
-        rebound = set(program.globals_defined) - imported
-        table = [entry for entry in self._imports if entry[0] not in rebound]
-        for entry in program.import_bindings:
-            name, _, package = entry
-            table = [e for e in table if e[0] != name or (package and e[2] and e != entry)]
-            table.append(entry)
-        self._imports = table
-
-    def eval(self, expression: str, *, timeout: float | None = None) -> Any:
-        """The value of one ML expression; raise MLError on failure."""
-        return self.exec(expression.rstrip().rstrip(";") + ";", timeout=timeout).unwrap()
-
-    def call(self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return self.function(name, timeout=timeout)(*args, **kwargs)
-
-    def function(self, name: str, *, bind: str = "late", timeout: float | None = None) -> "MLFunction":
-        """The ML function ``name`` as a Python callable; ``timeout`` defaults to the
-        engine's (with none, calls take the fast path under the session's grants)."""
-        if timeout is None:
-            timeout = self.engine.timeout
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise MLCallError(f"{name!r} is not a valid ML function name")
-        with self.lock:
-            fn = self._namespace.get(py_name(name))
-        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
-            raise MLCallError(f"'{name}' is not an ML function in this session")
-        return MLFunction(fn if bind == "early" else None, session=self, name=name,
-                          timeout=timeout)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return ops.release(self._namespace.get(py_name(name), default))
-
-    def set(self, name: str, value: Any, *, allow_shadow: bool = False) -> None:
-        """Bind a host value to a top-level name (a builtin's name needs ``allow_shadow``)."""
-        with self.lock:
-            self._namespace.update(_marshal_in({name: value}, allow_shadow))
-            self._def_only.discard(name)
-            self._imports = [entry for entry in self._imports if entry[0] != name]
-            self._known[name] = None
-
-    def __contains__(self, name: str) -> bool:
-        return py_name(name) in self._namespace
-
-    def names(self) -> list[str]:
-        return sorted(user_names(self._namespace))
-
-    def snapshot(self) -> dict[str, Any]:
-        return {k: v for k, v in user_names(self._namespace).items()
-                if not callable(v)}
-
-    def reset(self) -> None:
-        with self.lock:
-            self._namespace = self._new_namespace()
-            self._def_only.clear()
-            self._imports = []
-            self._known = {}
-            self._programs = []
-
-    def close(self) -> None:
-        self.reset()

@@ -24,7 +24,7 @@ from mlpy.runtime.state import (
 )
 
 if TYPE_CHECKING:
-    from mlpy.engine import Session
+    from mlpy.session import Session
 
 _current = CURRENT.get
 # Argument types that reach ML as they are (containers by reference, see MLFunction).

@@ -1,6 +1,6 @@
 """MLREPLSession: everything the REPL does, without a terminal.
 
-A session owns an :class:`~mlpy.engine.Session` (the namespace, whose internals ML code
+A session owns an :class:`~mlpy.session.Session` (the namespace, whose internals ML code
 cannot see), its own module registry and capability grants, the history of inputs, the
 import table and the last failure. ``execute`` runs one input; ``run_command`` runs one
 dot-command; the interactive loop (:mod:`mlpy.repl.terminal`) only reads lines and prints
