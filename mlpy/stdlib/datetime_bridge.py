@@ -83,9 +83,12 @@ def _delta(value: Any, what: str = "argument") -> _dt.timedelta:
 
 
 class _Value:
-    """Equality, ordering and hashing by the wrapped Python value (same class only)."""
+    """A wrapped Python value: equality, ordering and hashing by it (same class only)."""
 
     value: Any
+
+    def __init__(self, value: Any):
+        self.value = value
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.value == self.value
@@ -116,9 +119,6 @@ class _Calendar(_Value):
     Not an ``ml_class`` itself: each subclass's ``ml_class`` collects these declared methods
     through the MRO."""
 
-    def __init__(self, value: _dt.date):  # a datetime.datetime is a datetime.date too
-        self.value = value
-
     def _ml_display(self) -> str:
         return self.value.isoformat()
 
@@ -139,9 +139,11 @@ class _Calendar(_Value):
         return self.value.weekday()
 
 
-@ml_class("DateTime", "A date and time of day, without a time zone")
-class DateTime(_Calendar):
-    value: _dt.datetime
+class _Clock:
+    """The time-of-day accessors a DateTime and a Time share (collected by their
+    ``ml_class`` through the MRO)."""
+
+    value: Any
 
     @ml_function("The hour, 0 to 23")
     def hour(self):
@@ -154,6 +156,11 @@ class DateTime(_Calendar):
     @ml_function("The second")
     def second(self):
         return self.value.second
+
+
+@ml_class("DateTime", "A date and time of day, without a time zone")
+class DateTime(_Calendar, _Clock):
+    value: _dt.datetime
 
     @ml_function("Seconds since 1970-01-01 UTC, reading this time as local time")
     def timestamp(self):
@@ -301,24 +308,9 @@ class Date(_Calendar):
 
 
 @ml_class("Time", "A time of day")
-class Time(_Value):
-    def __init__(self, value: _dt.time):
-        self.value = value
-
+class Time(_Value, _Clock):
     def _ml_display(self) -> str:
         return self.value.isoformat()
-
-    @ml_function("The hour, 0 to 23")
-    def hour(self):
-        return self.value.hour
-
-    @ml_function("The minute")
-    def minute(self):
-        return self.value.minute
-
-    @ml_function("The second")
-    def second(self):
-        return self.value.second
 
     @ml_function("HH:MM:SS (with microseconds when not zero)")
     def toISOString(self):
@@ -328,9 +320,6 @@ class Time(_Value):
 @ml_class("TimeDelta", "A duration, possibly negative, shown as Python shows a timedelta "
                        "(1 day, 2:00:00)")
 class TimeDelta(_Value):
-    def __init__(self, value: _dt.timedelta):
-        self.value = value
-
     def _ml_display(self) -> str:
         return str(self.value)
 
