@@ -567,10 +567,6 @@ def test_long_output_is_paged_in_a_terminal(tmp_path):
 
 
 def test_watch_notices_appear_while_idle(tmp_path):
-    from mlpy.repl import dev  # noqa: F401 - registers the development commands
-
-    if "watch" not in COMMANDS:
-        pytest.skip(".watch is not implemented yet (mlpy/repl/dev.py)")
     module = tmp_path / "live.ml"
     module.write_text('function version() { return "one"; }\n', encoding="utf-8")
     child = spawn("--no-history", cwd=tmp_path)
