@@ -18,11 +18,12 @@ questions about a name (``kind``, ``resolve``, ``has``, ``available``, ``info``,
   (``load``, ``memory_report``);
 - :mod:`mlpy.modules.ml_units`: compiling and caching ML source modules (``ml_unit``,
   ``units_current``);
-- :mod:`mlpy.modules.reloading`: ``reload``, ``reload_all`` and ``refresh``;
+- :mod:`mlpy.modules.reloading`: ``reload``, ``reload_all`` and ``refresh`` (imported on the
+  first reload, so ``import mlpy`` does not pay for it);
 - :mod:`mlpy.modules.stats`: timings, counters and ``subscribe``.
 
-Every name that other code imports from here (``STDLIB``, ``ModuleNotFound``,
-``ReloadResult``, ``RegistryStats``, ...) is still importable from here.
+``STDLIB``, ``ModuleNotFound``, ``ModuleStats`` and ``RegistryStats`` are importable from
+here too; ``ReloadResult`` and ``RefreshReport`` from :mod:`mlpy.modules.reloading`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from mlpy.modules.decorators import ModuleMetadata
 from mlpy.modules.discovery import BridgeInfo, Problem, scan
 from mlpy.modules.loading import STDLIB, ModuleNotFound, _Loading, _stdlib_file, _Version
 from mlpy.modules.ml_units import _MLUnits
-from mlpy.modules.reloading import RefreshReport, ReloadResult, _Reloading
 from mlpy.modules.sources import ImportProblem, leading_comment, list_sources, locate, valid_name
 from mlpy.modules.stats import Measurements, ModuleStats, RegistryStats
 from mlpy.runtime.values import ModuleObject
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from mlpy.program import Program
 
 __all__ = [
-    "STDLIB", "ModuleNotFound", "ModuleRegistry", "ModuleStats", "RefreshReport",
-    "RegistryStats", "ReloadResult", "paths_from_environment",
+    "STDLIB", "ModuleNotFound", "ModuleRegistry", "ModuleStats", "RegistryStats",
+    "paths_from_environment",
 ]
 
 _logger = logging.getLogger("mlpy.modules")
@@ -66,7 +66,7 @@ def paths_from_environment(variable: str, environ: Any = None) -> list[str]:
     return [part.strip() for part in value.split(os.pathsep) if part.strip()]
 
 
-class ModuleRegistry(_Loading, _MLUnits, _Reloading):
+class ModuleRegistry(_Loading, _MLUnits):
     """The modules one Engine's programs can import: the standard library, then the bridges
     found on ``extension_paths`` (earlier directories win name clashes; a bridge cannot
     replace a standard-library module), then the ``.ml`` files under ``ml_module_paths``.
@@ -158,6 +158,27 @@ class ModuleRegistry(_Loading, _MLUnits, _Reloading):
 
     def has(self, name: str) -> bool:
         return self.kind(name) is not None
+
+    # ------------------------------------------------------------------ reloading
+    # (mlpy/modules/reloading.py, imported on first use: a program never reloads)
+
+    def reload(self, name: str, *, dependents: bool = True) -> Any:
+        """Load ``name`` again from its file; see :func:`mlpy.modules.reloading.reload`."""
+        from mlpy.modules import reloading
+
+        return reloading.reload(self, name, dependents=dependents)
+
+    def reload_all(self) -> list[Any]:
+        """Reload every loaded standard-library and extension module."""
+        from mlpy.modules import reloading
+
+        return reloading.reload_all(self)
+
+    def refresh(self, ml_loaded: Any = None) -> Any:
+        """Rescan and reload what changed; see :func:`mlpy.modules.reloading.refresh`."""
+        from mlpy.modules import reloading
+
+        return reloading.refresh(self, ml_loaded)
 
     def kind(self, name: str) -> str | None:
         """"stdlib", "extension" or "ml" -- what an import of ``name`` finds -- or None."""
