@@ -166,7 +166,9 @@ def test_cpu_limit_stops_the_execution(pool):
 
 def test_memory_limit_ends_only_the_worker(pool):
     before = pool.stats()["retired"]
-    source = "a = [];\nwhile (true) {\n  a.append([1, 2, 3, 4, 5, 6, 7, 8]);\n}"
+    # Large steps reach the 200 MB limit in about 0.15 s of CPU, far from the 1 s CPU limit
+    # (small appends took about 0.8 s, and a loaded machine could hit the CPU limit first).
+    source = "a = [];\nwhile (true) {\n  a.append(range(1000000));\n}"
     result = pool.execute(source)
     assert type(result.error) is MLResourceError and result.error.resource == "memory"
     assert "200,000,000 bytes" in result.error.message
