@@ -20,14 +20,14 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from os import PathLike, fspath
-from types import FunctionType, MappingProxyType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
     MLResourceError,
 )
-from mlpy.function import MLFunction
+from mlpy.function import MLFunction, call_from_host, is_ml_function
 from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
@@ -43,7 +43,7 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, new_ticker
+from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Engine:
             [*extension_paths, *paths_from_environment("MLPY_EXTENSION_PATHS")],
             [*ml_module_paths, *paths_from_environment("MLPY_ML_MODULE_PATHS")])
         builtin_module = ModuleObject("builtin", dict(BUILTINS), "The ML builtin functions")
-        self._builtins = runtime_builtins(self.registry.load, builtin_module)
+        self._builtins = runtime_builtins(self.registry.load, builtin_module, call_from_host)
         self._cache: OrderedDict[str, Program] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -342,9 +342,9 @@ class Engine:
                                 max_memory=max_memory)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=execution_id or "")
-        # ML functions the host keeps (callbacks handed to host functions) stay bound to
-        # this execution's grants, limits and output when called later.
-        namespace["__ml_state__"] = state
+        # ML functions the host comes to hold run under this execution's grants, limits and
+        # output whenever and from wherever it calls them.
+        namespace["__ml_home__"] = state.home = Home.of(state)
         result = self._run(program, namespace, state, result_name)
         result.timings["compile"] = compiled - compile_start
         result.timings["cache_hit"] = cache_hit
@@ -469,7 +469,6 @@ class Engine:
 
     def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
               result_name: str, live: bool = False) -> ExecutionResult:
-        namespace["__ml_T"] = new_ticker()
         namespace["__ml_units__"].update(program.modules)
         namespace.pop(LAST, None)
         exit_value = None
@@ -481,8 +480,10 @@ class Engine:
         run_start = time.perf_counter()
         try:
             exec(program.code, namespace)
+            state.finish()
         except ops.ProgramExit as stop:
             exit_value = stop.value
+            state.finish()
         except (KeyboardInterrupt, SystemExit):
             raise
         except MemoryError:
@@ -499,7 +500,7 @@ class Engine:
             error = translate_error(exc, state.execution_id)
         finally:
             CURRENT.reset(token)
-            state.base_frame = None  # no frame outlives its execution through the state
+            state.park()
             with self._lock:
                 self._running.pop(state.execution_id, None)
         run_time = time.perf_counter() - run_start
@@ -517,7 +518,7 @@ class Engine:
         stderr = _captured(state.write_err)
         return ExecutionResult(
             ok=error is None,
-            value=_marshal_out(value, state) if error is None else None,
+            value=_marshal_out(value) if error is None else None,
             error=error,
             globals=_LiveView(namespace) if live else MappingProxyType(_host_view(namespace)),
             stdout=stdout, stderr=stderr,
@@ -644,8 +645,6 @@ class _LiveView(Mapping[str, Any]):
         return f"mappingproxy({_host_view(self._namespace)!r})"
 
 
-def _marshal_out(value: Any, state: ExecutionState) -> Any:
+def _marshal_out(value: Any) -> Any:
     value = ops.release(value)
-    if value.__class__ is FunctionType and "__ml_ns__" in value.__globals__:
-        return MLFunction(value, capabilities=state.capabilities)
-    return value
+    return MLFunction(value) if is_ml_function(value) else value

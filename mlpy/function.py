@@ -1,10 +1,16 @@
-"""MLFunction: an ML function as a plain Python callable.
+"""ML functions called by the host: :class:`MLFunction` and the host-call entry.
 
-A handle the host holds on an ML function -- from a session (``Session.function``), or from
-an execution's result -- calls it as an execution of its own: with its grants (the
-session's, the producing execution's, or the caller's scope), its limits, and ML failures
-raised as :class:`~mlpy.errors.MLError`. A session handle with no limits of its own takes a
-fast path under the session's resident state (see :mod:`mlpy.runtime.state`).
+However the host comes to hold an ML function -- a handle from ``Session.function``, an
+execution's result or globals, an argument a host function received, an array it passed in,
+a callback stored and called later from another thread -- calling it is an execution of its
+own: under the grants of the execution or session that created it (narrowed to the caller's
+when it is called while another execution runs), with its engine's limits, and with ML
+failures raised as :class:`~mlpy.errors.MLError`. :func:`call_ml` is that one path.
+
+A raw ML function the host calls directly reaches it through its prologue (see
+:mod:`mlpy.language.codegen.functions`): its first tick finds no execution running and the
+function calls itself again through :func:`call_from_host`. An :class:`MLFunction` handle
+takes the same path directly, and adds keyword arguments and late binding.
 """
 
 from __future__ import annotations
@@ -19,31 +25,114 @@ from mlpy.language.codegen import py_name
 from mlpy.program import translate_error
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import CapabilitySet, CapabilitySpec, as_capability_set
-from mlpy.runtime.state import (
-    CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, current_capabilities, current_state,
-)
+from mlpy.runtime.state import CURRENT, ExecutionState, Home, current_capabilities
+from mlpy.runtime.values import HostObject
 
 if TYPE_CHECKING:
     from mlpy.session import Session
 
-_current = CURRENT.get
 # Argument types that reach ML as they are (containers by reference, see MLFunction).
 _PLAIN = frozenset({type(None), bool, int, float, str, list, dict, tuple})
+
+
+def call_ml(fn: FunctionType, args: tuple, grants: CapabilitySet | None = None,
+            timeout: float | None = None) -> Any:
+    """Run the ML function ``fn`` as an execution of its own, under its namespace's home
+    (``grants`` and ``timeout`` replace the home's); its value, or raise its MLError.
+
+    This is the path of every call the host makes into ML, so it is written for speed: a
+    context that called into the same home before holds a parked state of it, which is
+    restarted in place (see :class:`~mlpy.runtime.state.Home`).
+    """
+    home: Home = fn.__globals__["__ml_home__"]
+    current = CURRENT.get()
+    if current.home is home and current.claim.pop(True, False):  # the context's parked one
+        state, token = current, None
+    else:
+        state = home.take_state()
+        token = CURRENT.set(state)
+    state.restart(home.timeout if timeout is None else timeout, sys._getframe())
+    state.capabilities = home.capabilities if grants is None else grants
+    if state is not current and not current.idle:  # called while another execution runs
+        state.nest(current)
+    if state.max_memory is not None:
+        state.namespace = fn.__globals__  # what the call's data hangs off
+    try:
+        value = fn(*args)
+    except BaseException as exc:  # noqa: BLE001 - every ML failure becomes an MLError
+        raise _failed(exc, fn, state, current, token) from None
+    if state.deadline is not None:
+        state.finish()  # a call that outran its time inside one native operation
+    if state.tripped is not None:  # a limit the ML code swallowed still ends the call
+        raise _failed(state.tripped, fn, state, current, token) from None
+    if token is None:
+        state.park()
+        state.claim[True] = True
+    else:
+        _end(state, current, token)
+    return value if value.__class__ is not HostObject else value._value
+
+
+def _end(state: ExecutionState, current: ExecutionState, token: Any) -> None:
+    """Park a call's state: it stays the context's current one for the next call, unless
+    the call was nested in a running execution, whose context gets that execution back."""
+    state.park()
+    if token is not None and current is not state and not current.idle:
+        CURRENT.reset(token)
+        state.home.spare.append(state)
+    state.claim[True] = True
+
+
+def _failed(exc: BaseException, fn: FunctionType, state: ExecutionState,
+            current: ExecutionState, token: Any) -> BaseException:
+    """The exception a failed call raises."""
+    try:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            return exc
+        return _error(state.tripped or exc, fn, state.execution_id)
+    finally:
+        _end(state, current, token)
+
+
+def call_from_host(fn: FunctionType, *args: Any) -> Any:
+    """What an ML function's prologue calls when the host called it directly."""
+    for arg in args:  # host objects reach ML as opaque handles
+        if arg.__class__ not in _PLAIN:
+            args = tuple(ops.admit(a, f"argument {i + 1}") for i, a in enumerate(args))
+            break
+    return call_ml(fn, args)
+
+
+def _error(exc: BaseException, fn: FunctionType, execution_id: str) -> MLError:
+    if isinstance(exc, TypeError) and exc.__traceback__ is not None \
+            and exc.__traceback__.tb_next is None:  # raised by the call itself: arity
+        return MLCallError(str(exc).replace(f"{fn.__name__}()", f"{_ml_name(fn)}()"))
+    return translate_error(exc, execution_id)
+
+
+def _ml_name(fn: FunctionType) -> str:
+    name = fn.__name__
+    return "anonymous function" if name.startswith("__ml_arrow") else name.removeprefix(
+        "__mlkw_")
+
+
+def is_ml_function(value: Any) -> bool:
+    return value.__class__ is FunctionType and "__ml_ns__" in value.__globals__
 
 
 class MLFunction:
     """An ML function as a plain Python callable.
 
-    Calling it runs the function and returns its value; an ML failure raises the
-    corresponding :class:`~mlpy.errors.MLError`. Keyword arguments bind to the ML parameter
-    names. A session's function runs under the session's grants as they are at the time of
-    the call; ``with_capabilities`` and ``with_timeout`` make handles with their own. With
-    ``bind="late"`` (the default) the name is looked up at every call, so a redefinition in
-    the session is picked up.
+    Calling it runs the function as an execution of its own and returns its value; an ML
+    failure raises the corresponding :class:`~mlpy.errors.MLError`. Keyword arguments bind
+    to the ML parameter names. A session's function runs under the session's grants as they
+    are at the time of the call, any other under the grants of the execution that created
+    it; ``with_capabilities`` and ``with_timeout`` make handles with their own. With
+    ``bind="late"`` (a session's default) the name is looked up at every call, so a
+    redefinition in the session is picked up.
     """
 
-    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
-                 "_follows")
+    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout")
     # The host may pass a handle to another execution: ML calls it like a host function,
     # and it runs with what both its own grants and the caller's allow.
     _ml_callable = True
@@ -51,42 +140,28 @@ class MLFunction:
     def __init__(self, fn: FunctionType | None, *, session: Session | None = None,
                  name: str | None = None, capabilities: CapabilitySet | str | None = None,
                  timeout: float | None = None):
-        if session is None and capabilities is None:
-            capabilities = CapabilitySet()
+        if fn is None and session is None:
+            raise MLConfigurationError("an MLFunction needs a function or a session")
         if capabilities is not None and capabilities != "caller" \
                 and not isinstance(capabilities, CapabilitySet):
             raise MLConfigurationError(
                 "MLFunction capabilities are a CapabilitySet, \"caller\" or None")
         self._fn = fn
         self.session = session
-        self.name = name or (fn.__name__ if fn is not None else "?")
+        self.name = name or (_ml_name(fn) if fn is not None else "?")
         self._key = py_name(self.name)
         self._namespace = session._namespace if session is not None and fn is None else None
         self._grants = capabilities
         self.timeout = timeout
-        # A handle that follows its session needs no state of its own (see runtime.state).
-        self._follows = capabilities is None and timeout is None and (
-            session is None or session.engine.max_steps is None)
 
     @property
     def capabilities(self) -> CapabilitySet:
         """The grants the next call runs under."""
         if self._grants is None:
-            return self.session.capabilities
+            return self._target().__globals__["__ml_home__"].capabilities
         if self._grants == "caller":
             return current_capabilities()
         return self._grants
-
-    def _new_state(self) -> ExecutionState:
-        engine = self.session.engine if self.session is not None else None
-        return ExecutionState(
-            timeout=self.timeout, capabilities=self.capabilities,
-            max_steps=engine.max_steps if engine else None,
-            max_depth=engine.max_depth if engine else DEFAULT_MAX_DEPTH,
-            max_output=engine.max_output if engine else None,
-            max_memory=engine.max_memory if engine else None,
-            registry=engine.registry if engine else None,
-            audit=engine.audit if engine else None)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -94,52 +169,27 @@ class MLFunction:
 
     def _target(self) -> FunctionType:
         fn = self._fn if self._fn is not None else self._namespace.get(self._key)
-        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
+        if not is_ml_function(fn):
             raise MLCallError(f"'{self.name}' is no longer an ML function in this session")
         return fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fn = self._fn
+        if fn is None:
+            fn = self._namespace.get(self._key)
+            if fn.__class__ is not FunctionType or "__ml_ns__" not in fn.__globals__:
+                fn = self._target()  # raises the clear error
         for arg in args:  # host objects reach ML as opaque handles
             if arg.__class__ not in _PLAIN:
                 args = tuple(ops.admit(a, f"argument {i + 1}") for i, a in enumerate(args))
                 break
-        if kwargs or not self._follows or _current() is not None:
-            return self._call_with_state(args, kwargs)
-        try:  # the fast path: the session's resident state applies (see runtime.state)
-            return (self._fn or self._namespace[self._key])(*args)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            if self._fn is None:
-                self._target()  # the name no longer holds an ML function: a clear MLCallError
-            raise self._error(exc) from None
-
-    def _call_with_state(self, args: tuple, kwargs: dict) -> Any:
-        fn = self._target()
         if kwargs:
             kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
             args = self._bind(fn, args, kwargs)
-        state = self._new_state()  # each call is an execution of its own
-        outer = current_state()
-        if outer is not None:  # called while another execution runs: it may only narrow
-            state.capabilities = state.capabilities.intersect(outer.capabilities)
-        token = CURRENT.set(state)
-        state.enter(sys._getframe())
-        try:
-            return fn(*args)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            raise self._error(state.tripped or exc) from None
-        finally:
-            CURRENT.reset(token)
-            state.base_frame = None
-
-    def _error(self, exc: BaseException) -> MLError:
-        if isinstance(exc, TypeError) and exc.__traceback__ is not None \
-                and exc.__traceback__.tb_next is None:  # raised by the call itself: arity
-            return MLCallError(str(exc).replace(f"{self._key}()", f"{self.name}()"))
-        return translate_error(exc)
+        grants = self._grants
+        if grants is not None and grants == "caller":
+            grants = current_capabilities()
+        return call_ml(fn, args, grants, self.timeout)
 
     def _bind(self, fn: FunctionType, args: tuple, kwargs: dict) -> tuple:
         names = list(inspect.signature(fn).parameters)
@@ -159,8 +209,7 @@ class MLFunction:
         return tuple(bound[n] for n in names)
 
     def with_timeout(self, seconds: float) -> "MLFunction":
-        return self._copy(self._grants if self._grants is not None else self.capabilities,
-                          seconds)
+        return self._copy(self._grants, seconds)
 
     def with_capabilities(self, capabilities: CapabilitySpec) -> "MLFunction":
         """A handle running under ``capabilities`` (``"caller"``: whatever set is current at
@@ -170,7 +219,8 @@ class MLFunction:
                             if self.session is not None else as_capability_set(capabilities))
         return self._copy(capabilities, self.timeout)
 
-    def _copy(self, capabilities: CapabilitySet | str, timeout: float | None) -> "MLFunction":
+    def _copy(self, capabilities: CapabilitySet | str | None,
+              timeout: float | None) -> "MLFunction":
         return MLFunction(self._fn, session=self.session, name=self.name,
                           capabilities=capabilities, timeout=timeout)
 

@@ -34,7 +34,7 @@ from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name, py
 from mlpy.language.parser import GRAMMAR_VERSION, parse
 from mlpy.runtime import imports, limits, ops
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import new_ticker
+from mlpy.runtime.state import CURRENT
 from mlpy.runtime.values import ModuleObject, display
 
 configure_builtins(BUILTINS)
@@ -204,7 +204,7 @@ def compile_program(
         analysis = check_source(source, filename, modules, inputs, prior_def_only, timings,
                                 session, prior_imports)
         start = time.perf_counter()
-        tree = generate(analysis, ticks=ticks)
+        tree = generate(analysis, ticks=ticks, unit=key[:12])
         timings["generate"] = time.perf_counter() - start
         start = time.perf_counter()
         code = compile(tree, code_filename, "exec", dont_inherit=True)
@@ -278,8 +278,9 @@ def source_map(tree: py.Module, code: str) -> dict[int, int]:
 # ----------------------------------------------------------------------------- namespaces
 
 
-def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any]:
-    """The ``__builtins__`` of ML namespaces: the ML builtins and the codegen helpers.
+def runtime_builtins(load_module, builtin_module: ModuleObject, enter) -> dict[str, Any]:
+    """The ``__builtins__`` of ML namespaces: the ML builtins and the codegen helpers
+    (``enter`` runs an ML function the host called directly as an execution of its own).
 
     Python's own builtins are absent, so compiled code cannot reach ``open``, ``__import__``
     or anything else the program was not given.
@@ -292,7 +293,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
         "import": load_module, "import_ml": imports.import_ml,
         "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
-        "builtin": builtin_module,
+        "builtin": builtin_module, "ticker": CURRENT.get, "enter": enter,
     }
     assert helpers.keys() == HELPERS.keys()
     for key, value in helpers.items():
@@ -301,9 +302,11 @@ def runtime_builtins(load_module, builtin_module: ModuleObject) -> dict[str, Any
     return table
 
 
-def new_namespace(builtins: dict[str, Any]) -> dict[str, Any]:
+def new_namespace(builtins: dict[str, Any], home: Any = None) -> dict[str, Any]:
+    """A namespace for ML code; ``home`` is what its functions run under when the host calls
+    them (a :class:`~mlpy.runtime.state.Home`; the engine sets an execution's own)."""
     return {"__builtins__": builtins, "__ml_ns__": True, "__name__": "__ml__",
-            "__ml_T": new_ticker(), "__ml_units__": {}, "__ml_loaded__": {}}
+            "__ml_home__": home, "__ml_units__": {}, "__ml_loaded__": {}}
 
 
 def user_names(namespace: dict[str, Any]) -> dict[str, Any]:

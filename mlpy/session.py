@@ -9,17 +9,16 @@ date instead of listing its namespace for each chunk.
 from __future__ import annotations
 
 import threading
-from types import FunctionType
 from typing import Any, Callable, Mapping
 
 from mlpy.engine import _IDENTIFIER, CapabilitySpec, Engine, ExecutionResult, _marshal_in
 from mlpy.errors import MLCallError, MLError
-from mlpy.function import MLFunction
+from mlpy.function import MLFunction, is_ml_function
 from mlpy.language.codegen import LAST, py_name
 from mlpy.program import Program, new_namespace, user_names
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import Capability, CapabilitySet
-from mlpy.runtime.state import ExecutionState
+from mlpy.runtime.state import Home
 
 class Session:
     """One ML namespace across many executions (and the host's calls into it).
@@ -35,8 +34,11 @@ class Session:
         self.name = name or "session"
         self.lock = threading.RLock()
         self._grants = engine.resolve_capabilities(capabilities)
-        self._resident = ExecutionState(capabilities=self._grants, registry=engine.registry,
-                                        audit=engine.audit)
+        # What the session's functions run under when the host calls them.
+        self._home = Home(self._grants, timeout=engine.timeout, max_steps=engine.max_steps,
+                          max_depth=engine.max_depth, max_output=engine.max_output,
+                          max_memory=engine.max_memory, registry=engine.registry,
+                          audit=engine.audit)
         self._namespace = self._new_namespace()
         self._def_only: set[str] = set()
         self._chunks = 0
@@ -50,9 +52,7 @@ class Session:
         self._known: dict[str, None] = dict.fromkeys(user_names(self._namespace))
 
     def _new_namespace(self) -> dict[str, Any]:
-        namespace = new_namespace(self.engine._builtins)
-        namespace["__ml_state__"] = self._resident  # for host calls of session functions
-        return namespace
+        return new_namespace(self.engine._builtins, self._home)
 
     @property
     def capabilities(self) -> CapabilitySet:
@@ -77,7 +77,7 @@ class Session:
 
     def _set_grants(self, grants: CapabilitySet) -> None:
         self._grants = grants
-        self._resident.capabilities = grants
+        self._home.capabilities = grants
 
     def exec(self, source: str | Program, *, filename: str | None = None,
              timeout: float | None = None, max_steps: int | None = None,
@@ -106,6 +106,7 @@ class Session:
                 self._programs.append(program)
             state = self.engine._state(self._grants, timeout, max_steps, execution_id,
                                        capture_output)
+            state.home = self._home
             if output is not None and not capture_output:
                 state.write_out = state.write_err = output
             result = self.engine._run(program, self._namespace, state, result_name or LAST,
@@ -137,15 +138,13 @@ class Session:
         return self.function(name, timeout=timeout)(*args, **kwargs)
 
     def function(self, name: str, *, bind: str = "late", timeout: float | None = None) -> "MLFunction":
-        """The ML function ``name`` as a Python callable; ``timeout`` defaults to the
-        engine's (with none, calls take the fast path under the session's grants)."""
-        if timeout is None:
-            timeout = self.engine.timeout
+        """The ML function ``name`` as a Python callable, running under the session's
+        grants and the engine's limits (``timeout`` replaces the engine's)."""
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise MLCallError(f"{name!r} is not a valid ML function name")
         with self.lock:
             fn = self._namespace.get(py_name(name))
-        if not (fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__):
+        if not is_ml_function(fn):
             raise MLCallError(f"'{name}' is not an ML function in this session")
         return MLFunction(fn if bind == "early" else None, session=self, name=name,
                           timeout=timeout)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import mlpy
-from mlpy.language.codegen import HELPERS, LAST, TICK_VAR, TICKER
+from mlpy.language.codegen import HELPERS, LAST, SELF_PREFIX, TICK_VAR
 from tests.language.conftest import parse_chunks
 
 CORPUS = sorted((Path(__file__).parent / "language").glob("*.ml"))
@@ -29,14 +29,16 @@ def programs():
 
 def test_every_runtime_name_the_code_uses_is_bound():
     engine = mlpy.Engine()
-    bound = set(engine._builtins) | {TICKER, TICK_VAR, LAST}
+    bound = set(engine._builtins) | {TICK_VAR, LAST}
     seen = set()
     for program in programs():
         for node in py.walk(program._tree):
             if isinstance(node, py.Name) and node.id.startswith("__ml_"):
                 seen.add(node.id)
-                assert node.id in bound or LOCAL.match(node.id), (node.id, program.source)
-    assert {HELPERS["get"], HELPERS["call"], TICKER} <= seen  # the corpus exercises them
+                assert node.id in bound or LOCAL.match(node.id) \
+                    or node.id.startswith(SELF_PREFIX), (node.id, program.source)
+    # the corpus exercises them
+    assert {HELPERS["get"], HELPERS["call"], HELPERS["ticker"], HELPERS["enter"]} <= seen
 
 
 @pytest.mark.parametrize("source, line, column", [

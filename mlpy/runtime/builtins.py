@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
-from mlpy.runtime.state import current_state, write_output
+from mlpy.runtime.state import current_state, grants_here, write_output
 from mlpy.runtime.values import (
     DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, show_nested, typeof,
 )
@@ -395,7 +395,7 @@ def module_info_(name: str) -> Any:
 
 def _held() -> CapabilitySet:
     state = current_state()
-    return EMPTY if state is None else state.capabilities
+    return EMPTY if state is None else grants_here(state)
 
 
 def _valid_name(name: Any) -> bool:

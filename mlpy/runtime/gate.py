@@ -24,7 +24,7 @@ from mlpy.errors import CapabilityError
 from mlpy.runtime.capabilities import (
     EMPTY, PATH_AREAS, USES, Capability, CapabilitySet, canonical_path,
 )
-from mlpy.runtime.state import ExecutionState, current_state
+from mlpy.runtime.state import ExecutionState, current_state, grants_here
 
 _audit_logger = logging.getLogger("mlpy.audit")
 
@@ -69,7 +69,7 @@ def _running() -> tuple[ExecutionState | None, CapabilitySet]:
         return None, EMPTY
     if state.tripped is not None:  # a stopped execution has no more effects
         raise state.tripped
-    return state, state.capabilities
+    return state, grants_here(state)
 
 
 def check(required: tuple[str, ...], what: str) -> None:
@@ -187,7 +187,7 @@ def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], wh
     if state.tripped is not None:
         raise state.tripped
     if required:
-        _check_held(state, state.capabilities, required, what)
+        _check_held(state, grants_here(state), required, what)
     result = fn(*args)
     state.check_now()
     return result

@@ -18,7 +18,7 @@ import tracemalloc
 from typing import Any
 
 from mlpy.language.codegen.names import py_name
-from mlpy.runtime.state import CURRENT, new_ticker
+from mlpy.runtime.state import current_state
 from mlpy.runtime.values import ModuleObject
 
 
@@ -59,18 +59,16 @@ def _load(name: str, importer: dict[str, Any]) -> ModuleObject:
     unit = importer["__ml_units__"][name]
     namespace = {
         "__builtins__": importer["__builtins__"], "__ml_ns__": True,
-        "__name__": f"mlpy._ml.{name}", "__ml_T": new_ticker(),
+        "__name__": f"mlpy._ml.{name}", "__ml_home__": importer["__ml_home__"],
         "__ml_units__": importer["__ml_units__"], "__ml_loaded__": loaded,
     }
-    if "__ml_state__" in importer:  # module functions the host keeps stay bound too
-        namespace["__ml_state__"] = importer["__ml_state__"]
     traced = tracemalloc.is_tracing()
     start = time.perf_counter_ns()
     exec(unit.code, namespace)
     seconds = (time.perf_counter_ns() - start) / 1e9
     module = ModuleObject(name, {}, unit.description, live=namespace, exports=unit.exports)
     loaded[name] = module
-    state = CURRENT.get()
+    state = current_state()
     if state is not None and hasattr(state.registry, "note_ml_run"):  # for .perfmon
         state.registry.note_ml_run(name, seconds, traced=traced)
     return module

@@ -47,7 +47,7 @@ from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import Program, translate_error
 from mlpy.runtime.capabilities import USES, CapabilitySet
-from mlpy.runtime.state import CURRENT
+from mlpy.runtime.state import current_state
 from mlpy.sandbox.channel import read_frame, write_bytes, write_frame
 from mlpy.sandbox.limits import (
     CpuBudget, apply_process_limits, isolate_network, memory_figures, peak_memory_reset,
@@ -99,7 +99,7 @@ class CappedOutput:
             f"output limit reached: the execution wrote more than {self.limit:,} bytes to "
             f"{self.name}", resource="output", limit=self.limit,
             hints=["raise max_output in SandboxConfig, or write less"])
-        state = CURRENT.get()
+        state = current_state()
         if state is not None:
             state.trip(error)
             raise state.tripped
@@ -403,14 +403,14 @@ class Worker:
         self._cancelled.update(_drain_lines(self.cancel_fd))
         if not self._busy or self._current not in self._cancelled:
             return
-        state = CURRENT.get()
+        state = current_state()
         if state is not None:
             state.cancel()
         else:
             signal.setitimer(signal.ITIMER_REAL, _CANCEL_RETRY)
 
     def _cpu_limit_reached(self) -> bool:
-        state = CURRENT.get()
+        state = current_state()
         if state is None:
             return False
         seconds = self.cpu.seconds

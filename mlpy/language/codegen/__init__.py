@@ -25,15 +25,16 @@ from mlpy.language.checks import Analysis, Scope
 from mlpy.language.codegen.expressions import ExpressionsMixin
 from mlpy.language.codegen.functions import FunctionsMixin
 from mlpy.language.codegen.names import (  # noqa: F401 - the codegen API
-    HELPERS, KEYWORD_PREFIX, LAST, TICK_VAR, TICKER, ml_name, py_name,
+    HELPERS, KEYWORD_PREFIX, LAST, SELF_PREFIX, TICK_VAR, ml_name, py_name,
 )
 from mlpy.language.codegen.statements import StatementsMixin
 
 
 class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
-    def __init__(self, analysis: Analysis, *, ticks: bool = True):
+    def __init__(self, analysis: Analysis, *, ticks: bool = True, unit: str = ""):
         self.analysis = analysis
         self.ticks = ticks
+        self.unit = unit  # makes hidden names unique among the chunks run in one namespace
         self.scope: Scope = analysis.root
         self.prelude: list[py.stmt] = []
         self.counter = 0
@@ -67,9 +68,13 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
     def helper_call(self, key: str, *args: py.expr) -> py.Call:
         return py.Call(func=self.helper(key), args=list(args), keywords=[])
 
+    def ticker(self) -> py.Call:
+        """The running execution's ticker: ``__ml_T()``."""
+        return self.helper_call("ticker")
+
     def tick_stmt(self) -> py.stmt:
-        """One step of the cooperative limit: ``for __ml_tick in __ml_T: break``."""
-        return py.For(target=self.store(TICK_VAR), iter=self.load(TICKER),
+        """One step of the cooperative limit: ``for __ml_tick in __ml_T(): break``."""
+        return py.For(target=self.store(TICK_VAR), iter=self.ticker(),
                       body=[py.Break()], orelse=[])
 
     def module(self) -> py.Module:
@@ -109,6 +114,7 @@ def fill_positions(tree: py.AST) -> None:
                 push((value, position))
 
 
-def generate(analysis: Analysis, *, ticks: bool = True) -> py.Module:
-    """The Python module for a checked program (``ticks=False`` leaves out the limit hooks)."""
-    return Generator(analysis, ticks=ticks).module()
+def generate(analysis: Analysis, *, ticks: bool = True, unit: str = "") -> py.Module:
+    """The Python module for a checked program (``ticks=False`` leaves out the limit hooks;
+    ``unit`` tells apart the hidden names of programs that share a namespace)."""
+    return Generator(analysis, ticks=ticks, unit=unit).module()

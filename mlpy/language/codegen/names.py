@@ -34,8 +34,10 @@ HELPERS = {
     "L": "__ml_L",  # list
     "D": "__ml_D",  # dict
     "builtin": "__ml_builtin",  # the `builtin` module object
+    "ticker": "__ml_T",  # state.CURRENT.get: the running execution's state, its ticker
+    "enter": "__ml_enter",  # function.call_from_host(fn, *args): a host call's execution
 }
-TICKER = "__ml_T"  # per-namespace, set by the engine (see runtime.state)
+SELF_PREFIX = "__ml_self_"  # the hidden name a function's prologue finds itself by
 TICK_VAR = "__ml_tick"
 LAST = "__ml_last"  # the value of a final expression statement
 KEYWORD_PREFIX = "__mlkw_"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
-from mlpy.language.codegen.names import TICK_VAR, TICKER
+from mlpy.language.codegen.names import TICK_VAR
 
 
 class StatementsMixin:
@@ -147,7 +147,7 @@ class StatementsMixin:
             stop = py.If(test=py.UnaryOp(op=py.Not(), operand=self.expr(stmt.test)),
                          body=[py.Break()], orelse=[])
             body.insert(0, self.at(stmt.test.span, stop))
-        loop = py.For(target=self.store(TICK_VAR), iter=self.load(TICKER),
+        loop = py.For(target=self.store(TICK_VAR), iter=self.ticker(),
                       body=body or [py.Pass()], orelse=[])
         return [self.at(stmt.span, loop)]
 
@@ -155,7 +155,7 @@ class StatementsMixin:
         iterable = self.expr(stmt.iterable)
         if self.ticks:  # compress(seq, ticker) yields seq's items, one tick each
             iterable = self.at(stmt.iterable.span,
-                               self.helper_call("compress", iterable, self.load(TICKER)))
+                               self.helper_call("compress", iterable, self.ticker()))
         body = self.rebind_guard(stmt.var) + self.block(stmt.body)
         loop = py.For(target=self.target_name(stmt.var), iter=iterable,
                       body=body or [py.Pass()], orelse=[])

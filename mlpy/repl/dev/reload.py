@@ -14,7 +14,7 @@ from mlpy.language.codegen.names import py_name
 from mlpy.modules.sources import ImportProblem
 from mlpy.repl.commands import CommandError, CommandFailed, command
 from mlpy.runtime.gate import GuardedFunction
-from mlpy.runtime.state import CURRENT, new_ticker
+from mlpy.runtime.state import CURRENT
 from mlpy.runtime.values import HostObject, ModuleObject
 
 if TYPE_CHECKING:
@@ -141,14 +141,13 @@ def run_module(session: "MLREPLSession", name: str, unit: "Program"
     units[name] = unit
     module_namespace = {
         "__builtins__": namespace["__builtins__"], "__ml_ns__": True,
-        "__name__": f"mlpy._ml.{name}", "__ml_T": new_ticker(),
+        "__name__": f"mlpy._ml.{name}", "__ml_home__": namespace.get("__ml_home__"),
         "__ml_units__": units, "__ml_loaded__": loaded,
     }
-    if "__ml_state__" in namespace:
-        module_namespace["__ml_state__"] = namespace["__ml_state__"]
     engine = ml_session.engine
     state = engine._state(ml_session._grants, None, None, None, False)
     state.write_out = state.write_err = session.output
+    state.home = module_namespace["__ml_home__"]
     error = None
     with ml_session.lock:
         token = CURRENT.set(state)
@@ -161,7 +160,7 @@ def run_module(session: "MLREPLSession", name: str, unit: "Program"
             error = translate_error(exc, state.execution_id)
         finally:
             CURRENT.reset(token)
-            state.base_frame = None
+            state.park()
     if state.tripped is not None:
         error = translate_error(state.tripped, state.execution_id)
     if error is not None:
