@@ -271,13 +271,14 @@ class MLExecutionError(MLError):
 
 
 def _call_chain(frames: list[tuple[str, int, str]]) -> str:
-    """``a (line 1) -> f (line 3) x 498 -> g (line 7)``: repeats (recursion) counted; when
-    the calls cross files (ML modules) each line is named with its file."""
+    """``a (line 1) -> f (line 3) x 498 -> <host h> -> g (line 7)``: repeats (recursion)
+    counted; when the calls cross files (ML modules) each line is named with its file; host
+    code between ML frames (line 0) is named only."""
     parts: list[list[Any]] = []
-    several_files = len({file for file, _, _ in frames}) > 1
+    several_files = len({file for file, line, _ in frames if line}) > 1
     for file, line, name in frames:
         where = f"{os.path.basename(file)}:{line}" if several_files else f"line {line}"
-        text = f"{name} ({where})"
+        text = f"{name} ({where})" if line else name
         if parts and parts[-1][0] == text:
             parts[-1][1] += 1
         else:

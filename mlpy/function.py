@@ -60,11 +60,11 @@ def call_ml(fn: FunctionType, args: tuple, grants: CapabilitySet | None = None,
     try:
         value = fn(*args)
     except BaseException as exc:  # noqa: BLE001 - every ML failure becomes an MLError
-        raise _failed(exc, fn, state, current, token) from None
+        raise _failed(exc, fn, state, current, token)  # noqa: B904 - the cause is kept
     if state.deadline is not None:
         state.finish()  # a call that outran its time inside one native operation
     if state.tripped is not None:  # a limit the ML code swallowed still ends the call
-        raise _failed(state.tripped, fn, state, current, token) from None
+        raise _failed(state.tripped, fn, state, current, token)
     if token is None:
         state.park()
         state.claim[True] = True
@@ -85,11 +85,15 @@ def _end(state: ExecutionState, current: ExecutionState, token: Any) -> None:
 
 def _failed(exc: BaseException, fn: FunctionType, state: ExecutionState,
             current: ExecutionState, token: Any) -> BaseException:
-    """The exception a failed call raises."""
+    """The exception a failed call raises: an MLError that starts its Python traceback
+    afresh here and keeps the ML frames of the call (so that an execution it reaches
+    through a host function reports both its own frames and these)."""
     try:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             return exc
-        return _error(state.tripped or exc, fn, state.execution_id)
+        error = _error(state.tripped or exc, fn, state.execution_id)
+        error.callee_frames = list(getattr(error, "ml_traceback", None) or [])
+        return error.with_traceback(None)
     finally:
         _end(state, current, token)
 

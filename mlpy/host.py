@@ -36,11 +36,23 @@ class HostFunction:
         except (MLError, RecursionError, MemoryError):
             raise  # ML errors and limits pass through as they are
         except Exception as error:
+            if _raised_by_ml(error):  # an ML callback failed: its error, at its position
+                raise
             raise MLHostError(f"{self.__name__}() failed: {error}") from error
         return ops.admit(result, f"the result of {self.__name__}()")
 
     def _ml_display(self) -> str:
         return f"<function {self.__name__}>"
+
+
+def _raised_by_ml(error: BaseException) -> bool:
+    """Whether ``error`` was raised in ML code the host function called back."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("mlpy://"):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def host_function(

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import ast as py
 import hashlib
+import os
 import re
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
 from itertools import compress
-from types import CodeType, MappingProxyType, TracebackType
+from types import CodeType, FrameType, MappingProxyType, TracebackType
 from typing import Any, Iterable, Mapping
 
 from mlpy._version import __version__
@@ -382,11 +383,18 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
 
 
 def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:
-    """The innermost ML frame of a traceback: its program, its span, and the ML call stack."""
+    """The innermost ML frame of a traceback: its program, its span, and the ML call stack.
+
+    Where ML code called the host and the host called ML code back, the stack holds a
+    ``<host name>`` entry (file "", line 0) for the host's part; one also ends the stack when
+    the traceback ends in host code (an ML function called by a host function).
+    """
     found: tuple[Program | None, Span | None] = (None, None)
     stack: list[tuple[str, int, str]] = []
+    host: list[FrameType] = []  # frames since the last ML frame
     while tb is not None:
-        code = tb.tb_frame.f_code
+        frame = tb.tb_frame
+        code = frame.f_code
         if code.co_filename.startswith(CODE_SCHEME):
             program = _SOURCES.get(code.co_filename)
             positions = list(code.co_positions())
@@ -397,15 +405,52 @@ def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, 
                     span = Span(line, (col or 0) + 1, end_line or line,
                                 max(end_col or 0, (col or 0) + 1))
                     found = (program, span)
-                    name = ml_name(code.co_name)
-                    if code.co_name == "<module>":
-                        name = (f"<module {program.module_name}>" if program.module_name
-                                else "<program>")
-                    if name.startswith("__ml_arrow") or name == "<lambda>":
-                        name = "anonymous function"
-                    stack.append((program.filename, line, name))
+                    if stack and host:
+                        stack.append(("", 0, f"<host {_host_name(host)}>"))
+                    host = []
+                    stack.append((program.filename, line, _frame_name(code.co_name, program)))
+        elif stack:
+            host.append(frame)
         tb = tb.tb_next
+    if stack and host and _host_name(host, strict=True):
+        stack.append(("", 0, f"<host {_host_name(host)}>"))
     return found[0], found[1], stack
+
+
+def _frame_name(name: str, program: Program) -> str:
+    if name == "<module>":
+        return f"<module {program.module_name}>" if program.module_name else "<program>"
+    if name.startswith("__ml_arrow") or name == "<lambda>":
+        return "anonymous function"
+    return ml_name(name)
+
+
+_MLPY_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _host_name(frames: list[FrameType], strict: bool = False) -> str | None:
+    """How a call stack names the host code in ``frames`` (ML called it, it called ML): the
+    ML name of the host or module function, else the first function outside mlpy.
+    ``strict``: None unless such a function is among the frames (only runtime helpers)."""
+    from mlpy.host import HostFunction  # the host layer builds on this module
+    from mlpy.runtime.gate import GuardedFunction
+
+    for frame in frames:
+        owner = frame.f_locals.get("self") if frame.f_code.co_name == "__call__" else None
+        if isinstance(owner, HostFunction):
+            return owner.__name__
+        if isinstance(owner, GuardedFunction):
+            return owner._qualified
+        meta = getattr(type(frame.f_locals.get("self")), "_ml_module", None)
+        if meta is not None:
+            python = frame.f_code.co_name
+            member = next((f.name for f in meta.functions.values() if f.py_name == python),
+                          python)
+            return f"{meta.name}.{member}"
+    for frame in frames:
+        if not frame.f_code.co_filename.startswith(_MLPY_DIR):
+            return frame.f_code.co_name
+    return None if strict else "function"
 
 
 def translate_error(exc: BaseException, execution_id: str | None = None) -> MLError:
@@ -437,7 +482,9 @@ def translate_error(exc: BaseException, execution_id: str | None = None) -> MLEr
     if hasattr(error, "execution_id") and execution_id and not error.execution_id:
         error.execution_id = execution_id
     if hasattr(error, "ml_traceback") and stack:
-        error.ml_traceback = stack
+        # An error that left a call into ML (see mlpy.function) carries the frames of that
+        # call; the frames here lead to it.
+        error.ml_traceback = stack + (getattr(error, "callee_frames", None) or [])
     return error
 
 

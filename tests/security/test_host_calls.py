@@ -14,7 +14,8 @@ import mlpy
 SPIN = "function spin(x) { while (true) { } }"
 DEEP = "function deep(n) { if (n == 0) { return 0; } return 1 + deep(n - 1); }"
 CHATTY = "function chatty(n) { for (i in range(n)) { print('xxxxxxxxxx'); } return n; }"
-HOARD = "function hoard(n) { a = []; for (i in range(n)) { a.append('x' * 1000 + str(i)); } return len(a); }"
+HOARD = ("function hoard(n) { a = []; for (i in range(n)) { a.append('x' * 100000 + str(i)); } "
+         "return len(a); }")
 
 
 def _kept(store: list):
@@ -102,7 +103,7 @@ def test_max_output_holds_on_every_way_out(way):
 def test_max_memory_holds_on_every_way_out(way):
     f = _extract(mlpy.Engine(max_memory=2_000_000), way, HOARD, "hoard")
     assert f(10) == 10
-    _raises(mlpy.MLResourceError, f, 20_000, resource="memory")
+    _raises(mlpy.MLResourceError, f, 200, resource="memory")
 
 
 def test_execute_timeout_of_the_one_line_api_holds_on_later_calls():
