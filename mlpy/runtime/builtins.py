@@ -17,7 +17,8 @@ from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import (
-    DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, show_nested, typeof,
+    DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, quoted, show_nested,
+    typeof,
 )
 
 BUILTINS: dict[str, Callable[..., Any]] = {}
@@ -75,7 +76,8 @@ def int_(value: Any) -> int:
             try:
                 return py.int(py.float(text))
             except ValueError:
-                raise ValueError(f"invalid literal for int() with base 10: {value!r}") from None
+                raise ValueError(f"invalid literal for int() with base 10: {quoted(value)}") \
+                    from None
     if value is None:
         raise TypeError("int() argument must be a string or a number, not null")
     return py.int(value)

@@ -27,6 +27,7 @@ from mlpy.errors import (
 )
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
+from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
     ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
@@ -445,4 +446,4 @@ def error_value(exc: BaseException) -> ErrorValue:
         return ErrorValue(exc.message, "Error", exc.payload, exc)
     if isinstance(exc, MLError):
         return ErrorValue(exc.message, type(exc).__name__, None, exc)
-    return ErrorValue(str(exc), type(exc).__name__, None, exc)
+    return ErrorValue(describe(exc)[0], type(exc).__name__, None, exc)

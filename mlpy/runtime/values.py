@@ -234,6 +234,18 @@ def show_nested(value: Any) -> str:
     return _render(value, 1)
 
 
+def quoted(value: Any, limit: int = 60) -> str:
+    """``value`` as a message quotes it -- as ``repr()`` shows it, strings in quotes -- cut
+    to about ``limit`` characters (a key, say, may be a string of millions)."""
+    if value.__class__ is str and len(value) > limit:
+        return repr(value[:limit])[:-1] + f"...' ({len(value):,} characters)"
+    try:
+        text = show_nested(value)
+    except MLResourceError:
+        return "<a value too large to show>"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 _MAX_DEPTH = 200
 _CONTAINER_TYPES = (list, tuple, dict, FrozenArray, FrozenObject)
 _OBJECT_TYPES = (dict, FrozenObject)
