@@ -13,6 +13,7 @@ Python wording replaced by ML's where they differ.
 from __future__ import annotations
 
 import ast as py
+import copy
 import hashlib
 import threading
 import time
@@ -27,6 +28,7 @@ from mlpy.errors import (
     Diagnostic, MLCompileError, MLError, MLImportError, MLResourceError, MLRuntimeError,
     MLSecurityError, MLSyntaxError, Span,
 )
+from mlpy.integers import fits_text
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
 from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name, py_name
@@ -78,11 +80,32 @@ class Program:
     @property
     def python_code(self) -> str:
         """The generated Python, as ``mlpy transpile`` shows it."""
-        return py.unparse(self._tree)
+        return python_text(self._tree)
 
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+class _HexLiteral(int):
+    def __repr__(self) -> str:
+        return hex(self)
+
+
+def python_text(tree: py.Module) -> str:
+    """``ast.unparse(tree)``, with integers too long for decimal text (Python reads no literal
+    of more than 4,300 digits either) written in hexadecimal, which has no such limit."""
+    if not any(map(_long_int, py.walk(tree))):
+        return py.unparse(tree)
+    tree = copy.deepcopy(tree)  # the program's own tree is shared between threads
+    for node in filter(_long_int, py.walk(tree)):
+        node.value = _HexLiteral(node.value)
+    return py.unparse(tree)
+
+
+def _long_int(node: py.AST) -> bool:
+    return isinstance(node, py.Constant) and node.value.__class__ is int \
+        and not fits_text(node.value)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import builtins as py
 import operator
+import re
 import sys
 from typing import Any, Callable, Iterator
 
+from mlpy.integers import digits_value
 from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, write_output
@@ -23,6 +25,8 @@ from mlpy.runtime.values import (
 
 BUILTINS: dict[str, Callable[..., Any]] = {}
 DESCRIPTIONS: dict[str, str] = {}
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
 
 
 def builtin(name: str, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -70,6 +74,8 @@ input_._ml_capabilities = ("console.read",)
 def int_(value: Any) -> int:
     if value.__class__ is str:
         text = value.strip()
+        if _WHOLE_NUMBER.match(text):
+            return digits_value(text)  # exact however long, up to the integer size limit
         try:
             return py.int(text)
         except ValueError:

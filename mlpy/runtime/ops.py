@@ -25,6 +25,7 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
+from mlpy.integers import fits_text
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
 from mlpy.runtime.messages import describe
@@ -368,10 +369,34 @@ class _ShownBool(int):
     __repr__ = __str__
 
 
+class _LongInt(_Shown):
+    """An integer too long for Python's decimal formatting: `%s` shows it in full, `%x` and
+    `%o` format it, and `%d` is refused with an error that says so."""
+
+    __slots__ = ()
+
+    def __index__(self) -> int:
+        return self.value
+
+
+class _FormatValues:
+    """An object's values as `%(key)s` reads them: each one as `%` sees a single value."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def __getitem__(self, key: Any) -> Any:
+        return _for_format(self.values[key])
+
+
 def _for_format(value: Any) -> Any:
     cls = value.__class__
     if cls is bool:
         return _ShownBool(value)
+    if cls is int and not fits_text(value):
+        return _LongInt(value)
     if cls is int or cls is float or cls is str:
         return value
     return _Shown(value)
@@ -384,6 +409,8 @@ def ml_mod(left: Any, right: Any) -> Any:
         if right.__class__ is not dict:
             right = (_for_format(right),)
         check_percent_result(left, right)
+        if right.__class__ is dict:
+            right = _FormatValues(right)
     return left % right
 
 

@@ -13,6 +13,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Mapping
 
 from mlpy.errors import MLResourceError, SecurityError
+from mlpy.integers import int_text
 
 
 class ErrorValue:
@@ -279,6 +280,8 @@ def expanded_size(value: Any, limit: int = MAX_DISPLAY) -> int:
         cls = item.__class__
         if cls is str:
             return len(item) + 2
+        if cls is int:
+            return max(item.bit_length() * 3 // 10, 8)  # about its digits
         if cls not in _CONTAINER_TYPES:
             return 8
         key = id(item)
@@ -311,7 +314,7 @@ def _show(value: Any, depth: int, active: set[int]) -> str:
     if value is None:
         return "null"
     if cls is int:
-        return str(value)
+        return int_text(value)
     if cls is float:
         return repr(value)
     if depth > _MAX_DEPTH:
