@@ -32,7 +32,7 @@ from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
     ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
-    display, typeof,
+    display, quoted, typeof,
 )
 
 STRING_METHODS = frozenset(
@@ -264,8 +264,9 @@ def admit(value: Any, path: str = "value") -> Any:
     Numbers, strings, booleans, null, arrays and objects pass as they are (by reference);
     a host callable ML may not call is replaced by one that refuses; any other host object
     becomes an opaque :class:`HostObject`. Inside arrays and objects only ML values and
-    functions may appear: a host object there raises :class:`MLMarshalError` naming where,
-    since wrapping it would mean copying the host's container.
+    functions may appear, and objects have string keys: anything else raises
+    :class:`MLMarshalError` naming where, since wrapping or converting it would mean copying
+    the host's container.
     """
     cls = value.__class__
     if cls in _SCALARS:
@@ -285,6 +286,9 @@ def admit(value: Any, path: str = "value") -> Any:
 
 
 def _check_nested(value: Any, path: str) -> None:
+    """Check every array and object reachable from ``value``, each once: the walk costs as
+    much as the value is large (shared and cyclic parts are not walked again, and any depth
+    is fine), and happens when the value crosses, not again when the host changes it."""
     seen: set[int] = set()
     stack = [(value, path)]
     while stack:
@@ -292,11 +296,14 @@ def _check_nested(value: Any, path: str) -> None:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, dict):
-            pairs = item.items()
-        else:
-            pairs = enumerate(item)
-        for key, child in pairs:
+        is_object = isinstance(item, dict)
+        for key, child in item.items() if is_object else enumerate(item):
+            if is_object and key.__class__ is not str:
+                raise MLMarshalError(
+                    f"{where} has the key {quoted(key)}, which is not a string; objects "
+                    "passed to ML have string keys", path=where,
+                    hints=["convert the keys with str(), or pass the pairs as an array "
+                           "of [key, value] arrays"])
             cls = child.__class__
             if cls in _SCALARS:
                 continue
