@@ -40,7 +40,7 @@ from mlpy.program import (
 )
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import (
-    Capability, CapabilitySet, CapabilitySpec, as_capability_set,
+    Capability, CapabilitySet, CapabilitySpec, as_capability_set, capability_items,
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
@@ -161,7 +161,7 @@ class Engine:
         isolation: str = "inprocess",
         sandbox: "SandboxConfig | None" = None,
     ):
-        self._deny = CapabilitySet.parse(deny=[*_own_files(), *deny])
+        self._deny = CapabilitySet.parse(deny=[*_own_files(), *capability_items(deny, "deny")])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
         self.capabilities = self.resolve_capabilities(capabilities)
         self.timeout = timeout
