@@ -55,7 +55,7 @@ def fits_text(number: int) -> bool:
 
 def int_text(number: int) -> str:
     """The decimal text of ``number``, however long."""
-    if fits_text(number):
+    if number.bit_length() <= _SHORT_BITS or fits_text(number):  # the first test is the fast path
         return str(number)
     sign = "-" if number < 0 else ""
     return sign + str(_to_decimal(abs(number)))
