@@ -28,6 +28,7 @@ from mlpy.errors import (
     MLResourceError,
 )
 from mlpy.function import MLFunction, call_from_host, is_ml_function
+from mlpy.integers import int_text
 from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
@@ -39,7 +40,7 @@ from mlpy.program import (
 )
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import (
-    Capability, CapabilitySet, CapabilitySpec, as_capability_set,
+    Capability, CapabilitySet, CapabilitySpec, as_capability_set, capability_items,
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
@@ -75,7 +76,13 @@ def _capability_set(spec: CapabilitySpec | None, profiles: Mapping[str, Capabili
     return granted.union(CapabilitySet(denies=deny.denies))
 
 
-_SHORT = reprlib.Repr()
+class _ShortRepr(reprlib.Repr):
+    def repr_int(self, number: int, level: int) -> str:
+        text = int_text(number)  # reprlib's own repr() stops at 4,300 digits
+        return text if len(text) <= self.maxlong else f"{text[:18]}...{text[-19:]}"
+
+
+_SHORT = _ShortRepr()
 _SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 4, 60, 60
 
 
@@ -154,7 +161,7 @@ class Engine:
         isolation: str = "inprocess",
         sandbox: "SandboxConfig | None" = None,
     ):
-        self._deny = CapabilitySet.parse(deny=[*_own_files(), *deny])
+        self._deny = CapabilitySet.parse(deny=[*_own_files(), *capability_items(deny, "deny")])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
         self.capabilities = self.resolve_capabilities(capabilities)
         self.timeout = timeout

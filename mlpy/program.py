@@ -13,9 +13,9 @@ Python wording replaced by ML's where they differ.
 from __future__ import annotations
 
 import ast as py
+import copy
 import hashlib
 import os
-import re
 import threading
 import time
 import weakref
@@ -29,12 +29,14 @@ from mlpy.errors import (
     Diagnostic, MLCompileError, MLError, MLImportError, MLResourceError, MLRuntimeError,
     MLSecurityError, MLSyntaxError, Span,
 )
+from mlpy.integers import fits_text
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_builtins
 from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name, py_name
 from mlpy.language.parser import GRAMMAR_VERSION, parse
 from mlpy.runtime import imports, limits, ops
 from mlpy.runtime.builtins import BUILTINS
+from mlpy.runtime.messages import describe
 from mlpy.runtime.state import CURRENT
 from mlpy.runtime.values import ModuleObject, display
 
@@ -79,11 +81,32 @@ class Program:
     @property
     def python_code(self) -> str:
         """The generated Python, as ``mlpy transpile`` shows it."""
-        return py.unparse(self._tree)
+        return python_text(self._tree)
 
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+class _HexLiteral(int):
+    def __repr__(self) -> str:
+        return hex(self)
+
+
+def python_text(tree: py.Module) -> str:
+    """``ast.unparse(tree)``, with integers too long for decimal text (Python reads no literal
+    of more than 4,300 digits either) written in hexadecimal, which has no such limit."""
+    if not any(map(_long_int, py.walk(tree))):
+        return py.unparse(tree)
+    tree = copy.deepcopy(tree)  # the program's own tree is shared between threads
+    for node in filter(_long_int, py.walk(tree)):
+        node.value = _HexLiteral(node.value)
+    return py.unparse(tree)
+
+
+def _long_int(node: py.AST) -> bool:
+    return isinstance(node, py.Constant) and node.value.__class__ is int \
+        and not fits_text(node.value)
 
 
 @dataclass(frozen=True)
@@ -321,65 +344,11 @@ def user_names(namespace: dict[str, Any]) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- errors
 
-_PY_TYPES = {
-    "int": "number", "float": "number", "str": "string", "list": "array", "dict": "object",
-    "NoneType": "null", "bool": "boolean", "function": "function", "tuple": "array",
-    "builtin_function_or_method": "function", "method": "function",
-}
-_QUOTED_TYPE = re.compile(r"'(%s)'" % "|".join(map(re.escape, _PY_TYPES)))
-
 _KINDS = [
     (ZeroDivisionError, "division_by_zero"), (KeyError, "key_error"),
     (IndexError, "index_error"), (TypeError, "type_error"), (ValueError, "value_error"),
     (NameError, "name_error"), (AttributeError, "attribute_error"),
 ]
-
-
-def _ml_types(message: str) -> str:
-    return _QUOTED_TYPE.sub(lambda m: _PY_TYPES[m.group(1)], message)
-
-
-def _describe(exc: BaseException) -> tuple[str, list[str]]:
-    """ML wording and hints for a Python exception raised by ML code."""
-    message = str(exc)
-    hints: list[str] = []
-    if isinstance(exc, KeyError) and exc.args:
-        key = exc.args[0]
-        message = f"key {key!r} not found" if isinstance(key, str) else f"key {display(key)} " \
-                                                                         "not found"
-        hints.append("o.key gives null for a missing key; o[\"key\"] requires it to exist")
-    elif isinstance(exc, UnboundLocalError):
-        name = re.search(r"'([^']+)'", message)
-        if name:
-            var = ml_name(name.group(1))
-            message = f"'{var}' is used before it is assigned"
-            hints.append(f"'{var}' is assigned in this function, so it is local to it; "
-                         f"write `nonlocal {var};` to update the outer '{var}'")
-    elif isinstance(exc, NameError):
-        name = re.search(r"'([^']+)'", message)
-        if name:
-            message = f"'{ml_name(name.group(1))}' is not defined"
-    elif isinstance(exc, TypeError):
-        concat = re.match(r'can only concatenate str \(not "(\w+)"\) to str', message)
-        if concat or "unsupported operand type(s) for +" in message and "'str'" in message:
-            other = _PY_TYPES.get(concat.group(1), concat.group(1)) if concat else None
-            message = (f"cannot add a {other} to a string" if other
-                       else _ml_types(message.replace("type(s)", "types")))
-            hints.append("to join text, convert with str(value) (\"total: \" + str(n)); to add "
-                         "numbers, convert with int(value) or float(value)")
-        else:
-            message = _ml_types(message.replace("type(s)", "types"))
-            message = message.replace("<lambda>()", "anonymous function")
-            message = re.sub(r"__mlkw_(\w+)", r"\1", message)
-            message = re.sub(r"__ml_arrow\d+\(\)", "anonymous function", message)
-    elif isinstance(exc, IndexError):
-        if "out of range" in message:
-            hints.append("indexes run from 0 to len(a) - 1; negative ones count from the end")
-    elif isinstance(exc, AttributeError):
-        hint = getattr(exc, "ml_hint", None)
-        if hint:
-            hints.append(hint)
-    return message, hints
 
 
 def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:
@@ -476,7 +445,7 @@ def translate_error(exc: BaseException, execution_id: str | None = None) -> MLEr
                                payload=exc.payload, **where)
     else:
         kind = next((k for cls, k in _KINDS if isinstance(exc, cls)), "error")
-        message, hints = _describe(exc)
+        message, hints = describe(exc)
         error = MLRuntimeError(message, kind=kind, hints=hints, **where)
         error.__cause__ = exc
     if hasattr(error, "execution_id") and execution_id and not error.execution_id:

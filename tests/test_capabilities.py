@@ -503,3 +503,111 @@ def test_grants_are_per_execution_in_concurrent_threads():
             assert result.ok and result.stdout == "2000\n"
         else:
             assert isinstance(result.error, CapabilityError) and result.stdout == ""
+
+
+# ----------------------------------------------------------------------------- constructors
+
+SPELLINGS = {
+    "list": lambda caps: list(caps),
+    "tuple": lambda caps: tuple(caps),
+    "set": lambda caps: set(caps),
+    "generator": lambda caps: (c for c in caps),
+    "dict keys": lambda caps: dict.fromkeys(caps).keys(),
+}
+
+
+@pytest.mark.parametrize("objects", [False, True], ids=["strings", "Capability objects"])
+@pytest.mark.parametrize("spelling", sorted(SPELLINGS))
+def test_every_entry_takes_any_iterable_of_capabilities(spelling, objects):
+    texts = ["console.write", "env.read:APP_*"]
+    make = SPELLINGS[spelling]
+
+    def caps():
+        return make([Capability.parse(t) for t in texts] if objects else texts)
+
+    program = 'import console; import env; console.log(env.get("APP_X", "none"));'
+    built = [
+        Capabilities(caps()), Capabilities(grants=caps()), Capabilities.parse(caps()),
+        mlpy.CapabilitySet([]).union(caps()), Capabilities.parse(["console.write",
+                                                                  "env.read:APP_*"]).intersect(caps()),
+    ]
+    for capability_set in built:
+        assert capability_set.allows("console.write") and capability_set.allows("env.read", "APP_X")
+        result = mlpy.execute(program, capabilities=capability_set, capture_output=True)
+        assert result.ok and result.stdout == "none\n", result.error
+    for run in (lambda: mlpy.execute(program, capabilities=caps(), capture_output=True),
+                lambda: mlpy.Engine(capabilities=caps()).execute(program, capture_output=True),
+                lambda: mlpy.Engine().session(capabilities=caps()).exec(program,
+                                                                          capture_output=True)):
+        result = run()
+        assert result.ok and result.stdout == "none\n", result.error
+    assert not Capabilities(denies=caps()).union(["console.write"]).allows("console.write")
+    assert not mlpy.Engine(deny=caps()).execute(program, capabilities=texts).ok
+    assert Capabilities.parse(texts).attenuate(keep=make(["console.*"])).names() == {
+        "console.write"}
+    with mlpy.capability_scope(caps()) as scope:
+        assert scope.allows("console.write")
+
+
+def test_a_set_given_to_the_constructor_keeps_its_denies():
+    base = Capabilities.parse(["file.read"], deny=["file.read:/secret/**"])
+    copy = Capabilities(base)
+    assert copy.grants == base.grants and copy.denies == base.denies
+    assert not copy.allows("file.read", "/secret/x")
+
+
+def test_one_string_is_one_capability_everywhere():
+    assert Capabilities("console.write").names() == {"console.write"}
+    engine = mlpy.Engine(deny="console.write")
+    result = engine.execute('import console; console.log(1);', capabilities="console.write")
+    assert isinstance(result.error, CapabilityError) and "denies" in result.error.message
+
+
+BAD_SPECS = [5, 2.5, b"console.write", {"console.write": True}, [5], [None], ["file read"],
+             [["console.write"]], object()]
+
+
+@pytest.mark.parametrize("spec", BAD_SPECS, ids=[type(s).__name__ + str(i)
+                                                  for i, s in enumerate(BAD_SPECS)])
+def test_bad_capability_specs_are_configuration_errors_at_every_entry(spec):
+    entries = [
+        lambda: Capabilities(spec), lambda: Capabilities(denies=spec),
+        lambda: Capabilities.parse(spec), lambda: Capabilities.parse(deny=spec),
+        lambda: Capabilities().union(spec), lambda: Capabilities().intersect(spec),
+        lambda: Capabilities().attenuate(deny=spec),
+        lambda: mlpy.Engine(capabilities=spec), lambda: mlpy.Engine(deny=spec),
+        lambda: mlpy.Engine(profiles={"p": spec}), lambda: mlpy.Engine().session(capabilities=spec),
+        lambda: mlpy.capability_scope(spec),
+        lambda: mlpy.Engine().load("function f() { return 1; }").function("f")
+        .with_capabilities(spec),
+    ]
+    for entry in entries:
+        with pytest.raises(MLConfigurationError):
+            entry()
+    result = mlpy.execute("result = 1;", capabilities=spec)
+    assert isinstance(result.error, MLConfigurationError)
+
+
+@pytest.mark.parametrize("limits", [
+    {"max_uses": -1}, {"max_uses": 1.5}, {"max_uses": "3"}, {"max_uses": True},
+    {"max_bytes": -5}, {"max_bytes": "10"}, {"expires_at": "2030-01-01"}, {"expires_at": 5},
+    {"description": 5}, {"token_id": ""}, {"max_use": 3},
+])
+def test_limits_of_the_wrong_kind_are_refused_when_the_grant_is_made(limits):
+    with pytest.raises(MLConfigurationError):
+        Capability.parse("file.read", **limits)
+    if "max_use" not in limits:
+        with pytest.raises(MLConfigurationError):
+            Capability("file", "read", **limits)
+
+
+@pytest.mark.parametrize("keep", [5, [5], b"file.*", {"file.*": 1}])
+def test_attenuate_keep_takes_globs_only(keep):
+    with pytest.raises(MLConfigurationError):
+        Capabilities.parse(["file.read"]).attenuate(keep=keep)
+
+
+def test_zero_uses_is_a_grant_that_admits_no_call():
+    exhausted = Capability.parse("console.write", max_uses=0)
+    result = mlpy.execute('import console; console.log(1);', capabilities=[exhausted])
+    assert isinstance(result.error, CapabilityError) and "no uses left" in result.error.message

@@ -426,3 +426,61 @@ def test_a_sibling_py_file_is_never_executed(work):
     (work / "ok.py").unlink()
     assert done.returncode == 0, done.stderr
     assert done.stdout == "hi\n"
+
+
+# ----------------------------------------------------------------------------- quiet stderr
+
+WITH_PATHS = {
+    # how the module directories come into effect: (extra arguments, extra environment)
+    "project config": ((), {}),
+    "command line": (("-E", "ext", "-M", "lib"), {}),
+    "environment": ((), {"MLPY_EXTENSION_PATHS": "ext", "MLPY_ML_MODULE_PATHS": "lib"}),
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("ext", "lib"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "prog.ml").write_text('print("out");\n', encoding="utf-8")
+    (tmp_path / "loud.ml").write_text('import console;\nconsole.error("err");\n',
+                                      encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", ["run", "transpile"])
+@pytest.mark.parametrize("source", sorted(WITH_PATHS))
+def test_a_programs_stderr_is_the_programs(project, command, source):
+    extra, env = WITH_PATHS[source]
+    if source == "project config":
+        (project / "mlpy.json").write_text(
+            '{"python_extension_paths": ["./ext"], "ml_module_paths": ["./lib"]}',
+            encoding="utf-8")
+    done = mlpy_cli(command, *extra, "prog.ml", cwd=project, env=clean_env(**env))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    quiet = mlpy_cli(command, "-q", *extra, "prog.ml", cwd=project, env=clean_env(**env))
+    assert quiet.returncode == 0 and quiet.stderr == ""  # -q is still understood
+    verbose = mlpy_cli(command, "-v", *extra, "prog.ml", cwd=project, env=clean_env(**env))
+    assert verbose.returncode == 0, verbose.stderr
+    assert verbose.stderr.splitlines() == ["extension paths: ext", "ml module roots: lib, ."]
+    assert verbose.stdout == done.stdout
+
+
+def test_what_the_program_writes_to_stderr_is_all_there_is(project):
+    (project / "mlpy.json").write_text('{"python_extension_paths": ["./ext"]}',
+                                       encoding="utf-8")
+    done = mlpy_cli("run", "--allow", "console.error", "loud.ml", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "err\n"
+    as_json = mlpy_cli("run", "--json", "-v", "--allow", "console.error", "loud.ml", cwd=project)
+    assert as_json.stderr == "" and json.loads(as_json.stdout)["stderr"] == "err\n"
+
+
+def test_the_paths_are_listed_on_request(project):
+    (project / "mlpy.json").write_text('{"python_extension_paths": ["./ext"]}',
+                                       encoding="utf-8")
+    listed = mlpy_cli("modules", "list", "--paths", cwd=project)
+    assert listed.returncode == 0, listed.stderr
+    assert "extension path ext (config: mlpy.json)" in listed.stdout.splitlines()
+    assert listed.stderr == ""

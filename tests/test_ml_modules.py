@@ -764,7 +764,7 @@ def test_cli_run_uses_the_program_directory_as_an_implicit_root(tmp_path):
 def test_cli_run_with_ml_module_paths(project, tmp_path):
     script = project / "app" / "main.ml"
     lib = project / "lib"
-    done = cli("run", "-M", str(lib), str(script), cwd=tmp_path)
+    done = cli("run", "-v", "-M", str(lib), str(script), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "6\nlocal\n"
     assert listed_roots(done.stderr, tmp_path) == [lib.resolve(), (project / "app").resolve()]
@@ -778,10 +778,10 @@ def test_cli_project_config_in_mlpy_json(project, tmp_path):
     script = project / "app" / "main.ml"
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()  # relative config paths are relative to the config, not the CWD
-    done = cli("run", "-q", str(script), cwd=elsewhere)
+    done = cli("run", str(script), cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "6\nlocal\n"
-    assert "ml module roots" not in done.stderr  # -q
+    assert done.stderr == ""  # the roots are listed with -v only
     isolated = cli("run", "--isolated", str(script), cwd=elsewhere,
                    env={"MLPY_ML_MODULE_PATHS": str(project / "lib")})
     assert isolated.returncode == 3
@@ -794,7 +794,7 @@ def test_cli_project_config_in_pyproject_and_cli_roots_come_first(project, tmp_p
     override = tmp_path / "override"
     write(override, "geo/shapes.ml", 'function area(w, h) { return "override"; }\n')
     script = project / "app" / "main.ml"
-    done = cli("run", "-M", str(override), str(script), cwd=tmp_path)
+    done = cli("run", "--verbose", "-M", str(override), str(script), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "override\nlocal\n"
     assert listed_roots(done.stderr, tmp_path) == [

@@ -173,6 +173,14 @@ def module_path_options(command):
     return with_paths
 
 
+# The program's stderr is the program's: what mlpy itself would say about its set-up (the
+# module paths in effect) is printed only when asked for. -q is the default, kept so that
+# command lines written for earlier versions still work.
+VERBOSE = click.option("-v/-q", "--verbose/--quiet", "verbose", default=False,
+                       help="Also print the module paths in effect, on stderr (default: "
+                            "quiet; `mlpy modules list --paths` lists them too).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(mlpy.__version__, "--version", prog_name="mlpy",
                       message="%(prog)s %(version)s")
@@ -198,16 +206,16 @@ def cli() -> None:
 @click.option("--var", "var", multiple=True, metavar="NAME=JSON",
               help="Pass a variable to the program (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not print the module paths in effect.")
+@VERBOSE
 @module_path_options
 def run(file: str, allow: tuple[str, ...], deny: tuple[str, ...], timeout: float | None,
         max_steps: int | None, max_depth: int | None, max_output: int | None,
         max_memory: int | None, isolate: bool, var: tuple[str, ...], as_json: bool,
-        quiet: bool, paths: PathOptions) -> None:
+        verbose: bool, paths: PathOptions) -> None:
     """Run the ML program FILE."""
     source = read_source(file)
     variables = parse_vars(var)
-    resolved = paths.resolve(Path(file).parent, quiet=quiet or as_json)
+    resolved = paths.resolve(Path(file).parent, quiet=not verbose or as_json)
     try:
         engine = mlpy.Engine(capabilities=allow, deny=deny, max_output=max_output,
                              max_memory=max_memory, max_depth=max_depth or 500,
@@ -317,13 +325,13 @@ def _max_rss() -> int | None:
               help="Write the Python code to this file instead of stdout.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME",
               help="Declare a variable the host provides (repeatable).")
-@click.option("-q", "--quiet", is_flag=True, help="Do not print the module paths in effect.")
+@VERBOSE
 @module_path_options
-def transpile(file: str, output: str | None, inputs: tuple[str, ...], quiet: bool,
+def transpile(file: str, output: str | None, inputs: tuple[str, ...], verbose: bool,
               paths: PathOptions) -> None:
     """Print the Python code generated for FILE."""
     source = read_source(file)
-    engine = mlpy.Engine(registry=paths.registry(Path(file).parent, quiet=quiet))
+    engine = mlpy.Engine(registry=paths.registry(Path(file).parent, quiet=not verbose))
     result = engine.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]

@@ -16,6 +16,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from mlpy.errors import Span
+from mlpy.integers import digits_value
 from mlpy.language import ast
 from mlpy.language.strings import EscapeError, decode
 
@@ -284,7 +285,13 @@ class ToAST(Transformer):
 
     def number(self, token):
         text = token.value
-        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        if any(c in text for c in ".eE"):
+            return ast.Number(token_span(token), float(text))
+        try:
+            value = digits_value(text)  # however long: int() stops at 4,300 digits
+        except ValueError as error:
+            raise TreeError(str(error), token_span(token),
+                            hint="keep a number this long as a string") from None
         return ast.Number(token_span(token), value)
 
     def string(self, token):

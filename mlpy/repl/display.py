@@ -19,6 +19,7 @@ from mlpy.runtime.values import (
 )
 from mlpy.errors import MLResourceError
 from mlpy.function import MLFunction
+from mlpy.integers import int_text
 
 _OBJECTS = (dict, FrozenObject)
 _ARRAYS = (list, tuple, FrozenArray)
@@ -83,7 +84,7 @@ def _inline(value: Any, depth: int, active: set[int]) -> str:
     if value is None:
         return "null"
     if cls is int:
-        return str(value)
+        return int_text(value)
     if cls is float:
         if math.isnan(value):
             return "nan"

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import builtins as py
 import operator
+import re
 import sys
 from typing import Any, Callable, Iterator
 
+from mlpy.integers import digits_value
 from mlpy.runtime import gate, limits, ops
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, grants_here, write_output
 from mlpy.runtime.values import (
-    DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, show_nested, typeof,
+    DISPLAY_NAMES, ErrorValue, ModuleObject, declared_members, display, quoted, show_nested,
+    typeof,
 )
 
 BUILTINS: dict[str, Callable[..., Any]] = {}
 DESCRIPTIONS: dict[str, str] = {}
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
 
 
 def builtin(name: str, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -69,13 +74,16 @@ input_._ml_capabilities = ("console.read",)
 def int_(value: Any) -> int:
     if value.__class__ is str:
         text = value.strip()
+        if _WHOLE_NUMBER.match(text):
+            return digits_value(text)  # exact however long, up to the integer size limit
         try:
             return py.int(text)
         except ValueError:
             try:
                 return py.int(py.float(text))
             except ValueError:
-                raise ValueError(f"invalid literal for int() with base 10: {value!r}") from None
+                raise ValueError(f"invalid literal for int() with base 10: {quoted(value)}") \
+                    from None
     if value is None:
         raise TypeError("int() argument must be a string or a number, not null")
     return py.int(value)

@@ -24,11 +24,12 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Any, Iterable, Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 from mlpy.errors import MLConfigurationError
@@ -60,6 +61,10 @@ class _Uses:
                 return False
             self._counts[token_id] = used + 1
             return True
+
+    def give_back(self, token_id: str) -> None:
+        with self._lock:
+            self._counts[token_id] = max(self._counts.get(token_id, 0) - 1, 0)
 
     def used(self, token_id: str) -> int:
         with self._lock:
@@ -96,6 +101,7 @@ class Capability:
         if not isinstance(self.area, str) or not isinstance(self.action, str) \
                 or not _TEXT.match(text):
             raise MLConfigurationError(_malformed(text))
+        _check_limits(self)
         if self.scope is not None:
             if not isinstance(self.scope, str) or not self.scope.strip():
                 raise MLConfigurationError(_malformed(f"{text}:{self.scope}"))
@@ -110,6 +116,11 @@ class Capability:
     @classmethod
     def parse(cls, text: "str | Capability", **limits: Any) -> "Capability":
         """``Capability.parse("file.read:/data/**", max_uses=10)``."""
+        unknown = sorted(set(limits) - _LIMITS)
+        if unknown:
+            raise MLConfigurationError(
+                f"unknown capability limit {unknown[0]!r} (the limits are "
+                f"{', '.join(sorted(_LIMITS))})")
         if isinstance(text, Capability):
             return replace(text, **limits) if limits else text
         if not isinstance(text, str):
@@ -183,6 +194,28 @@ class Capability:
         return capability
 
 
+# What Capability.parse(text, **limits) may set besides the text.
+_LIMITS = frozenset({"max_uses", "expires_at", "max_bytes", "token_id", "description"})
+
+
+def _check_limits(capability: Capability) -> None:
+    """Refuse limits of the wrong kind now, rather than at the first check that reads them."""
+    for name in ("max_uses", "max_bytes"):
+        value = getattr(capability, name)
+        if value is not None and (value.__class__ is not int or value < 0):
+            raise MLConfigurationError(
+                f"{name} of {capability} must be a whole number of at least 0 or None, "
+                f"not {value!r}")
+    if capability.expires_at is not None and not isinstance(capability.expires_at, datetime):
+        raise MLConfigurationError(
+            f"expires_at of {capability} must be a datetime or None, not "
+            f"{type(capability.expires_at).__name__}")
+    if not isinstance(capability.token_id, str) or not capability.token_id:
+        raise MLConfigurationError(f"token_id of {capability} must be a non-empty string")
+    if not isinstance(capability.description, str):
+        raise MLConfigurationError(f"description of {capability} must be a string")
+
+
 def _malformed(text: Any) -> str:
     return (
         f"malformed capability {text!r}: write 'area.action' or 'area.action:scope', with "
@@ -197,9 +230,25 @@ def _split_name(area_action: str) -> tuple[str, str]:
     return area, action
 
 
+def capability_items(spec: Any, what: str = "capabilities") -> tuple[Capability, ...]:
+    """The capabilities of one string or :class:`Capability`, or of any iterable of them (a
+    set gives its grants); MLConfigurationError for anything else."""
+    if isinstance(spec, (str, Capability)):
+        return (Capability.parse(spec),)
+    if isinstance(spec, (bytes, bytearray, Mapping)) or not isinstance(spec, Iterable):
+        raise MLConfigurationError(
+            f"{what} must be a capability string such as 'file.read', a Capability, or an "
+            f"iterable of them (a list, a tuple, a set), not {type(spec).__name__}")
+    return tuple(Capability.parse(item) for item in spec)
+
+
 @dataclass(frozen=True)
 class CapabilitySet:
-    """An immutable set of grants and denies; denies always win."""
+    """An immutable set of grants and denies; denies always win.
+
+    ``CapabilitySet(grants, denies)`` and :meth:`parse` take each as one capability string
+    or :class:`Capability`, or any iterable of them.
+    """
 
     grants: tuple[Capability, ...] = ()
     denies: tuple[Capability, ...] = ()
@@ -207,49 +256,67 @@ class CapabilitySet:
     _fixed: dict[str, Capability] = field(default_factory=dict, init=False, compare=False,
                                           repr=False)
 
+    def __post_init__(self) -> None:
+        # Any iterable of strings and Capability objects, as users write them: a list, a
+        # generator, one string. Another set given as the grants brings its denies along.
+        grants, denies = self.grants, capability_items(self.denies, "denies")
+        if isinstance(grants, CapabilitySet):
+            grants, denies = grants.grants, grants.denies + denies
+        object.__setattr__(self, "grants", capability_items(grants, "grants"))
+        object.__setattr__(self, "denies", denies)
+
     @classmethod
     def parse(cls, grants: "CapabilitySpec" = (), deny: Iterable[str | Capability] = ()
               ) -> "CapabilitySet":
         """Grants from strings, :class:`Capability` objects or another set, plus denies."""
         if isinstance(grants, CapabilitySet):
-            base = grants
-            grants = ()
+            base, grants = grants, ()
         else:
             base = EMPTY
-        if isinstance(grants, (str, Capability)):
-            grants = [grants]
-        if isinstance(deny, (str, Capability)):
-            deny = [deny]
-        added = tuple(Capability.parse(g) for g in grants)
-        denied = tuple(Capability.parse(d) for d in deny)
+        added = capability_items(grants)
+        denied = capability_items(deny, "deny")
         return cls(_unique(base.grants + added), _unique(base.denies + denied))
 
     def allows(self, area_action: str, resource: str | None = None) -> bool:
         """Whether ``area.action`` (on ``resource``, when given) is granted and not denied."""
         return self.find(area_action, resource) is not None
 
-    def find(self, area_action: str, resource: str | None = None) -> Capability | None:
-        """The grant that admits the request, or None. Uses are not taken."""
-        if resource is None:
+    def find(self, area_action: str, resource: str | None = None, *,
+             paid: Capability | None = None) -> Capability | None:
+        """The grant that admits the request, or None. Uses are not taken.
+
+        A grant without a use limit is chosen before one with a limit. ``paid`` is a grant
+        the caller has already taken a use of for this request: it is chosen first when it
+        admits the request, even with no uses left.
+        """
+        if resource is None and paid is None:
             fixed = self._fixed.get(area_action)
             if fixed is not None:
                 return fixed
-        grant = self._search(area_action, resource)
+        grant = self._search(area_action, resource, paid)
         if resource is None and grant is not None and grant.max_uses is None \
                 and grant.expires_at is None:
             self._fixed[area_action] = grant
         return grant
 
-    def _search(self, area_action: str, resource: str | None) -> Capability | None:
+    def _search(self, area_action: str, resource: str | None,
+                paid: Capability | None = None) -> Capability | None:
         area, action = _split_name(area_action)
         for denied in self.denies:
             if denied.covers(area, action) and (
                     denied.scope is None or (resource is not None and denied.matches(resource))):
                 return None
+        if paid is not None and any(g is paid for g in self.grants) \
+                and paid.allows(area, action, resource):
+            return paid
+        limited = None
         for grant in self.grants:
-            if grant.allows(area, action, resource) and grant.uses_left() != 0:
-                return grant
-        return None
+            if grant.allows(area, action, resource):
+                if grant.max_uses is None:
+                    return grant
+                if limited is None and grant.uses_left() != 0:
+                    limited = grant
+        return limited
 
     def covers(self, request: Capability) -> bool:
         """Whether the uses ``request`` stands for are granted: some live grant reaches at
@@ -289,9 +356,9 @@ class CapabilitySet:
         """Keep only grants whose ``area.action`` matches a ``keep`` glob; add denies."""
         grants = self.grants
         if keep is not None:
-            patterns = [keep] if isinstance(keep, str) else list(keep)
+            patterns = _patterns(keep)
             grants = tuple(g for g in grants if any(fnmatchcase(g.name, p) for p in patterns))
-        extra = tuple(Capability.parse(d) for d in ([deny] if isinstance(deny, str) else deny))
+        extra = capability_items(deny, "deny")
         return CapabilitySet(grants, _unique(self.denies + extra))
 
     def without(self, *capabilities: str | Capability) -> "CapabilitySet":
@@ -367,6 +434,17 @@ def as_capability_set(spec: Any, deny: Iterable[str] = ()) -> CapabilitySet:
     if isinstance(spec, CapabilitySet) and not deny:
         return spec
     return CapabilitySet.parse(spec, deny=deny)
+
+
+def _patterns(keep: Any) -> list[str]:
+    """The ``area.action`` globs of ``attenuate(keep=...)``: one string or an iterable."""
+    patterns = [keep] if isinstance(keep, str) else None
+    if patterns is None and isinstance(keep, Iterable) and not isinstance(keep, (bytes, Mapping)):
+        patterns = list(keep)
+    if patterns is None or not all(isinstance(p, str) for p in patterns):
+        raise MLConfigurationError(
+            "keep must be a glob of capability names such as 'file.*', or an iterable of them")
+    return patterns
 
 
 def _unique(items: tuple[Capability, ...]) -> tuple[Capability, ...]:

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections import deque
+from contextvars import ContextVar
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
@@ -83,20 +84,30 @@ def check(required: tuple[str, ...], what: str) -> None:
         _check_held(state, held, required, what)
 
 
+# What the guarded call running in this context has paid for: area.action -> the grant with
+# a use limit it took a use of. Its resource checks (require) use that grant without taking
+# another use, even when it was the last one; None outside guarded calls.
+_PAID: ContextVar[dict[str, Capability] | None] = ContextVar("mlpy_paid", default=None)
+
+
 def _check_held(state: ExecutionState, held: CapabilitySet, required: tuple[str, ...],
-                what: str) -> None:
+                what: str) -> dict[str, Capability]:
     grants = []
     for name in required:  # every requirement is met before any use is taken
         grant = held.find(name)
         if grant is None:
             _deny(state, held, name, None, what)
         grants.append(grant)
+    paid = {}
     for name, grant in zip(required, grants):
         if not _take_use(grant):
             _deny(state, held, name, None, what)
+        if grant.max_uses is not None:
+            paid[name] = grant
         state.used.add(name)
         if state.audit is not None:
             state.audit.use(requirement=name, execution_id=state.execution_id)
+    return paid
 
 
 def require(area_action: str, resource: Any = None, *, shown: str | None = None
@@ -114,11 +125,33 @@ def require(area_action: str, resource: Any = None, *, shown: str | None = None
     if state is None:
         return None
     text = None if resource is None else str(resource)
-    grant = held.find(area_action, text)
+    paid = _PAID.get()
+    charged = paid.get(area_action) if paid is not None else None
+    grant = held.find(area_action, text, paid=charged)
     if grant is None:
+        if charged is not None:  # the grant the gate charged does not admit it either
+            USES.give_back(charged.token_id)
+            del paid[area_action]
         _deny(state, held, area_action, text, None, shown)
+    if grant is not charged and grant.max_uses is not None:
+        _pay_for(grant, area_action, charged, paid, state, held, text, shown)
     state.used.add(area_action)
     return grant
+
+
+def _pay_for(grant: Capability, area_action: str, charged: Capability | None,
+             paid: dict[str, Capability] | None, state: ExecutionState, held: CapabilitySet,
+             resource: str | None, shown: str | None) -> None:
+    """Take a use of ``grant``, the limited grant that admits a resource, when the call has
+    not paid with it: the gate may have charged another grant of the same name (one that
+    does not admit the resource), which gets its use back; or no gate ran at all (a module
+    function that needs one capability and checks a resource of another)."""
+    if not _take_use(grant):
+        _deny(state, held, area_action, resource, None, shown)
+    if charged is not None:
+        USES.give_back(charged.token_id)
+    if paid is not None:
+        paid[area_action] = grant
 
 
 def _take_use(grant: Capability) -> bool:
@@ -158,14 +191,15 @@ def _hint(name: str, resource: str | None, reason: str) -> str:
 def _why_not(held: CapabilitySet, name: str, resource: str | None) -> str:
     if held.denied(name, resource):
         return "which the host denies"
-    if resource is not None and held.find(name) is not None:
-        return "whose granted scope does not include it"
     area, _, action = name.partition(".")
     grants = [g for g in held.grants if g.covers(area, action)]
-    if grants and all(g.expired() for g in grants):
+    admitting = [g for g in grants if g.matches(resource)] if resource is not None else grants
+    if admitting and all(g.expired() for g in admitting):
         return "whose grant has expired"
-    if grants:
+    if admitting:
         return "whose grant has no uses left"
+    if grants:
+        return "whose granted scope does not include it"
     return "which this execution was not granted"
 
 
@@ -186,9 +220,12 @@ def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], wh
         return fn(*args)
     if state.tripped is not None:
         raise state.tripped
-    if required:
-        _check_held(state, grants_here(state), required, what)
-    result = fn(*args)
+    paid = _check_held(state, grants_here(state), required, what) if required else {}
+    token = _PAID.set(paid)
+    try:
+        result = fn(*args)
+    finally:
+        _PAID.reset(token)
     state.check_now()
     return result
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from mlpy.errors import MLResourceError
+from mlpy.integers import MAX_INT_BITS
 from mlpy.runtime.state import current_state
 from mlpy.runtime.values import display
 
@@ -20,14 +21,15 @@ from mlpy.runtime.values import display
 LARGE = 1 << 16
 
 MAX_SEQUENCE_LENGTH = 1 << 24  # items of an array, characters of a string
-MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
 
 
 def too_large(what: str, size: int, limit: int, unit: str) -> MLResourceError:
     """The size-limit error, recorded as the running execution's trip: a limit ends the
     execution, whatever ``finally`` blocks do with it."""
+    # a size computed from a huge integer operand is not worth writing out in full
+    amount = f"{size:,}" if size < 1 << 64 else f"more than {1 << 64:,}"
     error = MLResourceError(
-        f"size limit reached: {what} of {size:,} {unit} is over the limit of {limit:,} {unit}",
+        f"size limit reached: {what} of {amount} {unit} is over the limit of {limit:,} {unit}",
         resource="memory", limit=limit,
         hints=["work on smaller pieces of data"],
     )
@@ -121,6 +123,8 @@ def _shown_length(value: Any) -> int:
     if value.__class__ is str:
         return len(value)
     text = getattr(value, "value", value)  # a value wrapped for %s display
+    if text.__class__ is int:
+        return max(text.bit_length() * 3 // 10, 32)  # about its digits
     return len(text) if text.__class__ is str else 32
 
 

@@ -25,12 +25,14 @@ from typing import Any
 from mlpy.errors import (
     MLError, MLLimitError, MLMarshalError, MLResourceError, SecurityError,
 )
+from mlpy.integers import fits_text
 from mlpy.runtime.gate import GuardedFunction
 from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
+from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
     ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
-    display, typeof,
+    display, quoted, typeof,
 )
 
 STRING_METHODS = frozenset(
@@ -262,8 +264,9 @@ def admit(value: Any, path: str = "value") -> Any:
     Numbers, strings, booleans, null, arrays and objects pass as they are (by reference);
     a host callable ML may not call is replaced by one that refuses; any other host object
     becomes an opaque :class:`HostObject`. Inside arrays and objects only ML values and
-    functions may appear: a host object there raises :class:`MLMarshalError` naming where,
-    since wrapping it would mean copying the host's container.
+    functions may appear, and objects have string keys: anything else raises
+    :class:`MLMarshalError` naming where, since wrapping or converting it would mean copying
+    the host's container.
     """
     cls = value.__class__
     if cls in _SCALARS:
@@ -283,6 +286,9 @@ def admit(value: Any, path: str = "value") -> Any:
 
 
 def _check_nested(value: Any, path: str) -> None:
+    """Check every array and object reachable from ``value``, each once: the walk costs as
+    much as the value is large (shared and cyclic parts are not walked again, and any depth
+    is fine), and happens when the value crosses, not again when the host changes it."""
     seen: set[int] = set()
     stack = [(value, path)]
     while stack:
@@ -290,11 +296,14 @@ def _check_nested(value: Any, path: str) -> None:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, dict):
-            pairs = item.items()
-        else:
-            pairs = enumerate(item)
-        for key, child in pairs:
+        is_object = isinstance(item, dict)
+        for key, child in item.items() if is_object else enumerate(item):
+            if is_object and key.__class__ is not str:
+                raise MLMarshalError(
+                    f"{where} has the key {quoted(key)}, which is not a string; objects "
+                    "passed to ML have string keys", path=where,
+                    hints=["convert the keys with str(), or pass the pairs as an array "
+                           "of [key, value] arrays"])
             cls = child.__class__
             if cls in _SCALARS:
                 continue
@@ -367,10 +376,34 @@ class _ShownBool(int):
     __repr__ = __str__
 
 
+class _LongInt(_Shown):
+    """An integer too long for Python's decimal formatting: `%s` shows it in full, `%x` and
+    `%o` format it, and `%d` is refused with an error that says so."""
+
+    __slots__ = ()
+
+    def __index__(self) -> int:
+        return self.value
+
+
+class _FormatValues:
+    """An object's values as `%(key)s` reads them: each one as `%` sees a single value."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def __getitem__(self, key: Any) -> Any:
+        return _for_format(self.values[key])
+
+
 def _for_format(value: Any) -> Any:
     cls = value.__class__
     if cls is bool:
         return _ShownBool(value)
+    if cls is int and not fits_text(value):
+        return _LongInt(value)
     if cls is int or cls is float or cls is str:
         return value
     return _Shown(value)
@@ -383,6 +416,8 @@ def ml_mod(left: Any, right: Any) -> Any:
         if right.__class__ is not dict:
             right = (_for_format(right),)
         check_percent_result(left, right)
+        if right.__class__ is dict:
+            right = _FormatValues(right)
     return left % right
 
 
@@ -445,4 +480,4 @@ def error_value(exc: BaseException) -> ErrorValue:
         return ErrorValue(exc.message, "Error", exc.payload, exc)
     if isinstance(exc, MLError):
         return ErrorValue(exc.message, type(exc).__name__, None, exc)
-    return ErrorValue(str(exc), type(exc).__name__, None, exc)
+    return ErrorValue(describe(exc)[0], type(exc).__name__, None, exc)

@@ -13,6 +13,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Mapping
 
 from mlpy.errors import MLResourceError, SecurityError
+from mlpy.integers import int_text
 
 
 class ErrorValue:
@@ -234,6 +235,18 @@ def show_nested(value: Any) -> str:
     return _render(value, 1)
 
 
+def quoted(value: Any, limit: int = 60) -> str:
+    """``value`` as a message quotes it -- as ``repr()`` shows it, strings in quotes -- cut
+    to about ``limit`` characters (a key, say, may be a string of millions)."""
+    if value.__class__ is str and len(value) > limit:
+        return repr(value[:limit])[:-1] + f"...' ({len(value):,} characters)"
+    try:
+        text = show_nested(value)
+    except MLResourceError:
+        return "<a value too large to show>"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 _MAX_DEPTH = 200
 _CONTAINER_TYPES = (list, tuple, dict, FrozenArray, FrozenObject)
 _OBJECT_TYPES = (dict, FrozenObject)
@@ -267,6 +280,8 @@ def expanded_size(value: Any, limit: int = MAX_DISPLAY) -> int:
         cls = item.__class__
         if cls is str:
             return len(item) + 2
+        if cls is int:
+            return max(item.bit_length() * 3 // 10, 8)  # about its digits
         if cls not in _CONTAINER_TYPES:
             return 8
         key = id(item)
@@ -299,7 +314,7 @@ def _show(value: Any, depth: int, active: set[int]) -> str:
     if value is None:
         return "null"
     if cls is int:
-        return str(value)
+        return int_text(value)
     if cls is float:
         return repr(value)
     if depth > _MAX_DEPTH:

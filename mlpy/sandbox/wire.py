@@ -24,6 +24,7 @@ import struct
 from typing import Any
 
 from mlpy.errors import MLError, MLMarshalError, error_from_dict
+from mlpy.integers import digits_value
 from mlpy.marshal import to_wire
 from mlpy.program import fingerprint
 
@@ -109,8 +110,8 @@ def _decode_tagged(tag: Any, value: dict[str, Any], path: str) -> Any:
         return float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[value["v"]])
     if tag == "bytes":
         return base64.b64decode(value["b64"], validate=True)
-    if tag == "int":
-        return int(value["hex"], 16)
+    if tag == "int":  # to_wire's decimal form, or this module's own hex form
+        return digits_value(value["v"]) if "v" in value else int(value["hex"], 16)
     if tag == "timedelta":
         return datetime.timedelta(seconds=value["v"])
     if tag in ("datetime", "date", "time"):

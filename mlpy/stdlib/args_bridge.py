@@ -31,8 +31,9 @@ def _text(value: Any, what: str, empty: bool = False) -> str:
 @ml_class("ParsedArgs", "The flags, options and positional arguments a parser found")
 class ParsedArgs:
     def __init__(self, flags: dict[str, bool], options: dict[str, Any],
-                 positionals: dict[str, Any]):
+                 positionals: dict[str, Any], given: list[str]):
         self._flags, self._options, self._positionals = flags, options, positionals
+        self._given = given  # the positional arguments found, in order
 
     def _ml_display(self) -> str:
         return (f"<ParsedArgs flags={display(self._flags)} options={display(self._options)} "
@@ -62,8 +63,13 @@ class ParsedArgs:
     def options(self):
         return dict(self._options)
 
-    @ml_function("An object of every positional argument and its value")
+    @ml_function("An array of the positional arguments given, in order")
     def positionals(self):
+        return list(self._given)
+
+    @ml_function("An object of every declared positional argument and its value (null when "
+                 "not given)")
+    def named_positionals(self):
         return dict(self._positionals)
 
 
@@ -181,7 +187,7 @@ class ArgParser:
                 raise ValueError(f"missing required argument {name!r}")
             else:
                 positionals[name] = None
-        return ParsedArgs(flags, options, positionals)
+        return ParsedArgs(flags, options, positionals, values)
 
     @ml_function("The usage text")
     def help(self):

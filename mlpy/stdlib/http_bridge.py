@@ -18,7 +18,6 @@ Connections are made directly (no proxy from the environment) with the standard 
 from __future__ import annotations
 
 import http.client
-import json
 import ssl
 import time
 from typing import Any
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urljoin, urlsplit
 from mlpy.capabilities import Capability, require
 from mlpy.errors import CapabilityError
 from mlpy.ext import ml_class, ml_constant, ml_function, ml_module
+from mlpy.marshal import json_text, json_value
 from mlpy.runtime.state import current_state
 from mlpy.runtime.values import display, typeof
 
@@ -97,7 +97,7 @@ def _body(value: Any, headers: dict[str, str]) -> bytes | None:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     try:
-        text = json.dumps(value)
+        text = json_text(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"the request body cannot be sent as JSON: {error}") from None
     if not any(name.lower() == "content-type" for name in headers):
@@ -110,7 +110,7 @@ def _options(value: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise TypeError(f"options must be an object, not {typeof(value)}")
-    unknown = sorted(str(key) for key in value if key not in allowed)
+    unknown = sorted(display(key) for key in value if key not in allowed)
     if unknown:
         raise ValueError(f"unknown option {unknown[0]!r}; the options are "
                          + ", ".join(allowed))
@@ -287,7 +287,7 @@ class HttpResponse:
 
     @ml_function("The body parsed as JSON; invalid JSON is a JSONDecodeError")
     def json(self):
-        return json.loads(self._text)
+        return json_value(self._text)
 
     def __repr__(self) -> str:
         return f"<HttpResponse {self._status} {self._url}>"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from mlpy.ext import ml_function, ml_module
+from mlpy.marshal import json_text, json_value
 from mlpy.runtime.limits import check_length
 from mlpy.runtime.values import expanded_size
 
@@ -50,8 +49,8 @@ class Json:
         if not isinstance(text, str):
             raise ValueError("JSON parsing failed: the input is not a string")
         try:
-            return json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as error:
+            return json_value(text)
+        except (ValueError, RecursionError) as error:  # bad JSON, or a number too long
             raise ValueError(f"JSON parsing failed: {error}") from None
 
     @ml_function("Parse JSON text, refusing nesting deeper than maxDepth (at most 100)")
@@ -63,7 +62,7 @@ class Json:
     @ml_function("Serialize a value as JSON text")
     def stringify(self, value):
         try:
-            return json.dumps(_sized(value))
+            return json_text(_sized(value))
         except (TypeError, ValueError) as error:
             raise ValueError(f"JSON serialization failed: {error}") from None
 
@@ -72,14 +71,14 @@ class Json:
         if indent.__class__ is not int or not 0 <= indent <= 16:
             raise ValueError("prettyPrint indent must be a whole number from 0 to 16")
         try:
-            return json.dumps(_sized(value, indent), indent=indent)
+            return json_text(_sized(value, indent), indent=indent)
         except (TypeError, ValueError) as error:
             raise ValueError(f"JSON serialization failed: {error}") from None
 
     @ml_function("Whether a text is valid JSON")
     def validate(self, text):
         try:
-            json.loads(text)
+            json_value(text)
         except (TypeError, ValueError, RecursionError):
             return False
         return True

@@ -12,13 +12,13 @@ grant's ``max_bytes`` bounds the size the file may grow to.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from mlpy.capabilities import require
 from mlpy.ext import ml_class, ml_function, ml_module, ml_property
+from mlpy.marshal import json_text
 from mlpy.runtime.state import current_state, write_output
 from mlpy.runtime.values import display, typeof
 from mlpy.stdlib._fs import Target, target
@@ -63,7 +63,7 @@ def _format(settings: _Settings, level: int, msg: Any, data: Any) -> str:
                 "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         if data is not None:
             record["data"] = data
-        return json.dumps(record, default=display)
+        return json_text(record, default=display)
     if data:
         text += " | " + ", ".join(f"{_message(k)}={display(v)}" for k, v in data.items())
     line = f"{_TEXT_NAMES[level]}: {text}"

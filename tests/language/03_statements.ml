@@ -58,7 +58,7 @@ print(x, typeof(x), a);
 // 3.2 arrays never grow by index assignment
 a = [1];
 print("before");
-a[1] = 2;   ### "list assignment index out of range"
+a[1] = 2;   ### "array assignment index out of range"
 #> before
 ---
 // 3.2 index and member assignment create or replace object keys; values are shared by reference
@@ -89,7 +89,7 @@ print(a);
 ---
 // 3.2 member assignment on an array is an error
 a = [1];
-a.x = 2;   ### "list indices must be integers|'x'"
+a.x = 2;   ### "array indices must be integers|'x'"
 ---
 // 3.2 nested targets mix member and index access
 o = {a: [1, 2], b: {c: {}}};
@@ -395,7 +395,7 @@ try {
   print("finally");
 }
 #> body
-#> caught: list index out of range
+#> caught: array index out of range
 #> finally
 ---
 // 3.11 without an error the except block is skipped; except without a variable

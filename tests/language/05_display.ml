@@ -134,8 +134,8 @@ try {
     print(e);
     print("err: " + str(e));
 }
-#> list index out of range
-#> err: list index out of range
+#> array index out of range
+#> err: array index out of range
 ---
 // 4.15: functions display as a function value (address not specified)
 function f() { return 1; }

@@ -26,7 +26,7 @@ try {
 } except (e) {
     print(e.type, "|", str(e));
 }
-#> IndexError | list index out of range
+#> IndexError | array index out of range
 ---
 s = "abc";
 try {
@@ -43,7 +43,7 @@ try {
     print(e.type, "|", str(e));
 }
 print(a);
-#> IndexError | list assignment index out of range
+#> IndexError | array assignment index out of range
 #> [1, 2]
 ---
 o = {a: 1};
@@ -52,17 +52,17 @@ try {
 } except (e) {
     print(e.type, "|", str(e));
 }
-#> KeyError | 'k'
+#> KeyError | key 'k' not found
 ---
-// three division-by-zero messages (CPython)
+// one division-by-zero message, whatever the operands
 n = 0;
 try { x = 1 / n; } except (e) { print(e.type, "|", str(e)); }
 try { x = 1.5 / n; } except (e) { print(e.type, "|", str(e)); }
 try { x = 7 // n; } except (e) { print(e.type, "|", str(e)); }
 try { x = 7 % n; } except (e) { print(e.type); }
 #> ZeroDivisionError | division by zero
-#> ZeroDivisionError | float division by zero
-#> ZeroDivisionError | integer division or modulo by zero
+#> ZeroDivisionError | division by zero
+#> ZeroDivisionError | division by zero
 #> ZeroDivisionError
 ---
 s = "a";
@@ -71,7 +71,7 @@ try {
 } except (e) {
     print(e.type, "|", str(e));
 }
-#> TypeError | unsupported operand type(s) for -: 'str' and 'int'
+#> TypeError | unsupported operand types for -: string and number
 ---
 // str + int through variables is a catchable type error (DESIGN 3: not a concatenation)
 s = "n";
@@ -135,7 +135,7 @@ try {
     print(e.type, "|", str(e));
 }
 print(count);
-#> UnboundLocalError | cannot access local variable 'count' where it is not associated with a value
+#> UnboundLocalError | 'count' is used before it is assigned
 #> 0
 ---
 arr = [1];
@@ -407,7 +407,7 @@ try {
 } except (e) {
     print(e.type, str(e));
 }
-#> KeyError 'gone'
+#> KeyError key 'gone' not found
 ---
 // nested try: inner finally runs before the outer except
 try {
@@ -485,7 +485,7 @@ try {
     print("outer", e2.type, str(e2));
 }
 #> inner KeyError
-#> outer KeyError 'missing'
+#> outer KeyError key 'missing' not found
 ---
 // rethrowing a thrown object keeps its keys
 try {
@@ -543,7 +543,7 @@ try {
     print(typeof(e));
     print(isinstance(e, "error"));
 }
-#> list index out of range
+#> array index out of range
 #> IndexError
 #> error
 #> true

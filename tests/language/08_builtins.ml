@@ -120,7 +120,7 @@ print(r);
 try { range(1.5); } except (e) { print(e.type, "|", e.message); }
 try { range(1, 5, 0); } except (e) { print(e.type); }
 try { range(); } except (e) { print(e.type); }
-#> TypeError | 'float' object cannot be interpreted as an integer
+#> TypeError | a float cannot be interpreted as an integer
 #> ValueError
 #> TypeError
 ---

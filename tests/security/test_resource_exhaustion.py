@@ -189,9 +189,12 @@ def test_huge_strings_and_arrays_are_refused_before_they_exist(source):
     assert_healthy()
 
 
-def test_integer_text_conversion_is_a_clean_error():
-    result = run('x = int("9" * 100000);')
-    assert_blocked(result, mlpy.MLRuntimeError)
+def test_integer_text_conversion_is_exact_or_a_clean_error():
+    # 100,000 digits: past Python's own limit, within ML's integer size limit
+    result = run('x = int("9" * 100000); result = str(x + 1).length;', timeout=10)
+    assert result.ok and result.value == 100_001, result.error
+    result = run('x = int("9" * 1000000);')  # over the size limit: refused before converting
+    assert_blocked(result, mlpy.MLRuntimeError, match="over the limit")
     result = run("n = 7; i = 0; while (i < 60) { n = n * n; i = i + 1; } s = str(n);",
                  timeout=5)
     assert not result.ok

@@ -52,7 +52,7 @@ def test_parsing_an_array(run):
         a = p.parse(["-vq", "--level=3", "-ofile.txt", "in.csv"]);
         print(typeof(p), typeof(a), a.get("out"), a.get("level"), a.get("input"), a.get("extra"));
         print(a.get_bool("verbose"), a.get_bool("quiet"), a.get_bool("help"), a.has("extra"));
-        print(a.flags(), a.options(), a.positionals());
+        print(a.flags(), a.options(), a.positionals(), a.named_positionals());
         b = p.parse(["--out", "b.txt", "--", "-x", "y"]);
         print(b.get("out"), b.get("input"), b.get("extra"), b.get("missing", "dflt"));
         c = p.parse(["x", "-l", "9"]);
@@ -63,10 +63,46 @@ def test_parsing_an_array(run):
         "ArgParser ParsedArgs file.txt 3 in.csv null\n"
         "true true false false\n"
         "{'help': false, 'verbose': true, 'quiet': true} {'out': 'file.txt', 'level': '3'} "
-        "{'input': 'in.csv', 'extra': null}\n"
+        "['in.csv'] {'input': 'in.csv', 'extra': null}\n"
         "b.txt -x y dflt\n"
         "a.txt 9 true false\n"
         "true\n")
+
+
+@pytest.mark.parametrize("argv, given", [
+    ("[]", "[]"), ('["a"]', "['a']"), ('["a", "b"]', "['a', 'b']"),
+    ('["-v", "a", "--level", "2", "b"]', "['a', 'b']"), ('["--", "-a", "-b"]', "['-a', '-b']"),
+])
+def test_positionals_is_the_array_of_the_positional_arguments_given(run, argv, given):
+    out = run.output("""
+        import args;
+        p = args.create_parser("tool");
+        p.add_flag("verbose", "v");
+        p.add_option("level", "l");
+        p.add_positional("first");
+        p.add_positional("second");
+        """ + f"a = p.parse({argv}); print(a.positionals(), typeof(a.positionals()));")
+    assert out == f"{given} array\n"
+
+
+def test_a_reference_program_reads_positionals_as_an_array(run):
+    # written for mlpy 2.0, whose positionals() is an array of the values given
+    out = run.output("""
+        import args;
+        parser = args.create_parser("copy", "Copy files");
+        parser.add_positional("source", "From", true);
+        parser.add_positional("target", "To", false);
+        parsed = parser.parse(["a.txt", "b.txt"]);
+        values = parsed.positionals();
+        if (len(values) == 2 && values[0] == "a.txt" && values[1] == "b.txt") {
+            print("PASS");
+        } else {
+            print("FAIL");
+        }
+        only = parser.parse(["a.txt"]).positionals();
+        print(len(only) == 1 && only[0] == "a.txt" ? "PASS" : "FAIL");
+    """)
+    assert out == "PASS\nPASS\n"
 
 
 def test_parsing_the_process_arguments_needs_args_read(run):
