@@ -11,7 +11,9 @@ the host's stderr.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
+import random
 import tempfile
 import time
 
@@ -112,3 +114,81 @@ def test_local_time_needs_the_grant_that_reads_the_clock(tokyo):
     assert run(source).stdout == "1970-01-01T00:00:00 0.0 32400.0\n"
     granted = run(source, engine=mlpy.Engine(capabilities=["datetime.now"]))
     assert granted.stdout == "1970-01-01T09:00:00 0.0 0.0\n"
+
+
+# ----------------------------------------------------------------------------- random state
+
+
+RANDOM_CALLS = ["math.random()", "random.random()", "random.randomInt(0, 1000000)",
+                "random.shuffle(range(20))", "random.setSeed(1)", "random.choice(range(50))",
+                "random.gaussian()", "random.sample(range(30), 5)"]
+
+
+@pytest.mark.parametrize("call", RANDOM_CALLS)
+def test_a_script_neither_reads_nor_moves_the_host_random_stream(call):
+    random.seed(20240229)
+    expected = random.Random(20240229)
+    state = random.getstate()
+    result = run(f"import math; import random; x = {call}; y = math.random();"
+                 " z = random.random(); result = [y, z];")
+    assert result.ok, result.error
+    assert random.getstate() == state  # the host's stream did not move
+    assert expected.random() not in result.value  # and the script did not draw from it
+
+
+def test_math_random_follows_the_program_seed():
+    result = run("import math; import random; random.setSeed(42);"
+                 " result = [random.randomInt(1, 10), math.random()];")
+    assert result.value == [2, 0.025010755222666936]  # Python's stream for seed 42
+
+
+def test_a_seed_belongs_to_its_program():
+    engine = mlpy.Engine()
+    seeded = engine.execute("import random; random.setSeed(7); function draw() {"
+                            " return random.random(); } result = draw;").value
+    other = engine.execute("import random; function draw() { return random.random(); }"
+                           " result = draw;").value
+    reference = random.Random(7)
+    stream = [reference.random() for _ in range(3)]
+    assert seeded() == stream[0]
+    assert other() not in stream  # the other program's generator is its own
+    assert seeded() == stream[1]
+    assert engine.execute("import random; result = random.random();").value not in stream
+
+
+def test_a_session_is_one_program_for_its_seed():
+    session = mlpy.Engine().session()
+    session.exec("import random; random.setSeed(42);")
+    assert session.exec("result = random.randomInt(1, 10);").value == 2
+    assert session.exec("import math; result = math.random();").value == 0.025010755222666936
+    assert session.exec("result = random.getSeed();").value == 42
+
+
+# ----------------------------------------------------------------------------- log settings
+
+
+def test_log_settings_stay_with_their_program():
+    engine = mlpy.Engine(capabilities=["log.write"])
+    to_json = engine.execute('import log; function f() { log.set_format("json");'
+                             ' log.set_level("ERROR"); } result = f;').value
+    session = engine.session()
+    session.exec('import log; log.set_timestamp(false); function h() { log.info("session"); }')
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers), logging.getLogger("ml").handlers[:])
+    to_json()
+    fresh = engine.execute('import log; log.set_timestamp(false); log.info("fresh");',
+                           capture_output=True)
+    assert fresh.stdout == "INFO: fresh\n"
+    assert session.exec("h();", capture_output=True).stdout == "INFO: session\n"
+    assert (root.level, list(root.handlers), logging.getLogger("ml").handlers[:]) == before
+
+
+def test_a_kept_function_logs_with_its_own_program_settings(capsys):
+    engine = mlpy.Engine(capabilities=["log.write"])
+    to_json = engine.execute('import log; function f() { log.set_format("json"); }'
+                             ' result = f;').value
+    plain = engine.execute('import log; log.set_timestamp(false); function g() {'
+                           ' log.info("plain"); } result = g;').value
+    to_json()
+    plain()
+    assert capsys.readouterr().out == "INFO: plain\n"
