@@ -16,11 +16,12 @@ import os
 import random
 import tempfile
 import time
+import warnings
 
 import pytest
 
 import mlpy
-from mlpy import CapabilityError
+from mlpy import CapabilityError, MLError
 
 from .conftest import run
 
@@ -192,3 +193,51 @@ def test_a_kept_function_logs_with_its_own_program_settings(capsys):
     to_json()
     plain()
     assert capsys.readouterr().out == "INFO: plain\n"
+
+
+# ----------------------------------------------------------------------------- warnings
+
+
+FOLDED = ["x = (1 + 2)[0];", "x = (2 * 3.5)[0];", "x = (1 // 1)[0];"]
+PATTERNS = ["[[a]", "[a-z--x]", "[a&&b]", "[a||b]", "[a~~b]"]
+
+
+@pytest.fixture
+def strict_warnings():
+    """The host runs with warnings as errors (``python -W error``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.mark.parametrize("source", FOLDED)
+def test_python_compile_warnings_never_reach_the_host(source, strict_warnings, capfd):
+    for result in (run(source), mlpy.Engine().session().exec(source, capture_output=True)):
+        assert isinstance(result.error, MLError), result.error
+        assert "not subscriptable" in result.error.message
+        assert "comma" not in str(result.error)
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_regex_warnings_go_to_the_script_error_output(pattern, strict_warnings, capfd):
+    source = f"import regex; r = regex.compile({pattern!r}); print(r.test('a'));"
+    for _ in range(2):  # reported every time, not only on the first compilation
+        result = run(source)
+        assert result.ok, result.error
+        assert result.stderr.startswith("warning: regex: Possible set ")  \
+            or result.stderr.startswith("warning: regex: Possible nested set")
+        assert pattern in result.stderr and "regex_bridge" not in result.stderr
+    assert capfd.readouterr().err == ""
+    bounded = run(source, max_output=10)
+    assert bounded.error.resource == "output" and len(bounded.stderr) <= 10
+
+
+@pytest.mark.parametrize("template", ["\\g<+1>", "\\g<\u0661>", "\\g<1 >", "\\g<>"])
+def test_replacement_group_names_are_checked_alike_on_every_python(template, strict_warnings):
+    for call in (f"regex.sub('(a)', {template!r}, 'a')",
+                 f"regex.match('(a)', 'a').expand({template!r})"):
+        result = run(f"import regex; x = {call};")
+        assert result.error.kind == "value_error", result.error
+        assert "group name" in result.error.message
+    assert run(f"import regex; result = regex.sub('(a)', '\\\\{template}', 'a');").ok
