@@ -75,6 +75,24 @@ def test_a_refusal_never_names_the_host_directories(host, call, grants):
         assert secret not in shown, shown
 
 
+@mlpy.host_function(capabilities=["file.read"])
+def read_text(path):
+    """A host function that checks the resource itself."""
+    mlpy.require("file.read", path)
+    return "text"
+
+
+@pytest.mark.parametrize("path", ["notes", "~/notes", "./link/notes", "link"])
+def test_a_host_function_refusal_names_the_path_as_given(host, path):
+    (host["cwd"] / "link").symlink_to(host["home"])
+    result = run(f"x = read_text({path!r});", {"read_text": read_text},
+                 engine=mlpy.Engine(capabilities=["file.read:/elsewhere/**"]))
+    assert isinstance(result.error, CapabilityError), result.error
+    assert f"for {path!r}," in result.error.message
+    for secret in _secrets(host):
+        assert secret not in str(result.error)
+
+
 @pytest.mark.parametrize("name", [getpass.getuser(), "root", "nosuchuser8f3a"])
 def test_tilde_name_is_a_plain_name_so_no_user_can_be_found(host, name):
     grant = f"path.read:{host['cwd'].resolve()}/**"
