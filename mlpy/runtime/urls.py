@@ -87,8 +87,7 @@ def canonical_url(url: str) -> Url:
     if _CONTROL.search(text):
         raise ValueError("it contains whitespace or control characters")
     parts = urlsplit(text)
-    if not parts.scheme or not _SCHEME.match(parts.scheme) or not text[
-            len(parts.scheme) + 1:].startswith("//"):
+    if not _SCHEME.match(parts.scheme) or not text[len(parts.scheme):].startswith("://"):
         raise ValueError("a URL is scheme://host/path")
     if "@" in parts.netloc:
         raise ValueError("user information (user@host) is not accepted in a URL")

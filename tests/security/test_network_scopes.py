@@ -269,7 +269,8 @@ BYPASSES = ["/api/../private/x", "/api/%2e%2e/private/x", "/api/.%2E/private/x",
 
 @pytest.mark.parametrize("path", BYPASSES)
 def test_the_http_module_refuses_a_path_that_leaves_the_scope(server, path):
-    result = _get(f"http://127.0.0.1:{server}{path}", [f"network.http:http://127.0.0.1:{server}/api/**"])
+    result = _get(f"http://127.0.0.1:{server}{path}",
+                  [f"network.http:http://127.0.0.1:{server}/api/**"])
     assert isinstance(result.error, CapabilityError), result.error
     assert REACHED not in result.stdout and Recorder.hits == []
 
@@ -277,7 +278,8 @@ def test_the_http_module_refuses_a_path_that_leaves_the_scope(server, path):
 @pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f.0.0.1", "0177.0.0.1",
                                   "127.0.0.1.", "[::ffff:127.0.0.1]"])
 def test_the_http_module_refuses_a_denied_address_written_another_way(server, host):
-    result = _get(f"http://{host}:{server}/api/x", ["network.http"], deny=("network.http:127.0.0.1",))
+    result = _get(f"http://{host}:{server}/api/x", ["network.http"],
+                  deny=("network.http:127.0.0.1",))
     assert isinstance(result.error, CapabilityError), result.error
     assert REACHED not in result.stdout and Recorder.hits == []
 
