@@ -20,7 +20,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite."""
-    session.install(".[test,cli]")
+    session.install(".[test,cli,docs]")  # the docs tests import the docs extension
     session.run("pytest", *(session.posargs or ["tests"]))
 
 

@@ -45,6 +45,7 @@ def test_the_readme_test_command_is_what_ci_runs():
                         re.M)
     assert command, "the README shows how to run the tests"
     assert f"pip install --quiet -e '{command[1]}'" in CI
+    assert set(re.findall(r"-e '([^']+)'", CI)) == {command[1]}  # every Python's venv alike
     assert re.search(rf"^{re.escape(command[2])} \|\| status=1$", CI, re.M)
 
 
