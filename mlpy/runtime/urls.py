@@ -29,7 +29,8 @@ characters.
 
 Some readings are the server's to choose: whether ``%2F`` and ``%5C`` separate segments,
 whether ``;`` starts parameters that are dropped (``/api/..;/private``), whether escapes are
-decoded twice (``%252e``), whether case matters. The canonical path keeps them as written;
+decoded twice (``%252e``), whether full-width characters are folded (``．．``), whether case
+matters. The canonical path keeps them as written;
 :func:`loosest_path` reads them all the most permissive way, and a path scope looks at both
 readings (see :mod:`mlpy.runtime.capabilities`).
 """
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -176,14 +178,15 @@ def canonical_path(path: str) -> str:
 
 def loosest_path(path: str) -> str:
     """The most permissive reading a server may give a canonical path: escapes decoded
-    (repeatedly), ``\\`` as ``/``, ``;`` parameters dropped, dot segments resolved, lower
+    (repeatedly), compatibility characters folded (full-width ``．`` and ``／`` are ``.``
+    and ``/``), ``\\`` as ``/``, ``;`` parameters dropped, dot segments resolved, lower
     case."""
     for _ in range(_DECODINGS):
         decoded = unquote(path)
         if decoded == path:
             break
         path = decoded
-    path = path.replace("\\", "/")
+    path = unicodedata.normalize("NFKC", path).replace("\\", "/")
     path = "/".join(segment.partition(";")[0] for segment in path.split("/"))
     return _resolve(path).lower()
 

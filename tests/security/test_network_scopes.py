@@ -65,6 +65,8 @@ API_SCOPE = [
     (f"{BASE}/api/%252e%252e/private", False),
     (f"{BASE}/api/%25252e%25252e/private", False),
     (f"{BASE}/api/%2e%2e%2fprivate", False),
+    (f"{BASE}/api/\uff0e\uff0e/private", False),  # full-width dots, folded by some servers
+    (f"{BASE}/api/%EF%BC%8E%EF%BC%8E%EF%BC%8Fprivate", False),
     # the path is compared with case, and only whole segments
     (f"{BASE}/API/x", False),
     (f"{BASE}/apix", False),
@@ -168,6 +170,8 @@ DENIED = [
     ("http://h.example/private/**", "http://h.example/private;jsessionid=1/x"),
     ("http://h.example/private/**", "http://h.example/x/%252e%252e/private/x"),
     ("http://h.example/private/**", "http://h.example/private%2Fx"),
+    ("http://h.example/private/**", "http://h.example/x/\uff0e\uff0e\uff0fprivate/x"),
+    ("http://h.example/private/**", "http://h.example/\uff50rivate/x"),
     ("http://h.example/private/**", "http://h.example\\private\\x"),
     ("http://h.example/private/**", "http://H.example.:80/private/x"),
 ]
