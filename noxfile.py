@@ -1,7 +1,9 @@
 """Developer sessions: ``nox -s tests``, ``nox -s docs``, ``nox -s examples``, ``nox -s bench``.
 
-A convenience only: CI (``.ci/run``) does not need nox. Arguments after ``--`` go to the tool,
-e.g. ``nox -s tests -- -k strings`` or ``nox -s bench -- --quick``.
+``tests`` runs once per supported Python: ``nox -s tests-3.11``, ``tests-3.12``,
+``tests-3.13`` (``nox -s tests`` runs each one installed, and skips, saying so, those that
+are not). A convenience only: CI (``.ci/run``) does not need nox. Arguments after ``--`` go
+to the tool, e.g. ``nox -s tests-3.12 -- -k strings`` or ``nox -s bench -- --quick``.
 """
 
 from pathlib import Path
@@ -11,12 +13,14 @@ import nox
 nox.options.sessions = ["tests", "docs", "examples"]
 
 ROOT = Path(__file__).parent
+# Every Python the package supports (pyproject.toml: requires-python and the classifiers).
+PYTHONS = ["3.11", "3.12", "3.13"]
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite."""
-    session.install(".[test,cli]")
+    session.install(".[test,cli,docs]")  # the docs tests import the docs extension
     session.run("pytest", *(session.posargs or ["tests"]))
 
 

@@ -4,7 +4,8 @@
 :func:`require` is what a module function calls with the concrete resource it is about to
 touch; :func:`capability_scope` sets the grants that ``"caller"`` handles
 (``MLFunction.with_capabilities("caller")``) run under; :func:`current_capabilities` reads
-what applies here and now.
+what applies here and now. :func:`canonical_url` is the one reading of a URL that network
+scopes match: a host function that fetches URLs checks and fetches that same form.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog, require
 from mlpy.runtime.state import SCOPE, current_capabilities
+from mlpy.runtime.urls import Url, canonical_url
 
 Capabilities = CapabilitySet
 CapabilityToken = Capability
@@ -59,5 +61,6 @@ class capability_scope(AbstractContextManager, AbstractAsyncContextManager):  # 
 
 __all__ = [
     "AuditLog", "Capabilities", "Capability", "CapabilitySet", "CapabilitySpec",
-    "CapabilityToken", "canonical_path", "capability_scope", "current_capabilities", "require",
+    "CapabilityToken", "Url", "canonical_path", "canonical_url", "capability_scope",
+    "current_capabilities", "require",
 ]

@@ -37,6 +37,7 @@ from mlpy.language.parser import GRAMMAR_VERSION, parse
 from mlpy.runtime import imports, limits, ops
 from mlpy.runtime.builtins import BUILTINS
 from mlpy.runtime.messages import describe
+from mlpy.runtime.quiet import quietly
 from mlpy.runtime.state import CURRENT
 from mlpy.runtime.values import ModuleObject, display
 
@@ -231,7 +232,10 @@ def compile_program(
         tree = generate(analysis, ticks=ticks, unit=key[:12])
         timings["generate"] = time.perf_counter() - start
         start = time.perf_counter()
-        code = compile(tree, code_filename, "exec", dont_inherit=True)
+        # Python's SyntaxWarnings about the generated code (such as a subscript of a number
+        # after constant folding) stay out of the host's stderr: running that code reports
+        # the same problem as an ML error.
+        code, _ = quietly(compile, tree, code_filename, "exec", dont_inherit=True)
         timings["compile"] = time.perf_counter() - start
     except RecursionError:  # the depth limit of the parser makes this rare: a deep host stack
         message = "the program is nested too deeply to compile here"

@@ -123,6 +123,23 @@ def test_the_memory_budget_stops_programs_that_keep_growing(program):
     assert time.perf_counter() - started < 20
 
 
+@pytest.mark.parametrize("program", [
+    "function grow() { a = []; while (true) { a.append([1, 2, 3, 4, 5, 6, 7, 8]); } } grow();",
+    'function grow() { s = "x" * 1000000; a = []; while (true) { a.append(s * 2); } } grow();',
+    "function outer() { a = []; function inner() { while (true) { a.append(range(50)); } }"
+    " inner(); } outer();",
+    "function grow(n) { a = [0] * 100000; if (n > 0) { return grow(n - 1) + a; }"
+    " b = []; while (true) { b.append(str(len(b)) * 20); } } grow(50);",
+    "f = fn() => { o = {}; i = 0; while (true) { o[str(i)] = [i]; i = i + 1; } }; f();",
+])
+def test_the_memory_budget_counts_what_running_functions_hold(program):
+    # Function variables are read through frame.f_locals, a dict before Python 3.13 and a
+    # live view (FrameLocalsProxy) since: both must count.
+    result = run(program, max_memory=20_000_000, timeout=20)
+    assert isinstance(result.error, MLResourceError), result.error
+    assert result.error.resource == "memory"
+
+
 def test_programs_within_the_memory_budget_run_normally():
     result = run("""
         s = ""; i = 0;

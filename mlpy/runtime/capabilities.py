@@ -11,7 +11,8 @@ requirement. Checks happen at two points:
   URL, a variable name) once it knows it, which checks the scope and the denies.
 
 Denies always win. Scopes are globs matched per area: file paths after making them absolute,
-collapsing ``..`` and resolving symlinks; URLs by scheme, host, port and path; environment
+collapsing ``..`` and resolving symlinks; URLs by scheme, host, port and path, all in the
+canonical form of :mod:`mlpy.runtime.urls` (the form the http module fetches); environment
 variables by name; any other area by an opaque glob.
 """
 
@@ -33,13 +34,16 @@ from typing import Any, Union
 from urllib.parse import urlsplit
 
 from mlpy.errors import MLConfigurationError
+from mlpy.runtime.urls import (
+    DEFAULT_PORTS, canonical_host, canonical_url, host_name, loosest_path,
+)
+from mlpy.runtime.urls import canonical_path as canonical_url_path
 
 _TEXT = re.compile(
     r"(?P<area>[a-z][a-z0-9_]*)\.(?P<action>[a-z][a-z0-9_]*|\*)(?::(?P<scope>.+))?\Z", re.S
 )
 CAPABILITY_NAME = re.compile(r"[a-z][a-z0-9_]*\.(?:[a-z][a-z0-9_]*|\*)\Z")
 PATH_AREAS = ("file", "path")  # areas whose resources are filesystem paths
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _CASE_INSENSITIVE_PATHS = os.name == "nt"
 
 
@@ -146,6 +150,16 @@ class Capability:
         if resource is None:
             return False
         return _scope_matcher(self.area, self.scope)(resource)
+
+    def refuses(self, resource: str | None) -> bool:
+        """As a deny: whether it takes ``resource`` away. No scope takes everything; a
+        network scope also takes what is no URL, and a URL that any reading of its path
+        puts in the scope."""
+        if self.scope is None:
+            return True
+        if resource is None:
+            return False
+        return _scope_matcher(self.area, self.scope, deny=True)(resource)
 
     def allows(self, area: str, action: str, resource: str | None) -> bool:
         """Area, action and scope match and the grant has not expired (uses are not taken)."""
@@ -303,8 +317,7 @@ class CapabilitySet:
                 paid: Capability | None = None) -> Capability | None:
         area, action = _split_name(area_action)
         for denied in self.denies:
-            if denied.covers(area, action) and (
-                    denied.scope is None or (resource is not None and denied.matches(resource))):
+            if denied.covers(area, action) and denied.refuses(resource):
                 return None
         if paid is not None and any(g is paid for g in self.grants) \
                 and paid.allows(area, action, resource):
@@ -329,8 +342,7 @@ class CapabilitySet:
 
     def denied(self, area_action: str, resource: str | None = None) -> bool:
         area, action = _split_name(area_action)
-        return any(d.covers(area, action) and (d.scope is None or (
-            resource is not None and d.matches(resource))) for d in self.denies)
+        return any(d.covers(area, action) and d.refuses(resource) for d in self.denies)
 
     def union(self, other: "CapabilitySpec") -> "CapabilitySet":
         other = as_capability_set(other)
@@ -502,11 +514,12 @@ def _mac(body: dict[str, Any], key: bytes) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _scope_matcher(area: str, scope: str):
+def _scope_matcher(area: str, scope: str, deny: bool = False):
+    """A test of resources for a scope; ``deny``: as a deny reads it, where that differs."""
     if area in PATH_AREAS:
         return _file_matcher(scope)
     if area == "network":
-        return _network_matcher(scope)
+        return _network_matcher(scope, deny)
     if area == "env" and _CASE_INSENSITIVE_PATHS:
         pattern = scope.upper()
         return lambda name: fnmatchcase(str(name).upper(), pattern)
@@ -567,64 +580,80 @@ def _file_matcher(scope: str):
     return lambda resource: regex.match(canonical_path(resource)) is not None
 
 
-def _network_matcher(scope: str):
-    if "://" in scope:
-        parts = urlsplit(scope)
-        scheme, host, path = parts.scheme.lower(), parts.hostname or "", parts.path or ""
-        try:
-            port = parts.port or _DEFAULT_PORTS.get(scheme)
-        except ValueError:
-            raise MLConfigurationError(f"bad port in network scope {scope!r}") from None
+def _network_matcher(scope: str, deny: bool = False):
+    """A URL test for a network scope. As a grant the path glob must admit both readings
+    of the path (canonical and loosest, see :mod:`mlpy.runtime.urls`); as a deny, either,
+    and a resource that is no URL is taken away too: nobody can say where it leads."""
+    scheme, host_glob, port, path = _network_scope(scope)
+    if path in ("", "/"):
+        paths = None
     else:
-        scheme, path = None, ""
-        if scope.startswith("["):  # an IPv6 literal: [::1] or [::1]:8080
-            inside, _, rest = scope[1:].partition("]")
-            host, port_text = inside, rest[1:] if rest.startswith(":") else rest
-        elif scope.count(":") == 1:
-            host, _, port_text = scope.rpartition(":")
-        else:
-            host, port_text = scope, ""
-        if not host:
-            host, port_text = scope, ""
-        port = int(port_text) if port_text.isdigit() else None
-        if port_text and port is None:
-            raise MLConfigurationError(f"bad port in network scope {scope!r}")
-    host_glob = _idna(host)
-    path_regex = _path_glob(path) if path not in ("", "/") else None
+        try:
+            canonical = canonical_url_path(path)
+        except ValueError as error:
+            raise MLConfigurationError(f"bad path in network scope {scope!r}: {error}") \
+                from None
+        paths = (_path_glob(canonical), _path_glob(loosest_path(canonical)))
 
-    def match(url: str) -> bool:
-        target = parse_url(url)
-        if target is None:
+    def match(resource: str) -> bool:
+        try:
+            url = canonical_url(resource)
+        except ValueError:
+            return deny
+        if scheme is not None and url.scheme != scheme:
             return False
-        t_scheme, t_host, t_port, t_path = target
-        if scheme is not None and t_scheme != scheme:
+        if not fnmatchcase(url.host, host_glob) or port is not None and url.port != port:
             return False
-        if not fnmatchcase(t_host, host_glob):
-            return False
-        if port is not None and t_port != port:
-            return False
-        return path_regex is None or path_regex.match(t_path or "/") is not None
+        if paths is None:
+            return True
+        readings = (paths[0].match(url.path), paths[1].match(loosest_path(url.path)))
+        return any(readings) if deny else all(readings)
 
     return match
 
 
-def _idna(host: str) -> str:
-    host = host.strip().rstrip(".").lower()
+def _network_scope(scope: str) -> tuple[str | None, str, int | None, str]:
+    """``(scheme, host glob, port, path glob)`` of ``scheme://host[:port][/path]`` or
+    ``host-glob[:port]``."""
+    if "://" in scope:
+        parts = urlsplit(scope)
+        if parts.query or parts.fragment or "@" in parts.netloc:
+            raise MLConfigurationError(
+                f"a network scope is scheme://host[:port][/path-glob], without user, query "
+                f"or fragment: {scope!r}")
+        scheme, host, path = parts.scheme.lower(), parts.hostname or "", parts.path
+        try:
+            port = parts.port or DEFAULT_PORTS.get(scheme)
+        except ValueError:
+            raise MLConfigurationError(f"bad port in network scope {scope!r}") from None
+        return scheme, _host_glob(host, scope), port, path
+    if scope.startswith("["):  # an IPv6 literal: [::1] or [::1]:8080
+        inside, _, rest = scope[1:].partition("]")
+        host, port_text = inside, rest[1:] if rest.startswith(":") else rest
+    elif scope.count(":") == 1:
+        host, _, port_text = scope.rpartition(":")
+    else:
+        host, port_text = scope, ""
+    if not host:
+        host, port_text = scope, ""
+    port = int(port_text) if port_text.isdigit() else None
+    if port_text and port is None:
+        raise MLConfigurationError(f"bad port in network scope {scope!r}")
+    return None, _host_glob(host, scope), port, ""
+
+
+def _host_glob(host: str, scope: str) -> str:
+    """A host pattern in the canonical form of hosts: each label without a wildcard as
+    :func:`~mlpy.runtime.urls.canonical_host` writes it."""
+    host = host.strip()
+    if not _has_glob(host):
+        try:
+            return canonical_host(host if ":" not in host else f"[{host}]")
+        except ValueError as error:
+            raise MLConfigurationError(f"bad host in network scope {scope!r}: {error}") \
+                from None
+    labels = host.lower().removesuffix(".").split(".")
     try:
-        return host.encode("idna").decode("ascii") if not _has_glob(host) else host
-    except UnicodeError:
-        return host
-
-
-def parse_url(url: str) -> tuple[str, str, int | None, str] | None:
-    """``(scheme, host, port, path)`` of a URL, host lowercased and IDNA-encoded."""
-    try:
-        parts = urlsplit(str(url))
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.scheme or not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, _idna(parts.hostname), port or _DEFAULT_PORTS.get(scheme), parts.path or "/"
-
+        return ".".join(label if _has_glob(label) else host_name(label) for label in labels)
+    except ValueError as error:
+        raise MLConfigurationError(f"bad host in network scope {scope!r}: {error}") from None

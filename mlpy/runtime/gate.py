@@ -22,9 +22,7 @@ from contextvars import ContextVar
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
-from mlpy.runtime.capabilities import (
-    EMPTY, PATH_AREAS, USES, Capability, CapabilitySet, canonical_path,
-)
+from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet
 from mlpy.runtime.state import ExecutionState, current_state, grants_here
 
 _audit_logger = logging.getLogger("mlpy.audit")
@@ -166,7 +164,9 @@ def _deny(state: ExecutionState, held: CapabilitySet, name: str, resource: str |
     if redact:
         shown = "<redacted>"
     else:
-        shown = repr(shown) if shown is not None else _display_resource(name, resource)
+        # The resource as the bridge passed it, never its canonical path: that could
+        # reveal the working directory or where a symbolic link leads.
+        shown = repr(shown if shown is not None else resource)
     if audit is not None:
         audit.record("deny", requirement=name, resource=resource,
                      execution_id=state.execution_id)
@@ -203,12 +203,6 @@ def _why_not(held: CapabilitySet, name: str, resource: str | None) -> str:
     return "which this execution was not granted"
 
 
-def _display_resource(name: str, resource: str | None) -> str:
-    if resource is None:
-        return ""
-    if name.partition(".")[0] in PATH_AREAS:
-        return repr(canonical_path(resource))
-    return repr(resource)
 
 
 def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], what: str) -> Any:

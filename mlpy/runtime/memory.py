@@ -23,6 +23,15 @@ except ImportError:  # Windows: only the other triggers apply there
 _CONTAINERS = (list, dict, tuple, set, frozenset)
 
 
+def _frame_locals_type() -> type:
+    return type(sys._getframe().f_locals)
+
+
+# What ``frame.f_locals`` of a function is: a dict before Python 3.13, a live view of the
+# frame's variables (``FrameLocalsProxy``, PEP 667) since. Both are walked like a dict.
+_FRAME_LOCALS = _frame_locals_type()
+
+
 def live_bytes(roots: Iterable[Any], limit: int) -> tuple[int, int]:
     """The bytes held by the values reachable from ``roots``, and how many were visited.
 
@@ -43,7 +52,7 @@ def live_bytes(roots: Iterable[Any], limit: int) -> tuple[int, int]:
         if total > limit:
             break
         cls = value.__class__
-        if cls is dict:
+        if cls is dict or cls is _FRAME_LOCALS:
             stack.extend(value.keys())
             stack.extend(value.values())
         elif cls in _CONTAINERS or isinstance(value, _CONTAINERS):

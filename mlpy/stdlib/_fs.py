@@ -56,8 +56,23 @@ def target(value: Any, what: str = "path") -> Target:
         raise ValueError(f"{what} must not be empty")
     if "\0" in value:
         raise ValueError(f"{what} must not contain a NUL character")
-    absolute = os.path.abspath(os.path.expanduser(value))
+    absolute = os.path.abspath(expand_home(value))
     return Target(value, os.path.realpath(absolute), absolute)
+
+
+def expand_home(path: str) -> str:
+    """``~`` and ``~/...`` as the home directory of the user running the host. ``~name``
+    stays a name: looking up other users' home directories would tell a script which users
+    exist."""
+    if path == "~" or path.startswith("~" + os.sep) or (os.altsep and path.startswith(
+            "~" + os.altsep)):
+        return os.path.expanduser(path)
+    return path
+
+
+def home_of(path: str) -> str | None:
+    """The home directory ``path`` starts with (as :func:`expand_home` reads it), or None."""
+    return os.path.expanduser("~") if expand_home(path) != path else None
 
 
 def host_error(error: OSError, shown: str) -> OSError:

@@ -2,7 +2,9 @@
 
 Only reading the clock is an effect: ``now()``, ``today()`` (and ``calculateAge`` without a
 ``current`` date, which asks for today) need ``datetime.now``. Construction, parsing,
-arithmetic and formatting are pure and need no capability (DESIGN D8).
+arithmetic and formatting are pure and need no capability (DESIGN D8). The host's time zone
+is host information like its clock: ``fromTimestamp`` and ``timestamp()`` read times as
+local time for a program granted ``datetime.now`` (and for host code), as UTC otherwise.
 
 The values are objects whose declared methods are all ML may reach: ``DateTime``, ``Date``,
 ``Time`` and ``TimeDelta``. ``print`` and ``str()`` show them as ISO text.
@@ -18,9 +20,20 @@ from typing import Any
 from mlpy.capabilities import require
 from mlpy.ext import ml_class, ml_function, ml_module
 from mlpy.runtime.limits import check_length
+from mlpy.runtime.state import current_state
 from mlpy.runtime.values import typeof
 
 _END_OF_DAY = _dt.time(23, 59, 59, 999999)
+
+
+def _zone() -> _dt.tzinfo | None:
+    """The zone naive times are read in: local time (None) for host code and for a program
+    granted ``datetime.now``; UTC for any other program, which may not learn where the host
+    is."""
+    state = current_state()
+    if state is None or state.capabilities.allows("datetime.now"):
+        return None
+    return _dt.UTC
 
 
 def _alias(fn: Any, name: str) -> Any:
@@ -162,9 +175,10 @@ class _Clock:
 class DateTime(_Calendar, _Clock):
     value: _dt.datetime
 
-    @ml_function("Seconds since 1970-01-01 UTC, reading this time as local time")
+    @ml_function("Seconds since 1970-01-01 UTC, reading this time as local time (as UTC "
+                 "without datetime.now)")
     def timestamp(self):
-        return self.value.timestamp()
+        return self.value.replace(tzinfo=_zone()).timestamp()
 
     @ml_function("A new DateTime n days later (earlier when negative)")
     def addDays(self, n):
@@ -449,10 +463,13 @@ class Datetime:
         except OverflowError:
             raise ValueError("the duration is too large") from None
 
-    @ml_function("The local DateTime of a Unix timestamp (seconds)")
+    @ml_function("The local DateTime of a Unix timestamp in seconds (the UTC one without "
+                 "datetime.now)")
     def fromTimestamp(self, ts):
+        zone = _zone()
         try:
-            return DateTime(_dt.datetime.fromtimestamp(_number(ts, "timestamp")))
+            moment = _dt.datetime.fromtimestamp(_number(ts, "timestamp"), zone)
+            return DateTime(moment.replace(tzinfo=None))
         except (OverflowError, OSError, ValueError) as error:
             raise ValueError(f"Invalid timestamp {ts}: {error}") from None
 

@@ -2,7 +2,10 @@
 
 Each request function needs ``network.http`` at the gate, and then ``require("network.http",
 url)`` with the full URL before it connects, so a scope such as
-``network.http:https://api.example.com/v1/**`` admits exactly the URLs under it. Redirects
+``network.http:https://api.example.com/v1/**`` admits exactly the URLs under it. The URL is
+read once, into its canonical form (:func:`mlpy.capabilities.canonical_url`: dot segments
+resolved, escapes normalised, the host IDNA-encoded...), and that one value is what is
+checked, what the connection is made to and what the request asks for. Redirects
 are never followed automatically: the bridge follows them itself (at most
 :data:`MAX_REDIRECTS`), checking each target with ``require`` before fetching it, so a granted
 endpoint cannot bounce a script to a host, port or path it was not given. Credentials
@@ -21,9 +24,9 @@ import http.client
 import ssl
 import time
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urljoin
 
-from mlpy.capabilities import Capability, require
+from mlpy.capabilities import Capability, Url, canonical_url, require
 from mlpy.errors import CapabilityError
 from mlpy.ext import ml_class, ml_constant, ml_function, ml_module
 from mlpy.marshal import json_text, json_value
@@ -44,24 +47,19 @@ _CHUNK = 64 * 1024
 # ----------------------------------------------------------------------------- arguments
 
 
-def _url(value: Any) -> str:
-    """A URL the client can fetch: http or https, with a host; anything else is refused."""
+def _url(value: Any) -> Url:
+    """The canonical form of a URL the client can fetch (http or https, with a host) -- the
+    form that is checked and the form that is fetched; anything else is refused."""
     if not isinstance(value, str):
         raise TypeError(f"url must be a string, not {typeof(value)}")
-    if any(ch in value for ch in "\r\n\0 \t"):
-        raise ValueError(f"Invalid URL: {value!r} contains whitespace or control characters")
     try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - a bad port raises here
+        url = canonical_url(value)
     except ValueError as error:
         raise ValueError(f"Invalid URL: {value!r} ({error})") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if url.scheme not in ("http", "https"):
         raise ValueError(f"Invalid URL: {value!r} (an http:// or https:// URL with a host "
                          "is needed)")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"Invalid URL: {value!r} (credentials in the URL are not supported; "
-                         "send an Authorization header)")
-    return value
+    return url
 
 
 def _headers(value: Any) -> dict[str, str]:
@@ -151,24 +149,23 @@ def _size_limit(grant: Capability | None) -> tuple[int, bool]:
     return MAX_RESPONSE_SIZE, False
 
 
-def _too_large(url: str, limit: int, by_grant: bool) -> Exception:
+def _too_large(url: Url, limit: int, by_grant: bool) -> Exception:
     if by_grant:
         return CapabilityError(
-            f"network.http refused for {url!r}: the response is larger than the {limit:,} "
+            f"network.http refused for {str(url)!r}: the response is larger than the {limit:,} "
             "bytes the grant allows", required="network.http")
-    return RuntimeError(f"Network error: the response from {url!r} is larger than "
+    return RuntimeError(f"Network error: the response from {str(url)!r} is larger than "
                         f"{limit:,} bytes")
 
 
-def _connect(url: str, timeout: float) -> http.client.HTTPConnection:
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "https":
-        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+def _connect(url: Url, timeout: float) -> http.client.HTTPConnection:
+    if url.scheme == "https":
+        return http.client.HTTPSConnection(url.host, url.port, timeout=timeout,
                                            context=ssl.create_default_context())
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    return http.client.HTTPConnection(url.host, url.port, timeout=timeout)
 
 
-def _read(response: http.client.HTTPResponse, url: str, grant: Capability | None,
+def _read(response: http.client.HTTPResponse, url: Url, grant: Capability | None,
           deadline: float) -> bytes:
     limit, by_grant = _size_limit(grant)
     length = response.getheader("Content-Length")
@@ -187,12 +184,7 @@ def _read(response: http.client.HTTPResponse, url: str, grant: Capability | None
     return b"".join(chunks)
 
 
-def _same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme.lower(), pa.hostname, pa.port) == (pb.scheme.lower(), pb.hostname, pb.port)
-
-
-def _send(method: str, url: str, headers: dict[str, str], body: bytes | None,
+def _send(method: str, url: Any, headers: dict[str, str], body: bytes | None,
           timeout: float) -> HttpResponse:
     """Make the request, following redirects one checked hop at a time."""
     url = _url(url)
@@ -200,24 +192,22 @@ def _send(method: str, url: str, headers: dict[str, str], body: bytes | None,
         headers["User-Agent"] = USER_AGENT
     deadline = _deadline(timeout)
     for _ in range(MAX_REDIRECTS + 1):
-        grant = require("network.http", url)
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        grant = require("network.http", str(url))
         connection = _connect(url, min(timeout, _remaining(deadline)))
         try:
             try:
-                connection.request(method, target, body=body, headers=headers)
+                connection.request(method, url.target, body=body, headers=headers)
                 response = connection.getresponse()
                 location = response.getheader("Location")
                 if response.status in _REDIRECTS and location:
                     response.close()
-                    following = _url(urljoin(url, location.strip()))
+                    following = _url(urljoin(str(url), location.strip()))
                     if response.status == 303 or (response.status in (301, 302)
                                                   and method not in ("GET", "HEAD")):
                         method, body = ("HEAD" if method == "HEAD" else "GET"), None
                         headers = {k: v for k, v in headers.items()
                                    if k.lower() not in ("content-type", "content-length")}
-                    if not _same_origin(url, following):
+                    if url.origin != following.origin:
                         headers = {k: v for k, v in headers.items()
                                    if k.lower() not in _CREDENTIALS}
                     url = following
@@ -225,13 +215,14 @@ def _send(method: str, url: str, headers: dict[str, str], body: bytes | None,
                 data = b"" if method == "HEAD" else _read(response, url, grant, deadline)
             except TimeoutError:
                 _stop_if_limited()
-                raise RuntimeError(f"Network error: timed out requesting {url!r}") from None
+                raise RuntimeError(f"Network error: timed out requesting {str(url)!r}") \
+                    from None
             except (OSError, http.client.HTTPException) as error:
                 _stop_if_limited()
                 reason = str(error) or type(error).__name__
-                raise RuntimeError(f"Network error: {reason} ({url!r})") from None
+                raise RuntimeError(f"Network error: {reason} ({str(url)!r})") from None
             return HttpResponse(response.status, response.reason, response.getheaders(),
-                                data, url)
+                                data, str(url))
         finally:
             connection.close()
     raise RuntimeError(f"Network error: more than {MAX_REDIRECTS} redirects")

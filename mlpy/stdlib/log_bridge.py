@@ -2,8 +2,9 @@
 
 Records go through the running execution's output (as ``print`` and ``console`` do), so
 ``capture_output`` collects them and ``max_output`` bounds them. The default logger's settings
-(level, format, timestamps, files) belong to the program's namespace: they last for the
-execution, or for the session that runs it, and never leak into another execution. Loggers
+(level, format, timestamps, files) belong to the program (:mod:`mlpy.stdlib._program`): they
+last for the execution, or for the session that runs it, go with the ML functions the host
+keeps from it, and never leak into another execution or into the host's ``logging``. Loggers
 made with ``create_logger`` carry their own settings. A file added with ``add_file`` needs
 ``file.write`` on its canonical path, checked when it is added and again for every record
 (the grant may have been revoked since), and is opened without following symbolic links; the
@@ -19,10 +20,11 @@ from typing import Any
 from mlpy.capabilities import require
 from mlpy.ext import ml_class, ml_function, ml_module, ml_property
 from mlpy.marshal import json_text
-from mlpy.runtime.state import current_state, write_output
+from mlpy.runtime.state import write_output
 from mlpy.runtime.values import display, typeof
 from mlpy.stdlib._fs import Target, target
 from mlpy.stdlib._files import _append_file
+from mlpy.stdlib._program import program_value
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
 _LEVELS = {"DEBUG": DEBUG, "INFO": INFO, "WARN": WARNING, "WARNING": WARNING,
@@ -165,14 +167,7 @@ class Log:
         self._host = _Settings(DEFAULT_NAME)  # for host code calling the module directly
 
     def _settings(self) -> _Settings:
-        state = current_state()
-        namespace = state.namespace if state is not None else None
-        if namespace is None:
-            return self._host
-        settings = namespace.get("__ml_log__")
-        if not isinstance(settings, _Settings):
-            settings = namespace["__ml_log__"] = _Settings(DEFAULT_NAME)
-        return settings
+        return program_value("__ml_log__", lambda: _Settings(DEFAULT_NAME), self._host)
 
     @ml_function("Log at DEBUG level", capabilities=["log.write"])
     def debug(self, msg, data=None):

@@ -1,12 +1,15 @@
-"""ML module ``math``: numbers in, numbers out; pure, so it needs no capability."""
+"""ML module ``math``: numbers in, numbers out; pure, so it needs no capability.
+
+``math.random()`` draws from the running program's own generator, the one the ``random``
+module uses, never from the host's global ``random`` state."""
 
 from __future__ import annotations
 
 import math
-import random
 
 from mlpy.ext import ml_constant, ml_function, ml_module
 from mlpy.runtime.limits import check_bits
+from mlpy.stdlib._program import generator
 
 
 @ml_module("math", "Mathematical operations and constants")
@@ -99,9 +102,9 @@ class Math:
     def max_(self, a, b):
         return max(a, b)
 
-    @ml_function("Random number [0,1)")
+    @ml_function("Random number [0,1), from the generator random.setSeed seeds")
     def random(self):
-        return random.random()
+        return generator().random.random()
 
     @ml_function("Degrees to radians")
     def degToRad(self, d):

@@ -21,7 +21,8 @@ from mlpy.capabilities import require
 from mlpy.ext import ml_function, ml_module
 from mlpy.runtime.values import typeof
 from mlpy.stdlib._fs import (
-    Target, admits, host_error, is_directory, is_regular, lstat, require_directory, target,
+    Target, admits, expand_home, home_of, host_error, is_directory, is_regular, lstat,
+    require_directory, target,
 )
 
 _MAGIC = frozenset("*?[")
@@ -177,7 +178,8 @@ def _check_tree(where: Target) -> None:
             path = os.path.join(root, name)
             resource = os.path.join(root, "*") if os.path.islink(path) else path
             if not admitted(resource):
-                require("path.write", resource)
+                shown = os.path.join(where.shown, os.path.relpath(path, where.real))
+                require("path.write", resource, shown=shown)
 
 
 # ----------------------------------------------------------------------------- the module
@@ -217,8 +219,9 @@ class Path:
     def isAbsolute(self, p):
         return os.path.isabs(_string(p))
 
-    @ml_function("The absolute form of a path ('~' expanded); needs path.read on the working "
-                 "directory for a relative path and on the home directory to expand '~'")
+    @ml_function("The absolute form of a path ('~' expanded, '~name' not); needs path.read on "
+                 "the working directory for a relative path and on the home directory to "
+                 "expand '~'")
     def absolute(self, p):
         return self._absolute(_string(p))
 
@@ -252,10 +255,10 @@ class Path:
                  "taken against the working directory)",
                  capabilities=["path.read"])
     def glob(self, pattern):
-        absolute = os.path.abspath(os.path.expanduser(_string(pattern, "pattern")))
-        base, segments = _split_pattern(absolute)
+        pattern = _string(pattern, "pattern")
+        base, segments = _split_pattern(os.path.abspath(expand_home(pattern)))
         where = target(base, "pattern")
-        require_directory("path.read", where.real, where.shown)
+        require_directory("path.read", where.real, pattern)
         if not is_directory(lstat(where)):
             return []
         admitted = admits("path.read")
@@ -306,19 +309,21 @@ class Path:
     @ml_function("The working directory of the host process", capabilities=["path.read"])
     def cwd(self):
         here = os.getcwd()
-        require_directory("path.read", os.path.realpath(here))
+        require_directory("path.read", os.path.realpath(here), ".")
         return here
 
     @ml_function("The home directory of the user running the host process",
                  capabilities=["path.read"])
     def home(self):
         home = os.path.expanduser("~")
-        require_directory("path.read", os.path.realpath(home))
+        require_directory("path.read", os.path.realpath(home), "~")
         return home
 
-    @ml_function("The directory for temporary files")
+    @ml_function("The directory for temporary files", capabilities=["path.read"])
     def tempDir(self):
-        return tempfile.gettempdir()
+        temp = tempfile.gettempdir()
+        require_directory("path.read", os.path.realpath(temp), "the temporary directory")
+        return temp
 
     @ml_function("The path separator ('/' or '\\\\')")
     def separator(self):
@@ -330,11 +335,11 @@ class Path:
 
     def _absolute(self, p: str) -> str:
         """``os.path.abspath`` with ``~`` expanded; consulting the working or home directory
-        is reading the host, so it needs ``path.read`` on that directory."""
-        expanded = os.path.expanduser(p)
-        if expanded != p:
-            home = os.path.expanduser(p.split(os.sep, 1)[0])
-            require_directory("path.read", os.path.realpath(home))
-        if not os.path.isabs(expanded):
-            require_directory("path.read", os.path.realpath(os.getcwd()))
-        return os.path.abspath(expanded)
+        is reading the host, so it needs ``path.read`` on that directory. A refusal names the
+        path as the script wrote it, never the directory it would have revealed."""
+        home = home_of(p)
+        if home is not None:
+            require_directory("path.read", os.path.realpath(home), p)
+        elif not os.path.isabs(p):
+            require_directory("path.read", os.path.realpath(os.getcwd()), p)
+        return os.path.abspath(expand_home(p))

@@ -1,25 +1,23 @@
 """ML module ``random``: pseudo-random numbers and sampling.
 
-Pure, so it needs no capability. Each execution draws from its own ``random.Random``
-(Mersenne Twister, seeded from the operating system), owned by this module object and never
-the host's global ``random`` state: ``random.setSeed(s)`` makes the rest of *that* execution
-reproducible -- with the same results as Python's ``random`` for the same seed -- and changes
-nothing the host or another execution sees.
+Pure, so it needs no capability. Each program draws from its own ``random.Random``
+(Mersenne Twister, seeded from the operating system) kept in the program's namespace
+(:mod:`mlpy.stdlib._program`), never from the host's global ``random`` state or one that
+another execution shares: ``random.setSeed(s)`` makes the rest of *that* program
+reproducible -- with the same results as Python's ``random`` for the same seed, and for
+``math.random()`` too, which draws from the same generator -- and changes nothing the host
+or another execution sees. A session's chunks are one program.
 """
 
 from __future__ import annotations
 
 import random as _random
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from mlpy.ext import ml_function, ml_module
 from mlpy.runtime.limits import check_length
-from mlpy.runtime.state import current_state
 from mlpy.runtime.values import typeof
-
-_KEPT = 256  # generators of recent executions kept (an execution keeps its own while it runs)
+from mlpy.stdlib._program import generator
 
 
 def _number(value: Any, what: str) -> int | float:
@@ -46,58 +44,38 @@ def _list(value: Any, what: str = "list") -> list:
 
 @ml_module("random", "Random number generation and sampling utilities")
 class Random:
-    """Numbers and samples from a generator private to the running execution."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._generators: OrderedDict[str, list] = OrderedDict()  # id -> [Random, seed]
-        self._host = [_random.Random(), None]  # for host code calling the bridge directly
-
-    def _slot(self) -> list:
-        state = current_state()
-        if state is None:
-            return self._host
-        key = state.execution_id
-        with self._lock:
-            slot = self._generators.get(key)
-            if slot is None:
-                slot = self._generators[key] = [_random.Random(), None]
-                while len(self._generators) > _KEPT:
-                    self._generators.popitem(last=False)
-            else:
-                self._generators.move_to_end(key)
-        return slot
+    """Numbers and samples from the generator of the running program."""
 
     @property
     def _rng(self) -> _random.Random:
-        return self._slot()[0]
+        return generator().random
 
     # ------------------------------------------------------------------ seeding
 
-    @ml_function("Seed this execution's generator with a number or string; returns the seed")
+    @ml_function("Seed this program's generator with a number or string; returns the seed")
     def setSeed(self, s):
         if not isinstance(s, (int, float, str)) and s is not None:
             raise TypeError(f"a seed must be a number or a string, not {typeof(s)}")
-        slot = self._slot()
-        slot[0].seed(s)
-        slot[1] = s
+        own = generator()
+        own.random.seed(s)
+        own.seed = s
         return s
 
-    @ml_function("Seed this execution\'s generator with a number or string; returns the seed",
+    @ml_function("Seed this program\'s generator with a number or string; returns the seed",
                  name="set_seed")
     def set_seed(self, s):
         return self.setSeed(s)
 
-    @ml_function("Seed this execution\'s generator with a number or string; returns the seed",
+    @ml_function("Seed this program\'s generator with a number or string; returns the seed",
                  name="seed")
     def seed(self, s):
         return self.setSeed(s)
 
-    @ml_function("The seed last given to setSeed in this execution, or null")
+    @ml_function("The seed last given to setSeed in this program, or null")
     def getSeed(self):
-        return self._slot()[1]
+        return generator().seed
 
-    @ml_function("The seed last given to setSeed in this execution, or null", name="get_seed")
+    @ml_function("The seed last given to setSeed in this program, or null", name="get_seed")
     def get_seed(self):
         return self.getSeed()
 

@@ -5,6 +5,9 @@ Python ``re`` objects never reach ML: a compiled pattern is a :class:`Pattern` a
 :class:`Match`, each exposing only its documented members. Every result is made of ML values
 (arrays, never tuples: D6).
 
+Python's warnings about a pattern (``FutureWarning: Possible nested set``) go to the
+execution's error output, like anything else the script causes, never to the host's stderr.
+
 A single match is one native operation that the cooperative time limit cannot interrupt, so
 patterns longer than :data:`MAX_PATTERN_LENGTH` characters are refused; a pathological pattern
 on a long text can still keep the interpreter busy (``isolation="subprocess"`` bounds that).
@@ -13,11 +16,14 @@ on a long text can still keep the interpreter busy (``isolation="subprocess"`` b
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from mlpy.ext import ml_class, ml_constant, ml_function, ml_module, ml_property
 from mlpy.runtime.limits import check_length
 from mlpy.runtime.ops import ml_call
+from mlpy.runtime.quiet import quietly
+from mlpy.runtime.state import write_output
 from mlpy.runtime.values import typeof
 
 MAX_PATTERN_LENGTH = 4096
@@ -25,6 +31,7 @@ _FLAG_NAMES = {re.IGNORECASE: "IGNORECASE", re.MULTILINE: "MULTILINE", re.DOTALL
                re.VERBOSE: "VERBOSE"}
 _ALLOWED_FLAGS = int(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.ASCII
                      | re.UNICODE)
+_GROUP_REFERENCE = re.compile(r"\\(?:g<([^>]*)>|.)", re.S)  # \g<name>, or another escape
 
 
 def _text(value: Any, what: str = "text") -> str:
@@ -47,9 +54,31 @@ def _compile(pattern: Any, flags: Any = 0) -> re.Pattern:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValueError(f"regex: the pattern is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return re.compile(pattern, flags)
+        compiled, warned = _compiled(pattern, flags)
     except (re.error, ValueError, OverflowError, RecursionError) as error:
         raise ValueError(f"Invalid regex pattern '{pattern}': {error}") from None
+    for message in warned:  # the script's warnings go to the script's error output
+        write_output(f"warning: regex: {message} in the pattern {pattern!r}\n", error=True)
+    return compiled
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str, flags: int) -> tuple[re.Pattern, tuple[str, ...]]:
+    """A compiled pattern and the warnings Python's ``re`` gave about it (kept, so that every
+    compilation of the pattern reports them, not only the first in the process)."""
+    compiled, warned = quietly(re.compile, pattern, flags)
+    return compiled, tuple(warned)
+
+
+def _check_template(replacement: str, what: str = "replacement") -> None:
+    """Group references in a replacement name a group by number or identifier: Python 3.12
+    refuses other names, and 3.11 takes them with a DeprecationWarning."""
+    for reference in _GROUP_REFERENCE.finditer(replacement):
+        name = reference[1]
+        if name is not None and not (name.isidentifier() or (name.isascii()
+                                                              and name.isdigit())):
+            raise ValueError(f"regex: invalid {what} '{replacement}': bad character in "
+                             f"group name {name!r}")
 
 
 def _span(pos: Any, endpos: Any, text: str) -> tuple[int, int]:
@@ -80,6 +109,8 @@ def _sub(compiled: re.Pattern, replacement: Any, text: str, count: Any) -> list:
     if not isinstance(replacement, str) and not callable(replacement):
         raise TypeError(f"regex: the replacement must be a string or a function, "
                         f"not {typeof(replacement)}")
+    if isinstance(replacement, str):
+        _check_template(replacement)
     parts: list[str] = []
     size = 0
     last = 0
@@ -173,7 +204,7 @@ class Match:
 
     @ml_function("The template with \\1 and \\g<name> replaced by the groups")
     def expand(self, template):
-        _text(template, "the template")
+        _check_template(_text(template, "the template"), "template")
         try:
             result = self._m.expand(template)
         except (re.error, IndexError) as error:
