@@ -91,6 +91,11 @@ class Session:
         chunk prints, as it prints it."""
         with self.lock:
             self._chunks += 1
+            if isinstance(source, Program):
+                # Compiled on its own, it took names that only it binds as proven (modules,
+                # functions it may call natively); here other chunks and the host bind them.
+                filename = filename or source.filename
+                source = source.source
             filename = filename or f"<{self.name}:{self._chunks}>"
             try:
                 program, _ = self.engine._program(source, filename, self._known,

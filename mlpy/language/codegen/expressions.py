@@ -3,6 +3,11 @@
 Member reads and method calls on a plain name get an inline fast path: the common case
 (an object's key, a list or string method) runs natively after a one-instruction type test,
 and anything else falls back to the runtime helper, which applies the full allow-list.
+
+Members of a module are plain attributes of its module object. They are read natively where
+the checks proved that the name holds the module (its import is its only binding); where the
+name may have been rebound -- in a session, by a later chunk or the host -- a test that it
+still holds a module object comes first.
 """
 
 from __future__ import annotations
@@ -257,17 +262,35 @@ class ExpressionsMixin:
     def is_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.module_refs
 
+    def proven_module(self, node: ast.Expr) -> bool:
+        return id(node) in self.analysis.proven_modules
+
+    def holds_module(self, name: ast.Name, calls: bool) -> py.expr:
+        """The run-time test that a name still holds a module object; for a call, one of a
+        Python module, whose members are all functions ML may call (an ML module's
+        top-level names may hold any value)."""
+        test = self.class_is(name, "Module")
+        if not calls:
+            return test
+        python_module = py.Compare(
+            left=py.Attribute(value=self.expr(name), attr="_ml_live", ctx=py.Load()),
+            ops=[py.Is()], comparators=[py.Constant(None)])
+        return py.BoolOp(op=py.And(), values=[test, python_module])
+
     def class_is(self, name: ast.Name, key: str) -> py.expr:
         cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
         return py.Compare(left=cls, ops=[py.Is()], comparators=[self.helper(key)])
 
     def expr_Member(self, node: ast.Member) -> py.expr:
         target = node.target
-        if self.is_module(target):  # module members are plain attributes of the module object
+        if self.proven_module(target):  # module members are attributes of the module object
             return py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
         slow = self.helper_call("get", self.expr(target), py.Constant(node.name))
         if type(target) is not ast.Name:
             return slow
+        if self.is_module(target):
+            native = py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
+            return py.IfExp(test=self.holds_module(target, False), body=native, orelse=slow)
         kind = self.known(target)
         if node.name == "length":
             fast = self.helper_call("len", self.expr(target))
@@ -290,24 +313,30 @@ class ExpressionsMixin:
                 return py.Call(func=self.expr(callee), args=args, keywords=[])
             return self.helper_call("call", self.expr(callee), *args)
         if type(callee) is ast.Member:
-            return self.method_call(callee, node.args, args)
+            return self.method_call(node, callee, args)
         return self.helper_call("call", self.expr(callee), *args)
 
-    def method_call(self, member: ast.Member, ml_args: list[ast.Expr],
-                    args: list[py.expr]) -> py.expr:
+    def method_call(self, call: ast.Call, member: ast.Member, args: list[py.expr]) -> py.expr:
         target, name = member.target, member.name
-        if self.is_module(target):
+        if self.proven_module(target):
             module = self.analysis.module_refs[id(target)]
-            inline = self.intrinsic(module, name, ml_args, args)
+            inline = self.intrinsic(module, name, call.args, args)
             if inline is not None:
                 return inline
             func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
                                                      ctx=py.Load()))
-            return py.Call(func=func, args=args, keywords=[])
+            if id(call) in self.analysis.direct_calls:
+                return py.Call(func=func, args=args, keywords=[])
+            return self.helper_call("call", func, *args)
         if type(target) is ast.String and name in STRING_FAST:
             func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
             return py.Call(func=func, args=args, keywords=[])
         slow = self.helper_call("method", self.expr(target), py.Constant(name), *args)
+        if type(target) is ast.Name and self.is_module(target):
+            func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
+                                                     ctx=py.Load()))
+            fast = py.Call(func=func, args=args, keywords=[])
+            return py.IfExp(test=self.holds_module(target, True), body=fast, orelse=slow)
         if type(target) is not ast.Name or (name not in LIST_FAST and name not in STRING_FAST):
             return slow
         kind = "L" if name in LIST_FAST else "S"

@@ -55,15 +55,13 @@ class StatementsMixin:
         return self.at(name.span, self.store(self.name_of(name.id)))
 
     def guarded(self, name: str, value: py.expr) -> py.expr:
-        """Stores to a name earlier chunks call natively must not bind a host callable."""
-        if name in self.analysis.guarded_names and self.scope.owner_of(name) in (
-            None, self.analysis.root,
-        ):
+        """Stores to a name other chunks may call natively must not bind a host callable."""
+        if self.analysis.store_guarded(self.scope, name):
             return self.helper_call("guard", value)
         return value
 
     def rebind_guard(self, name: ast.Name) -> list[py.stmt]:
-        if name.id not in self.analysis.guarded_names:
+        if not self.analysis.store_guarded(self.scope, name.id):
             return []
         target = self.name_of(name.id)
         return [self.at(name.span, py.Assign(
