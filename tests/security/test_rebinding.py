@@ -409,6 +409,57 @@ def test_a_function_defined_in_a_function_and_rebound_there_is_not_called_native
     assert_gated(result, host, call_refused)
 
 
+# Every statement that binds a name, run in a function that declared the name nonlocal, with
+# what the name then holds: EVIL is an ML value with the member or call the use needs.
+BINDING_FORMS = {
+    "assignment": ("NAME = EVIL;", "rebound"),
+    "array-pattern": ("[NAME] = [EVIL];", "rebound"),
+    "object-pattern": ("{NAME} = {NAME: EVIL};", "rebound"),
+    "for": ("for (NAME in [EVIL]) { }", "rebound"),
+    "except": ("try { throw EVIL; } except (NAME) { }", "error"),
+    "function": ('function NAME(x) { return "rebound " + x; }', "function"),
+}
+
+
+def binding_cases():
+    for target in MODULES + FUNCTIONS:
+        for form in BINDING_FORMS:
+            for where in ("program", "session"):
+                yield pytest.param(target, form, where, id=f"{target.name}-{form}-{where}")
+
+
+@pytest.mark.parametrize("target, form, where", list(binding_cases()))
+def test_a_rebound_name_holds_what_it_was_rebound_to(engine, target, form, where):
+    """As in Python: after the rebinding, the name's members and calls are those of its new
+    value (an error's thrown keys, a function's call), whatever it held first."""
+    template, holds = BINDING_FORMS[form]
+    if target in MODULES:
+        member = min(target.members)
+        rebound = f'{{{member}: fn(x) => "rebound " + x}}'
+        use = f'{target.name}.{member}("x")'
+    else:
+        rebound, use = 'fn(x) => "rebound " + x', f'{target.name}("x")'
+    statement = fill(template, target.name, rebound)
+    rebind = f"function rebind_it() {{ nonlocal {target.name}; {statement} }}"
+    source = f"{target.setup}\nfunction use_it() {{ return {use}; }}\n{rebind}\n"
+    call = "rebind_it(); result = use_it();"
+    if where == "program":
+        result = engine.execute(source + call)
+    else:
+        session = engine.session()
+        session.exec(source).raise_for_error()
+        result = session.exec(call)
+    if target.name == "len" and where == "program":
+        assert isinstance(result.error, MLCompileError), result.error  # nothing binds len
+    elif holds == "rebound" or (holds == "error" and target in MODULES):
+        assert result.ok and result.value == "rebound x", result.error  # an error's keys
+    elif holds == "function" and target in FUNCTIONS:
+        assert result.ok and result.value == "rebound x", result.error
+    else:  # a function has no members, an error is not a function
+        assert isinstance(result.error, mlpy.MLRuntimeError), result.error
+        assert_clean_error(result.error)
+
+
 # ----------------------------------------------------------------------------- the reported cases
 
 
