@@ -293,8 +293,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject, enter) -> dict[s
         "import": load_module, "import_ml": imports.import_ml,
         "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
-        "Module": ModuleObject, "builtin": builtin_module, "ticker": CURRENT.get,
-        "enter": enter,
+        "builtin": builtin_module, "ticker": CURRENT.get, "enter": enter,
     }
     assert helpers.keys() == HELPERS.keys()
     for key, value in helpers.items():

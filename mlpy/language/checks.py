@@ -88,6 +88,12 @@ KNOWN_ANNOTATIONS = frozenset(
 PERMISSIONS = frozenset({"read", "write", "execute", "network", "system"})
 
 
+def module_var(module: str) -> str:
+    """The hidden variable that an import of the Python module ``module`` also binds in a
+    session: a name that `is` its value still holds the module object that import bound."""
+    return "__ml_module_" + module
+
+
 @dataclass(eq=False)
 class Scope:
     kind: str  # "program" or "function"
@@ -134,8 +140,12 @@ class Analysis:
     # `lib.geometry` under `import lib.geometry;`) -> the module's dotted name
     module_refs: dict[int, str]
     # the ids of module_refs whose binding is proven single: nothing but their import can
-    # bind them, so their members may be read natively (the others get a run-time test)
+    # bind them, so their members may be read natively
     proven_modules: set[int]
+    # the ids of module_refs (names, in a session) whose members may be used natively after a
+    # test that the name still holds the object the import of a Python module bound
+    # (module_var(module) holds it)
+    tested_modules: set[int]
     null_names: set[int]  # id(ast.Name) of `undefined` where no scope binds it: it is null
     guarded_names: set[str]  # def-only names of earlier chunks: stores to them are guarded
     session: bool  # a session chunk: later chunks and the host may rebind top-level names
@@ -186,6 +196,10 @@ class _Checker:
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
         self.module_refs: dict[int, str] = {}
         self.proven_modules: set[int] = set()
+        self.tested_modules: set[int] = set()
+        # Names whose import (in this chunk, or an earlier one that ran) bound a Python
+        # module, whose object the module's hidden variable holds too.
+        self.bridge_names: set[str] = set()
         self.import_plans: dict[int, tuple] = {}
         self.ml_imports: list[str] = []
         # `import a.b.c;` binds `a` to a package: its dotted prefixes ("a", "a.b") and the
@@ -200,6 +214,8 @@ class _Checker:
                 self.remember_package(bound, module.split("."))
             else:
                 self.module_names[bound] = module
+                if module_var(module) in self.known_globals:  # the session saw it bound
+                    self.bridge_names.add(bound)
         self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -427,6 +443,7 @@ class _Checker:
             self.nonlocal_targets[(id(scope.node), name.id)] = target
 
     def import_stmt(self, stmt: ast.Import, scope: Scope) -> None:
+        self.bridge_names.discard(stmt.bound_name)  # until it is known to bind a Python module
         if stmt.alias:
             self.check_identifier(stmt.alias, stmt.span)
         for part in stmt.path:
@@ -469,6 +486,8 @@ class _Checker:
             return
         self.module_names[stmt.bound_name] = stmt.module
         self.import_plans[id(stmt)] = ("ml" if kind == "ml" else "bridge", stmt.module)
+        if kind != "ml":
+            self.bridge_names.add(stmt.bound_name)
 
     def import_package(self, stmt: ast.Import) -> None:
         """`import a.b.c;` binds `a` to a package whose `b.c` is the module."""
@@ -522,7 +541,7 @@ class _Checker:
         """The module (or package) an expression denotes: a name an import bound and nothing
         else binds, or a member chain under a package (`lib.geometry`). It is recorded in
         ``module_refs``, and in ``proven_modules`` when no other binding can reach the use."""
-        proven = False
+        proven = tested = False
         if type(expr) is ast.Member:
             parent = self.module_of(expr.target, scope)
             if parent is None or parent not in self.package_members:
@@ -540,8 +559,10 @@ class _Checker:
                 if module == "builtin":
                     return None  # an ordinary name bound to the builtin module
                 proven = not self.session and self.single_import(expr.id)
+                tested = self.session and expr.id in self.bridge_names
             elif owner is None and expr.id in self.prior_modules:
                 module = self.module_names.get(expr.id)  # imported by an earlier chunk
+                tested = expr.id in self.bridge_names
             elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
                 module = "builtin"
                 proven = True  # compiled to the runtime's builtin module, not to the name
@@ -551,6 +572,8 @@ class _Checker:
             self.module_refs[id(expr)] = module
             if proven:
                 self.proven_modules.add(id(expr))
+            elif tested:
+                self.tested_modules.add(id(expr))
         return module
 
     def single_import(self, name: str) -> bool:
@@ -701,7 +724,7 @@ class _Checker:
         return Analysis(
             program, self.diagnostics, self.root, self.scopes, self.direct_calls,
             self.module_names, self.nonlocal_targets, def_only, self.module_refs,
-            self.proven_modules, self.null_names,
+            self.proven_modules, self.tested_modules, self.null_names,
             guarded, self.session, self.import_plans, self.ml_imports,
         )
 

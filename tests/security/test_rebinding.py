@@ -599,14 +599,23 @@ def test_proven_bindings_keep_their_native_paths(engine):
     assert "__ml_call" not in code and "__ml_method" not in code and "__ml_get" not in code
 
 
-def test_a_session_tests_that_a_module_name_still_holds_a_module(engine):
+def test_a_session_tests_that_a_module_name_still_holds_what_its_import_bound(engine):
     session = engine.session()
     session.exec("import math; function f(x) { return math.sqrt(x); }").raise_for_error()
-    code = session.last_program.python_code
-    assert "math.__class__ is __ml_Module" in code
-    assert session.call("f", 16) == 4.0
+    assert "math.sqrt(x) if math is __ml_module_math" in session.last_program.python_code
+    session.exec("function g(x) { return math.floor(x); }").raise_for_error()
+    assert "math.floor(x) if math is __ml_module_math" in session.last_program.python_code
+    assert session.call("f", 16) == 4.0 and session.call("g", 2.5) == 2
+    session.exec("math = {sqrt: fn(x) => x * 10, floor: fn(x) => -x};").raise_for_error()
+    assert session.call("f", 2) == 20 and session.call("g", 2) == -2  # as in one program
+
+
+def test_a_session_import_that_never_ran_proves_nothing(engine):
+    session = engine.session()
     session.exec("math = {sqrt: fn(x) => x * 10};").raise_for_error()
-    assert session.call("f", 2) == 20  # the rebound name, as in one program
+    assert not session.exec("x = 1 / 0; import math;").ok  # stops before the import
+    result = session.exec("function f() { return math.sqrt(2); } result = f();")
+    assert result.ok and result.value == 20, result.error
 
 
 @pytest.mark.parametrize("source, expected", [

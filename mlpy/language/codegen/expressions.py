@@ -4,10 +4,12 @@ Member reads and method calls on a plain name get an inline fast path: the commo
 (an object's key, a list or string method) runs natively after a one-instruction type test,
 and anything else falls back to the runtime helper, which applies the full allow-list.
 
-Members of a module are plain attributes of its module object. They are read natively where
-the checks proved that the name holds the module (its import is its only binding); where the
-name may have been rebound -- in a session, by a later chunk or the host -- a test that it
-still holds a module object comes first.
+Members of a module are plain attributes of its module object. They are used natively where
+the checks proved that the name holds the module (its import is its only binding). In a
+session, where a later chunk or the host may rebind any top-level name, the members of a
+Python module are used natively after an identity test: the name still holds the very object
+its import bound (which the import also stored in a hidden variable). Anything else goes
+through the helpers and their allow-list.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ast as py
 
 from mlpy.language import ast
 from mlpy.language.ast import could_be_string
+from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
@@ -220,6 +223,12 @@ class ExpressionsMixin:
 
     # ------------------------------------------------------------------ members
 
+    def module_call(self, target: ast.Expr, name: str, ml_args: list[ast.Expr],
+                    args: list[py.expr], func: py.expr) -> py.expr:
+        """A native call of a module function (or its native equivalent)."""
+        inline = self.intrinsic(self.analysis.module_refs[id(target)], name, ml_args, args)
+        return inline if inline is not None else py.Call(func=func, args=args, keywords=[])
+
     def intrinsic(self, module: str | None, name: str, ml_args: list[ast.Expr],
                   args: list[py.expr]) -> py.expr | None:
         """A native equivalent of a pure module function, when the arguments' kinds prove
@@ -265,17 +274,14 @@ class ExpressionsMixin:
     def proven_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.proven_modules
 
-    def holds_module(self, name: ast.Name, calls: bool) -> py.expr:
-        """The run-time test that a name still holds a module object; for a call, one of a
-        Python module, whose members are all functions ML may call (an ML module's
-        top-level names may hold any value)."""
-        test = self.class_is(name, "Module")
-        if not calls:
-            return test
-        python_module = py.Compare(
-            left=py.Attribute(value=self.expr(name), attr="_ml_live", ctx=py.Load()),
-            ops=[py.Is()], comparators=[py.Constant(None)])
-        return py.BoolOp(op=py.And(), values=[test, python_module])
+    def still_imported(self, name: ast.Name, fast: py.expr, slow: py.expr) -> py.expr | None:
+        """``fast`` if the name still holds the Python module its import bound, else ``slow``
+        (None when the name is not such a module name of a session)."""
+        if id(name) not in self.analysis.tested_modules:
+            return None
+        bound = self.load(module_var(self.analysis.module_refs[id(name)]))
+        test = py.Compare(left=self.expr(name), ops=[py.Is()], comparators=[bound])
+        return py.IfExp(test=test, body=fast, orelse=slow)
 
     def class_is(self, name: ast.Name, key: str) -> py.expr:
         cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
@@ -290,7 +296,7 @@ class ExpressionsMixin:
             return slow
         if self.is_module(target):
             native = py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
-            return py.IfExp(test=self.holds_module(target, False), body=native, orelse=slow)
+            return self.still_imported(target, native, slow) or slow
         kind = self.known(target)
         if node.name == "length":
             fast = self.helper_call("len", self.expr(target))
@@ -319,15 +325,11 @@ class ExpressionsMixin:
     def method_call(self, call: ast.Call, member: ast.Member, args: list[py.expr]) -> py.expr:
         target, name = member.target, member.name
         if self.proven_module(target):
-            module = self.analysis.module_refs[id(target)]
-            inline = self.intrinsic(module, name, call.args, args)
-            if inline is not None:
-                return inline
             func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
                                                      ctx=py.Load()))
-            if id(call) in self.analysis.direct_calls:
-                return py.Call(func=func, args=args, keywords=[])
-            return self.helper_call("call", func, *args)
+            if id(call) not in self.analysis.direct_calls:
+                return self.helper_call("call", func, *args)
+            return self.module_call(target, name, call.args, args, func)
         if type(target) is ast.String and name in STRING_FAST:
             func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
             return py.Call(func=func, args=args, keywords=[])
@@ -335,8 +337,8 @@ class ExpressionsMixin:
         if type(target) is ast.Name and self.is_module(target):
             func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
                                                      ctx=py.Load()))
-            fast = py.Call(func=func, args=args, keywords=[])
-            return py.IfExp(test=self.holds_module(target, True), body=fast, orelse=slow)
+            fast = self.module_call(target, name, call.args, args, func)
+            return self.still_imported(target, fast, slow) or slow
         if type(target) is not ast.Name or (name not in LIST_FAST and name not in STRING_FAST):
             return slow
         kind = "L" if name in LIST_FAST else "S"

@@ -33,7 +33,6 @@ HELPERS = {
     "S": "__ml_S",  # str
     "L": "__ml_L",  # list
     "D": "__ml_D",  # dict
-    "Module": "__ml_Module",  # values.ModuleObject
     "builtin": "__ml_builtin",  # the `builtin` module object
     "ticker": "__ml_T",  # state.CURRENT.get: the running execution's state, its ticker
     "enter": "__ml_enter",  # function.call_from_host(fn, *args): a host call's execution

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
+from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import TICK_VAR
 
 
@@ -116,8 +117,10 @@ class StatementsMixin:
         else:  # a package: the modules imported under its name so far
             load = self.helper_call("import_package", py.Constant(plan[1]),
                                     py.Constant(plan[2]))
-        return [self.at(stmt.span, py.Assign(targets=[self.store(self.name_of(stmt.bound_name))],
-                                             value=load))]
+        targets = [self.store(self.name_of(stmt.bound_name))]
+        if plan[0] == "bridge" and self.analysis.session:  # see expressions.still_imported
+            targets.append(self.store(module_var(plan[1])))
+        return [self.at(stmt.span, py.Assign(targets=targets, value=load))]
 
     def stmt_CapabilityDecl(self, stmt: ast.CapabilityDecl) -> list[py.stmt]:
         return []  # no code: the engine checks the request before the program starts
