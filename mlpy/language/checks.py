@@ -28,7 +28,9 @@ binding is the only one it can have: a ``nonlocal`` declaration binds the name i
 it refers to as well (the function may rebind it whenever it runs), a second import of the
 name is a second binding, and in a session every top-level name may be rebound by a later
 chunk or by the host. Uses of a name whose binding is not proven single go through the
-allow-list and the gate like those of any other value.
+allow-list and the gate like those of any other value -- except, in a session, the members of
+a Python module, used natively after a test that the name still is the object its import
+bound (``tested_modules``).
 """
 
 from __future__ import annotations
@@ -202,6 +204,8 @@ class _Checker:
         self.bridge_names: set[str] = set()
         self.import_plans: dict[int, tuple] = {}
         self.ml_imports: list[str] = []
+        # ML module imported -> its top-level names bound only by `function` definitions
+        self.ml_functions: dict[str, frozenset[str]] = {}
         # `import a.b.c;` binds `a` to a package: its dotted prefixes ("a", "a.b") and the
         # next names under each ({"a": {"b"}, "a.b": {"c"}})
         self.package_members: dict[str, set[str]] = {}
@@ -478,6 +482,7 @@ class _Checker:
             raise
         if kind == "ml":
             self.ml_imports.append(stmt.module)
+            self.ml_functions[stmt.module] = self.modules.ml_unit(stmt.module).def_only
         if stmt.alias is None and len(stmt.path) > 1:
             self.import_package(stmt)
             return
@@ -588,9 +593,9 @@ class _Checker:
         if id(callee.target) not in self.proven_modules:
             return False
         module = self.module_refs[id(callee.target)]
-        if module in self.package_members or module not in self.ml_imports:
+        if module in self.package_members or module not in self.ml_functions:
             return True
-        return callee.name in self.modules.ml_unit(module).def_only
+        return callee.name in self.ml_functions[module]
 
     def member_name(self, node: ast.Member, scope: Scope) -> None:
         if node.name.startswith("__"):
