@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from mlpy.engine import _IDENTIFIER, CapabilitySpec, Engine, ExecutionResult, _marshal_in
 from mlpy.errors import MLCallError, MLError
 from mlpy.function import MLFunction, is_ml_function
+from mlpy.language.checks import module_var
 from mlpy.language.codegen import LAST, py_name
 from mlpy.program import Program, new_namespace, user_names
 from mlpy.runtime import ops
@@ -91,6 +92,11 @@ class Session:
         chunk prints, as it prints it."""
         with self.lock:
             self._chunks += 1
+            if isinstance(source, Program):
+                # Compiled on its own, it took names that only it binds as proven (modules,
+                # functions it may call natively); here other chunks and the host bind them.
+                filename = filename or source.filename
+                source = source.source
             filename = filename or f"<{self.name}:{self._chunks}>"
             try:
                 program, _ = self.engine._program(source, filename, self._known,
@@ -115,6 +121,11 @@ class Session:
                 program.def_only)
             self._remember_imports(program)
             self._known.update(dict.fromkeys(program.globals_defined))
+            for _, module, package in program.import_bindings:
+                # Bound only by an import of a Python module that ran: later chunks may
+                # use the module natively while a name still holds that very object.
+                if not package and module_var(module) in self._namespace:
+                    self._known[module_var(module)] = None
             return result
 
     def _remember_imports(self, program: Program) -> None:

@@ -21,8 +21,16 @@ modules (``os``, ``sys``, ...); the names of Python's code-execution and reflect
 (``eval``, ``exec``, ``open``, ``globals``, ...); wildcard ``capability`` declarations. String
 contents are data and are never scanned.
 
-The analysis result also tells code generation what it may do natively: which calls by name
-reach a builtin or a ``function`` definition directly, and which must go through the gate.
+Bindings. Code generation compiles some uses natively -- a call of a ``function`` or a
+builtin, a member of an imported module -- and that is only sound while the name holds what
+its binding says. So a name counts as a module, a ``function`` or a builtin only when that
+binding is the only one it can have: a ``nonlocal`` declaration binds the name in the scope
+it refers to as well (the function may rebind it whenever it runs), a second import of the
+name is a second binding, and in a session every top-level name may be rebound by a later
+chunk or by the host. Uses of a name whose binding is not proven single go through the
+allow-list and the gate like those of any other value -- except, in a session, the members of
+a Python module, used natively after a test that the name still is the object its import
+bound (``tested_modules``).
 """
 
 from __future__ import annotations
@@ -82,6 +90,12 @@ KNOWN_ANNOTATIONS = frozenset(
 PERMISSIONS = frozenset({"read", "write", "execute", "network", "system"})
 
 
+def module_var(module: str) -> str:
+    """The hidden variable that an import of the Python module ``module`` also binds in a
+    session: a name that `is` its value still holds the module object that import bound."""
+    return "__ml_module_" + module
+
+
 @dataclass(eq=False)
 class Scope:
     kind: str  # "program" or "function"
@@ -118,15 +132,25 @@ class Analysis:
     diagnostics: list[Diagnostic]
     root: Scope
     scopes: dict[int, Scope]  # id(function or arrow node) -> its scope
-    direct_calls: set[int]  # id(ast.Call) whose callee may be called natively
+    # id(ast.Call) whose callee may be called natively: a name bound only by `function`
+    # definitions or a builtin, or a member of a proven module that is safe to call
+    direct_calls: set[int]
     module_names: dict[str, str]  # ML name bound by an import -> module path (or package)
     nonlocal_targets: dict[tuple[int, str], str]  # (id(scope node), name) -> "global"/"nonlocal"
     def_only_globals: set[str]  # top-level names bound only by `function` definitions
     # id(ast.Name or ast.Member) of expressions that denote a module (an import, `builtin`,
     # `lib.geometry` under `import lib.geometry;`) -> the module's dotted name
     module_refs: dict[int, str]
+    # the ids of module_refs whose binding is proven single: nothing but their import can
+    # bind them, so their members may be read natively
+    proven_modules: set[int]
+    # the ids of module_refs (names, in a session) whose members may be used natively after a
+    # test that the name still holds the object the import of a Python module bound
+    # (module_var(module) holds it)
+    tested_modules: set[int]
     null_names: set[int]  # id(ast.Name) of `undefined` where no scope binds it: it is null
     guarded_names: set[str]  # def-only names of earlier chunks: stores to them are guarded
+    session: bool  # a session chunk: later chunks and the host may rebind top-level names
     # id(ast.Import) -> what the import loads: ("bridge", name), ("ml", name) or
     # ("package", prefix, (names imported under the prefix so far, ...))
     import_plans: dict[int, tuple] = field(default_factory=dict)
@@ -145,6 +169,17 @@ class Analysis:
             return "any"
         return owner.kinds.get(name, "any")
 
+    def store_guarded(self, scope: Scope, name: str) -> bool:
+        """Whether a store to ``name`` in ``scope`` must be guarded (``guard_callable``): in a
+        session, code compiled in any chunk may call a top-level name natively that was
+        bound only by `function` definitions or is a builtin, so such a name never receives
+        a value that may not be called. Stores from functions are all guarded: the function
+        may run after a later chunk made the name such a function."""
+        if not self.session or scope.owner_of(name) not in (None, self.root):
+            return False
+        return (scope is not self.root or name in self.guarded_names
+                or name in BUILTIN_NAMES)
+
 
 class _Checker:
     def __init__(self, filename: str, known_globals: Iterable[str], modules: "ModuleResolver",
@@ -162,8 +197,15 @@ class _Checker:
         self.module_names: dict[str, str] = {}
         self.nonlocal_targets: dict[tuple[int, str], str] = {}
         self.module_refs: dict[int, str] = {}
+        self.proven_modules: set[int] = set()
+        self.tested_modules: set[int] = set()
+        # Names whose import (in this chunk, or an earlier one that ran) bound a Python
+        # module, whose object the module's hidden variable holds too.
+        self.bridge_names: set[str] = set()
         self.import_plans: dict[int, tuple] = {}
         self.ml_imports: list[str] = []
+        # ML module imported -> its top-level names bound only by `function` definitions
+        self.ml_functions: dict[str, frozenset[str]] = {}
         # `import a.b.c;` binds `a` to a package: its dotted prefixes ("a", "a.b") and the
         # next names under each ({"a": {"b"}, "a.b": {"c"}})
         self.package_members: dict[str, set[str]] = {}
@@ -176,6 +218,8 @@ class _Checker:
                 self.remember_package(bound, module.split("."))
             else:
                 self.module_names[bound] = module
+                if module_var(module) in self.known_globals:  # the session saw it bound
+                    self.bridge_names.add(bound)
         self.null_names: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -259,6 +303,19 @@ class _Checker:
                     self.collect(node.body, inner)
                 else:
                     self.collect_expr(node.body, inner)
+
+    def bind_nonlocals(self) -> None:
+        """A function that declares a name ``nonlocal`` may rebind it whenever it runs, to
+        anything: the name gets a "nonlocal" binding in the scope it refers to, so that no
+        use of it counts as a module, a `function` or a builtin, or as of a static kind. In
+        a session (or for a host input) a name no scope binds refers to the top level."""
+        for scope in self.scopes.values():
+            for name in scope.nonlocals:
+                owner = scope.parent.owner_of(name)
+                if owner is None and (name in self.known_globals or self.session):
+                    owner = self.root
+                if owner is not None:
+                    owner.bind(name, "nonlocal")
 
     def new_scope(self, node: ast.Node, parent: Scope, params: list[ast.Param]) -> Scope:
         scope = Scope("function", parent, node)
@@ -390,6 +447,7 @@ class _Checker:
             self.nonlocal_targets[(id(scope.node), name.id)] = target
 
     def import_stmt(self, stmt: ast.Import, scope: Scope) -> None:
+        self.bridge_names.discard(stmt.bound_name)  # until it is known to bind a Python module
         if stmt.alias:
             self.check_identifier(stmt.alias, stmt.span)
         for part in stmt.path:
@@ -424,6 +482,7 @@ class _Checker:
             raise
         if kind == "ml":
             self.ml_imports.append(stmt.module)
+            self.ml_functions[stmt.module] = self.modules.ml_unit(stmt.module).def_only
         if stmt.alias is None and len(stmt.path) > 1:
             self.import_package(stmt)
             return
@@ -432,6 +491,8 @@ class _Checker:
             return
         self.module_names[stmt.bound_name] = stmt.module
         self.import_plans[id(stmt)] = ("ml" if kind == "ml" else "bridge", stmt.module)
+        if kind != "ml":
+            self.bridge_names.add(stmt.bound_name)
 
     def import_package(self, stmt: ast.Import) -> None:
         """`import a.b.c;` binds `a` to a package whose `b.c` is the module."""
@@ -483,7 +544,9 @@ class _Checker:
 
     def module_of(self, expr: ast.Expr, scope: Scope) -> str | None:
         """The module (or package) an expression denotes: a name an import bound and nothing
-        else rebinds, or a member chain under a package (`lib.geometry`)."""
+        else binds, or a member chain under a package (`lib.geometry`). It is recorded in
+        ``module_refs``, and in ``proven_modules`` when no other binding can reach the use."""
+        proven = tested = False
         if type(expr) is ast.Member:
             parent = self.module_of(expr.target, scope)
             if parent is None or parent not in self.package_members:
@@ -491,6 +554,7 @@ class _Checker:
             module = f"{parent}.{expr.name}"
             if expr.name not in self.package_members[parent]:
                 return None
+            proven = id(expr.target) in self.proven_modules
         elif type(expr) is not ast.Name:
             return None
         else:
@@ -499,15 +563,39 @@ class _Checker:
                 module = self.module_names.get(expr.id)
                 if module == "builtin":
                     return None  # an ordinary name bound to the builtin module
+                proven = not self.session and self.single_import(expr.id)
+                tested = self.session and expr.id in self.bridge_names
             elif owner is None and expr.id in self.prior_modules:
                 module = self.module_names.get(expr.id)  # imported by an earlier chunk
+                tested = expr.id in self.bridge_names
             elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
                 module = "builtin"
+                proven = True  # compiled to the runtime's builtin module, not to the name
             else:
                 module = None
         if module is not None:
             self.module_refs[id(expr)] = module
+            if proven:
+                self.proven_modules.add(id(expr))
+            elif tested:
+                self.tested_modules.add(id(expr))
         return module
+
+    def single_import(self, name: str) -> bool:
+        """Whether one import statement binds ``name`` (the imports of one package under
+        its first name count as one: each adds a module to the same package)."""
+        return len(self.root.assigned[name]) == 1 or name in self.package_imports
+
+    def native_member_call(self, callee: ast.Member) -> bool:
+        """Whether ``module.name(...)`` may be called natively: the module is proven and the
+        member is a function of a Python module, or a function of an ML module bound only
+        by its `function` definition (its other top-level names may hold any value)."""
+        if id(callee.target) not in self.proven_modules:
+            return False
+        module = self.module_refs[id(callee.target)]
+        if module in self.package_members or module not in self.ml_functions:
+            return True
+        return callee.name in self.ml_functions[module]
 
     def member_name(self, node: ast.Member, scope: Scope) -> None:
         if node.name.startswith("__"):
@@ -550,6 +638,8 @@ class _Checker:
                     self.direct_calls.add(id(expr))
             else:
                 self.expr(callee, scope)
+                if type(callee) is ast.Member and self.native_member_call(callee):
+                    self.direct_calls.add(id(expr))
             for arg in expr.args:
                 self.expr(arg, scope)
         elif kind is ast.Member:
@@ -630,20 +720,17 @@ class _Checker:
     def run(self, program: ast.Program) -> Analysis:
         self.root = Scope("program", None, program)
         self.collect(program.body, self.root)
+        self.bind_nonlocals()
         self.check(program.body, self.root, False)
-        for scope in self.scopes.values():  # a nonlocal rebinding may store anything
-            for name in scope.nonlocals:
-                owner = scope.parent.owner_of(name) if scope.parent else None
-                if owner is not None:
-                    owner.assigned.setdefault(name, []).append(None)
         for scope in self.scopes.values():
             infer_kinds(scope)
         def_only = {n for n, kinds in self.root.bindings.items() if kinds == {"def"}}
         guarded = set(self.prior_def_only)
         return Analysis(
             program, self.diagnostics, self.root, self.scopes, self.direct_calls,
-            self.module_names, self.nonlocal_targets, def_only, self.module_refs, self.null_names,
-            guarded, self.import_plans, self.ml_imports,
+            self.module_names, self.nonlocal_targets, def_only, self.module_refs,
+            self.proven_modules, self.tested_modules, self.null_names,
+            guarded, self.session, self.import_plans, self.ml_imports,
         )
 
 
@@ -743,8 +830,10 @@ def infer_kinds(scope: Scope) -> None:
     except variables and names rebound from inner functions hold "any"."""
     kinds: dict[str, str | None] = {name: None for name in scope.assigned}
 
-    def kind_of(name: str) -> str | None:
-        return kinds.get(name, "any") if name in scope.bindings else "any"
+    def kind_of(name: str) -> str | None:  # a nonlocal name is another scope's
+        if name not in scope.bindings or name in scope.nonlocals:
+            return "any"
+        return kinds.get(name, "any")
 
     changed = True
     while changed:

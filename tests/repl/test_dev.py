@@ -161,6 +161,18 @@ def test_an_alias_and_a_function_defined_in_the_repl_see_the_new_version(session
     assert value(session, 'hi("b")') == "hey b"
 
 
+def test_functions_from_before_a_reload_keep_calling_the_module_natively(session, dirs):
+    # the identity test of a session's native module path compares the name with what the
+    # import bound: a reload rebinds both, so the test keeps passing for the new version
+    value(session, 'import greet as g; function hi(n) { return g.hello(n); }')
+    assert "g.hello(n) if g is __ml_module_greet" in session.session.last_program.python_code
+    edit(dirs[0] / "greet_bridge.py", '"hello "', '"hey "')
+    command(session, ".reload greet")
+    namespace = session.session._namespace
+    assert namespace["__ml_module_greet"] is namespace["g"]
+    assert value(session, 'hi("b")') == "hey b"
+
+
 def test_reloading_an_ml_module_reruns_it_and_rebinds(session, dirs):
     value(session, "import util;")
     assert value(session, "util.version") == 1

@@ -3,6 +3,13 @@
 Member reads and method calls on a plain name get an inline fast path: the common case
 (an object's key, a list or string method) runs natively after a one-instruction type test,
 and anything else falls back to the runtime helper, which applies the full allow-list.
+
+Members of a module are plain attributes of its module object. They are used natively where
+the checks proved that the name holds the module (its import is its only binding). In a
+session, where a later chunk or the host may rebind any top-level name, the members of a
+Python module are used natively after an identity test: the name still holds the very object
+its import bound (which the import also stored in a hidden variable). Anything else goes
+through the helpers and their allow-list.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import ast as py
 
 from mlpy.language import ast
 from mlpy.language.ast import could_be_string
+from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
@@ -215,6 +223,12 @@ class ExpressionsMixin:
 
     # ------------------------------------------------------------------ members
 
+    def module_call(self, target: ast.Expr, name: str, ml_args: list[ast.Expr],
+                    args: list[py.expr], func: py.expr) -> py.expr:
+        """A native call of a module function (or its native equivalent)."""
+        inline = self.intrinsic(self.analysis.module_refs[id(target)], name, ml_args, args)
+        return inline if inline is not None else py.Call(func=func, args=args, keywords=[])
+
     def intrinsic(self, module: str | None, name: str, ml_args: list[ast.Expr],
                   args: list[py.expr]) -> py.expr | None:
         """A native equivalent of a pure module function, when the arguments' kinds prove
@@ -257,17 +271,32 @@ class ExpressionsMixin:
     def is_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.module_refs
 
+    def proven_module(self, node: ast.Expr) -> bool:
+        return id(node) in self.analysis.proven_modules
+
+    def still_imported(self, name: ast.Name, fast: py.expr, slow: py.expr) -> py.expr | None:
+        """``fast`` if the name still holds the Python module its import bound, else ``slow``
+        (None when the name is not such a module name of a session)."""
+        if id(name) not in self.analysis.tested_modules:
+            return None
+        bound = self.load(module_var(self.analysis.module_refs[id(name)]))
+        test = py.Compare(left=self.expr(name), ops=[py.Is()], comparators=[bound])
+        return py.IfExp(test=test, body=fast, orelse=slow)
+
     def class_is(self, name: ast.Name, key: str) -> py.expr:
         cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
         return py.Compare(left=cls, ops=[py.Is()], comparators=[self.helper(key)])
 
     def expr_Member(self, node: ast.Member) -> py.expr:
         target = node.target
-        if self.is_module(target):  # module members are plain attributes of the module object
+        if self.proven_module(target):  # module members are attributes of the module object
             return py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
         slow = self.helper_call("get", self.expr(target), py.Constant(node.name))
         if type(target) is not ast.Name:
             return slow
+        if self.is_module(target):
+            native = py.Attribute(value=self.expr(target), attr=node.name, ctx=py.Load())
+            return self.still_imported(target, native, slow) or slow
         kind = self.known(target)
         if node.name == "length":
             fast = self.helper_call("len", self.expr(target))
@@ -290,24 +319,26 @@ class ExpressionsMixin:
                 return py.Call(func=self.expr(callee), args=args, keywords=[])
             return self.helper_call("call", self.expr(callee), *args)
         if type(callee) is ast.Member:
-            return self.method_call(callee, node.args, args)
+            return self.method_call(node, callee, args)
         return self.helper_call("call", self.expr(callee), *args)
 
-    def method_call(self, member: ast.Member, ml_args: list[ast.Expr],
-                    args: list[py.expr]) -> py.expr:
+    def method_call(self, call: ast.Call, member: ast.Member, args: list[py.expr]) -> py.expr:
         target, name = member.target, member.name
-        if self.is_module(target):
-            module = self.analysis.module_refs[id(target)]
-            inline = self.intrinsic(module, name, ml_args, args)
-            if inline is not None:
-                return inline
+        if self.proven_module(target):
             func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
                                                      ctx=py.Load()))
-            return py.Call(func=func, args=args, keywords=[])
+            if id(call) not in self.analysis.direct_calls:
+                return self.helper_call("call", func, *args)
+            return self.module_call(target, name, call.args, args, func)
         if type(target) is ast.String and name in STRING_FAST:
             func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
             return py.Call(func=func, args=args, keywords=[])
         slow = self.helper_call("method", self.expr(target), py.Constant(name), *args)
+        if type(target) is ast.Name and self.is_module(target):
+            func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
+                                                     ctx=py.Load()))
+            fast = self.module_call(target, name, call.args, args, func)
+            return self.still_imported(target, fast, slow) or slow
         if type(target) is not ast.Name or (name not in LIST_FAST and name not in STRING_FAST):
             return slow
         kind = "L" if name in LIST_FAST else "S"

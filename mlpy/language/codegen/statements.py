@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
+from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import TICK_VAR
 
 
@@ -55,15 +56,13 @@ class StatementsMixin:
         return self.at(name.span, self.store(self.name_of(name.id)))
 
     def guarded(self, name: str, value: py.expr) -> py.expr:
-        """Stores to a name earlier chunks call natively must not bind a host callable."""
-        if name in self.analysis.guarded_names and self.scope.owner_of(name) in (
-            None, self.analysis.root,
-        ):
+        """Stores to a name other chunks may call natively must not bind a host callable."""
+        if self.analysis.store_guarded(self.scope, name):
             return self.helper_call("guard", value)
         return value
 
     def rebind_guard(self, name: ast.Name) -> list[py.stmt]:
-        if name.id not in self.analysis.guarded_names:
+        if not self.analysis.store_guarded(self.scope, name.id):
             return []
         target = self.name_of(name.id)
         return [self.at(name.span, py.Assign(
@@ -118,8 +117,10 @@ class StatementsMixin:
         else:  # a package: the modules imported under its name so far
             load = self.helper_call("import_package", py.Constant(plan[1]),
                                     py.Constant(plan[2]))
-        return [self.at(stmt.span, py.Assign(targets=[self.store(self.name_of(stmt.bound_name))],
-                                             value=load))]
+        targets = [self.store(self.name_of(stmt.bound_name))]
+        if plan[0] == "bridge" and self.analysis.session:  # see expressions.still_imported
+            targets.append(self.store(module_var(plan[1])))
+        return [self.at(stmt.span, py.Assign(targets=targets, value=load))]
 
     def stmt_CapabilityDecl(self, stmt: ast.CapabilityDecl) -> list[py.stmt]:
         return []  # no code: the engine checks the request before the program starts

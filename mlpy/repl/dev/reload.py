@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlpy.errors import MLError, ModuleLoadError
+from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
 from mlpy.modules.sources import ImportProblem
 from mlpy.repl.commands import CommandError, CommandFailed, command
@@ -208,6 +209,8 @@ def rebind(session: "MLREPLSession", name: str, old: Any, new: Any) -> list[str]
     if old is None or new is None:
         return []
     namespace = session._session._namespace
+    if namespace.get(module_var(name)) is old and new._ml_live is None:
+        namespace[module_var(name)] = new  # what its import now binds (a Python module)
     rebound = []
     for binding in list(session.imports):
         key = py_name(binding)
