@@ -19,6 +19,7 @@ Names starting with ``_`` are never reachable on anything but an ML object's key
 
 from __future__ import annotations
 
+import sys
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
@@ -438,35 +439,48 @@ def ml_catch(exc: BaseException) -> ErrorValue:
         if exc is state.tripped and state.trip_traceback is None:
             state.trip_traceback = exc.__traceback__  # where it happened, for the report
         raise state.tripped
+    limit = _as_limit(exc, state)
+    if limit is None:
+        return error_value(exc)
+    if state is not None:  # from now on nothing may swallow it, not even finally
+        _record(state, limit, exc)
+    if limit is exc or isinstance(exc, MemoryError):
+        raise exc  # the engine frees the program's data when it sees a MemoryError
+    raise limit from exc
+
+
+def ml_unwinding() -> None:
+    """Called first in every ``finally`` block. An exception on its way through that is a
+    limit -- a limit error, Python's own recursion limit, the host running out of memory --
+    is recorded as the execution's trip, so a ``return``, ``break`` or ``continue`` in the
+    block (or an error it throws) cannot swallow it."""
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return
+    state = current_state()
+    limit = _as_limit(exc, state) if state is not None else None
+    if limit is not None:
+        _record(state, limit, exc)
+
+
+def _as_limit(exc: BaseException, state: Any) -> MLLimitError | None:
+    """The limit ``exc`` stands for, or None for an error ML code may catch."""
     if isinstance(exc, MLLimitError):
-        if state is not None:  # from now on nothing may swallow it, not even finally
-            state.trip(exc)
-            state.trip_traceback = exc.__traceback__
-        raise exc
+        return exc
     if isinstance(exc, RecursionError):
         error = recursion_error(state)
-        if state is not None:
-            state.trip(error)
-        raise error from exc
-    if isinstance(exc, MemoryError):
-        raise exc  # never catchable: the engine reports it as the memory limit
-    return error_value(exc)
-
-
-def ml_unwinding(exc: BaseException) -> None:
-    """Called when an error leaves a ``try`` that has only ``finally``: a limit (or deep
-    recursion) is recorded as tripped, so a ``return`` in ``finally`` cannot swallow it."""
-    state = current_state()
-    if state is None:
-        return
-    if isinstance(exc, MLLimitError):
-        state.trip(exc)
-        if exc is state.tripped and state.trip_traceback is None:
-            state.trip_traceback = exc.__traceback__
-    elif isinstance(exc, RecursionError):
-        error = recursion_error(state)
         error.__cause__ = exc
-        state.trip(error)
+        return error
+    if isinstance(exc, MemoryError):
+        return MLResourceError("memory limit reached: the host ran out of memory",
+                               resource="memory")
+    return None
+
+
+def _record(state: Any, limit: MLLimitError, exc: BaseException) -> None:
+    state.trip(limit)
+    if state.tripped is limit and state.trip_traceback is None:
+        state.trip_traceback = exc.__traceback__  # where it happened, for the report
 
 
 def recursion_error(state: Any = None) -> MLResourceError:

@@ -180,17 +180,11 @@ class StatementsMixin:
             handlers.append(self.at(handler.span, py.ExceptHandler(
                 type=self.helper("Exception"), name=caught, body=inner,
             )))
-        final = self.block(stmt.final) if stmt.final is not None else []
-        if stmt.final is not None and not final:
-            final = [py.Pass()]
+        final = self.block(stmt.final) if stmt.final else []
+        if final:  # a limit on its way through is recorded first, so `finally` cannot swallow it
+            note = py.Expr(value=self.helper_call("unwinding"))
+            final.insert(0, self.at(stmt.final[0].span, note))
         if not handlers and not final:
             return body
-        if not handlers:  # record a limit on its way through, so `finally` cannot swallow it
-            caught = self.fresh("exc")
-            note = py.Expr(value=self.helper_call("unwinding", self.load(caught)))
-            handlers.append(self.at(stmt.span, py.ExceptHandler(
-                type=self.helper("BaseException"), name=caught, body=[note, py.Raise()],
-            )))
         return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
                                           finalbody=final))]
-
