@@ -9,13 +9,14 @@ they would create *before* creating it and raise :class:`~mlpy.errors.MLResource
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from mlpy.errors import MLResourceError
 from mlpy.integers import MAX_INT_BITS
 from mlpy.runtime.state import current_state
-from mlpy.runtime.values import display
+from mlpy.runtime.values import display, expanded_size
 
 # Values at least this large are charged to the memory budget as they are created.
 LARGE = 1 << 16
@@ -87,52 +88,122 @@ def ml_concat(*parts: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- formatting
-# A width or precision in a format is a size too: "%.200000000f" builds 200 million digits.
+# printf-style formatting builds its result from the format's text, its widths and precisions
+# and the values it shows, so the result's size is bounded from those before it is built: a
+# width is a size ("%200000000s"), and a format that names one key many times shows that
+# value as often ("%(a)s%(a)s..." with a long string, a long array or a huge integer).
 
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d+)?(?:\.(\d+))?")
-_NUMBER = re.compile(r"\d+")
+# One conversion, as Python reads it: "%", a mapping key, flags, width, precision, a length
+# modifier (ignored) and the conversion type.
+_CONVERSION = re.compile(r"%(?:\(([^()]*)\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?(.?)", re.S)
+# Digits per bit of an integer in each base, and what a float conversion can show at most
+# besides its precision (1e308 in full).
+_DIGITS_PER_BIT = {"d": 0.302, "i": 0.302, "u": 0.302, "x": 0.25, "X": 0.25, "o": 0.334}
+_FLOAT_TYPES = frozenset("eEfFgG")
+_FLOAT_DIGITS = 320
+# Characters %r or %a may show for one character of a string ('\U000e0000').
+_ESCAPED = 10
+_PACE = 4096  # conversions read between two looks at the clock
+_CACHED_FORMAT = 1000  # formats up to this length keep their conversions once read
 
 
-def check_percent_format(text: str) -> None:
-    """Refuse a printf-style format whose widths or precisions exceed the string limit."""
-    for match in _PERCENT_SPEC.finditer(text):
-        for number in match.groups():
-            if number is not None and len(number) > 3:
-                check_length(int(number), 1)
+def check_percent(text: str, argument: Any, mapping: bool) -> None:
+    """Refuse ``text % argument`` (``mapping``: an object, read by ``%(key)``) when its
+    result could be longer than the string limit.
 
-
-_MAPPING_KEY = re.compile(r"%\(([^)]*)\)")
-
-
-def check_percent_result(text: str, values: Any) -> None:
-    """Refuse a printf-style formatting whose result would exceed the string limit: a
-    format that names one key many times repeats that value as often."""
-    if values.__class__ is dict:
-        keys = _MAPPING_KEY.findall(text)
-        if len(keys) < 2:
-            return
-        size = len(text) + sum(_shown_length(values.get(key, "")) for key in keys)
-    else:
-        if len(values) != 1 or text.count("%") < 2:
-            return
-        size = len(text) + text.count("%") * _shown_length(values[0])
+    The size is the format's text, less each conversion, plus what each conversion writes:
+    its width, or the length of the value it shows (within its precision), measured once
+    per distinct conversion.
+    """
+    size = len(text)
+    written: dict[str, int] = {}  # what each distinct conversion writes
+    taken = mapping  # a single argument: shown by the first conversion that takes one
+    for spec, key, width, precision, conversion in _conversions(text):
+        length = written.get(spec)
+        if length is None:
+            if key is not None:
+                value = argument.get(key, "") if mapping else ""
+            elif not taken:
+                value, taken = argument, conversion != "%"
+            else:
+                value = argument if mapping else ""
+            length = max(_number(width), _result_length(value, conversion, precision))
+            if value is not argument or mapping:  # a single argument is shown only once
+                written[spec] = length
+        size += length - len(spec)
     check_length(size, 1)
 
 
+def _conversions(text: str) -> Any:
+    return _parsed(text) if len(text) <= _CACHED_FORMAT else _parse(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[tuple[Any, ...], ...]:
+    return tuple(_parse(text))
+
+
+def _parse(text: str) -> Iterator[tuple[Any, ...]]:
+    """(text, key, width, precision, type) of each conversion of a format."""
+    for count, match in enumerate(_CONVERSION.finditer(text), 1):
+        if count % _PACE == 0:  # a long format: reading it takes a while
+            check_time()
+        spec = match.group()
+        if match.group(1) is None and spec[1:2] == "(":
+            raise ValueError("format: a mapping key cannot hold parentheses")
+        yield (spec, *match.groups())
+
+
+def _result_length(value: Any, conversion: str, precision: str | None) -> int:
+    """The most characters one conversion of ``value`` writes, its width aside."""
+    limit = None if precision is None else _number(precision)
+    if conversion in "sra":
+        length = _shown_length(value)
+        if conversion != "s":
+            length = length * _ESCAPED + 2
+        return length if limit is None else min(length, limit)
+    if conversion in _FLOAT_TYPES:
+        return _FLOAT_DIGITS + (6 if limit is None else limit)
+    if conversion in _DIGITS_PER_BIT:
+        bits = value.bit_length() if value.__class__ is int else 1024  # a float's digits
+        return max(int(bits * _DIGITS_PER_BIT[conversion]) + 1, limit or 0) + 3
+    return 1  # %c, %%, or a conversion Python refuses
+
+
 def _shown_length(value: Any) -> int:
-    if value.__class__ is str:
+    cls = value.__class__
+    if cls is str:
         return len(value)
-    text = getattr(value, "value", value)  # a value wrapped for %s display
-    if text.__class__ is int:
-        return max(text.bit_length() * 3 // 10, 32)  # about its digits
-    return len(text) if text.__class__ is str else 32
+    if cls is int:
+        return int(value.bit_length() * 0.302) + 2
+    if cls is float or cls is bool or value is None:
+        return 25
+    return expanded_size(value)  # a container's display, a name or a message
+
+
+def _number(digits: str) -> int:
+    """A width or precision; "*" and an empty one are 0, an absurdly long one is huge."""
+    if not digits.isdigit():
+        return 0
+    return int(digits) if len(digits) <= 18 else 10 ** 18
+
+
+def check_time() -> None:
+    """Look at the running execution's deadline and cancel flag now: for a long loop inside
+    one native operation, which takes no steps."""
+    state = current_state()
+    if state is not None:
+        state.check_now()
+
+
+_NUMBER = re.compile(r"\d+")
 
 
 def check_format_spec(spec: str) -> None:
     """Refuse a ``format()`` specification whose width or precision exceeds the limit."""
     for number in _NUMBER.findall(spec):
         if len(number) > 3:
-            check_length(int(number), 1)
+            check_length(_number(number), 1)
 
 
 # ----------------------------------------------------------------------------- growing methods

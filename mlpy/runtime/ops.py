@@ -28,12 +28,12 @@ from mlpy.errors import (
 )
 from mlpy.integers import fits_text
 from mlpy.runtime.gate import GuardedFunction
-from mlpy.runtime.limits import CHECKED_METHODS, check_percent_format, check_percent_result
+from mlpy.runtime.limits import CHECKED_METHODS, check_percent
 from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.values import (
     ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
-    display, quoted, typeof,
+    display, quoted, show_nested, typeof,
 )
 
 STRING_METHODS = frozenset(
@@ -352,10 +352,13 @@ class _Refused:
 
 
 # ----------------------------------------------------------------------------- formatting
+# `%` shows every value in its ML display (D3) -- never a Python repr or a host object's
+# address -- and its errors name ML types: the wrappers below carry the ML type name as
+# their class name, which is what Python's messages show ("... required, not array").
 
 
 class _Shown:
-    """A value as `%s` shows it: the one ML display format (D3)."""
+    """A value as `%s` shows it: the one ML display format."""
 
     __slots__ = ("value",)
 
@@ -365,7 +368,8 @@ class _Shown:
     def __str__(self) -> str:
         return display(self.value)
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        return show_nested(self.value)
 
 
 class _ShownBool(int):
@@ -387,39 +391,51 @@ class _LongInt(_Shown):
         return self.value
 
 
-class _FormatValues:
-    """An object's values as `%(key)s` reads them: each one as `%` sees a single value."""
+class _ShownObject:
+    """An object as `%(key)s` reads it: each value as `%` sees a single value; the object
+    itself, in its ML display, where a conversion names no key."""
 
-    __slots__ = ("values",)
+    __slots__ = ("items",)
 
-    def __init__(self, values: dict):
-        self.values = values
+    def __init__(self, items: dict):
+        self.items = items
 
     def __getitem__(self, key: Any) -> Any:
-        return _for_format(self.values[key])
+        return _for_format(self.items[key])
+
+    def __str__(self) -> str:
+        return display(self.items)
+
+    def __repr__(self) -> str:
+        return show_nested(self.items)
+
+
+_ShownObject.__name__ = "object"
+_SHOWN_TYPES: dict[str, type] = {}
 
 
 def _for_format(value: Any) -> Any:
     cls = value.__class__
+    if cls is int:
+        return value if fits_text(value) else _LongInt(value)
+    if cls is float or cls is str:
+        return value
     if cls is bool:
         return _ShownBool(value)
-    if cls is int and not fits_text(value):
-        return _LongInt(value)
-    if cls is int or cls is float or cls is str:
-        return value
-    return _Shown(value)
+    name = typeof(value)
+    shown = _SHOWN_TYPES.get(name)
+    if shown is None:
+        shown = _SHOWN_TYPES[name] = type(name, (_Shown,), {"__slots__": ()})
+    return shown(value)
 
 
 def ml_mod(left: Any, right: Any) -> Any:
     """``left % right``: modulo, or printf-style formatting with ML display on a string."""
-    if left.__class__ is str:
-        check_percent_format(left)
-        if right.__class__ is not dict:
-            right = (_for_format(right),)
-        check_percent_result(left, right)
-        if right.__class__ is dict:
-            right = _FormatValues(right)
-    return left % right
+    if left.__class__ is not str:
+        return left % right
+    mapping = right.__class__ is dict or right.__class__ is FrozenObject
+    check_percent(left, right, mapping)
+    return left % (_ShownObject(right) if mapping else (_for_format(right),))
 
 
 # ----------------------------------------------------------------------------- errors
