@@ -316,7 +316,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject, enter) -> dict[s
     table: dict[str, Any] = dict(BUILTINS)
     helpers = {
         "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod, "mul": limits.ml_mul, "value": ops.identity, "add": limits.ml_add,
-        "concat": limits.ml_concat, "int": int, "float": float,
+        "concat": limits.ml_concat, "set_slice": limits.set_slice, "int": int, "float": float,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
         "import": load_module, "import_ml": imports.import_ml,
         "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception,

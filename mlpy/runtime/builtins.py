@@ -15,7 +15,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from mlpy.integers import digits_value
-from mlpy.runtime import gate, limits, ops
+from mlpy.runtime import gate, limits, ops, work
 from mlpy.runtime.capabilities import CAPABILITY_NAME, EMPTY, CapabilitySet
 from mlpy.runtime.state import current_state, grants_here, write_output
 from mlpy.runtime.values import (
@@ -194,7 +194,15 @@ def zip_(*sequences: Any) -> list[list[Any]]:
 
 @builtin("sorted", "New sorted array; sorted(a, true) sorts in descending order")
 def sorted_(sequence: Any, reverse: bool = False) -> list[Any]:
-    return py.sorted(sequence, reverse=py.bool(reverse))
+    items = _items(sequence)
+    work.check_sort(items)
+    return py.sorted(items, reverse=py.bool(reverse))
+
+
+def _items(sequence: Any) -> list | tuple:
+    """The elements of an array, or of anything else that can be iterated, as an array:
+    the builtins that work on all elements measure them first."""
+    return sequence if sequence.__class__ in (list, tuple) else py.list(sequence)
 
 
 @builtin("reversed", "New array with the elements in reverse order")
@@ -218,7 +226,7 @@ def values_(obj: Any) -> list[Any]:
 
 @builtin("sum", "Sum of the elements of an array, plus an optional start")
 def sum_(sequence: Any, start: Any = 0) -> Any:
-    return py.sum(sequence, start)
+    return work.total(_items(sequence), start)
 
 
 @builtin("all", "Whether every element is truthy")
@@ -237,9 +245,9 @@ def _extreme(pick: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     if py.len(args) == 1:
         only = args[0]
         if only.__class__ is list:
-            return pick(only) if only else None
+            return work.extreme(pick, only) if only else None
         return only
-    return pick(args)
+    return work.extreme(pick, py.list(args))
 
 
 @builtin("min", "Smallest of the arguments, or of one array's elements (null when empty)")
@@ -262,6 +270,9 @@ def abs_(number: Any) -> Any:
 
 @builtin("round", "Round half to even; round(x, digits) keeps that many decimals")
 def round_(number: Any, digits: int = 0) -> Any:
+    if number.__class__ is int and digits.__class__ is int and digits < 0 \
+            and -digits > number.bit_length() * 0.302 + 1:
+        return 0  # 10 ** -digits is over twice the number: no need to compute that power
     return py.round(number, digits)
 
 

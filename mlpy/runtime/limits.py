@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from mlpy.errors import MLResourceError
 from mlpy.integers import MAX_INT_BITS
-from mlpy.runtime.state import current_state
+from mlpy.runtime.state import CURRENT, current_state
 from mlpy.runtime.values import display, expanded_size
 
 # Values at least this large are charged to the memory budget as they are created.
@@ -188,6 +188,14 @@ def _number(digits: str) -> int:
     return int(digits) if len(digits) <= 18 else 10 ** 18
 
 
+def check_returned() -> None:
+    """A native call has returned: stop the execution if its deadline passed or it was
+    cancelled in the meantime (cheap when neither can happen)."""
+    state = CURRENT.get()
+    if state is not None and (state.deadline is not None or state.cancelled):
+        state.check_now()
+
+
 def check_time() -> None:
     """Look at the running execution's deadline and cancel flag now: for a long loop inside
     one native operation, which takes no steps."""
@@ -230,18 +238,35 @@ def str_replace(text: str, old: Any, new: Any, *count: Any) -> str:
 
 
 def str_join(separator: str, items: Any) -> str:
-    if items.__class__ in (list, tuple):
-        size = sum(len(item) for item in items if item.__class__ is str)
-        check_length(size + len(separator) * max(len(items) - 1, 0), 1)
-    elif items.__class__ is str:
+    if items.__class__ is str:
         check_length(len(items) * (len(separator) + 1), 1)
+        return separator.join(items)
+    items = _sized(items)
+    size = sum(len(item) for item in items if item.__class__ is str)
+    check_length(size + len(separator) * max(len(items) - 1, 0), 1)
     return separator.join(items)
 
 
 def list_extend(array: list, items: Any) -> None:
-    if items.__class__ in (list, tuple, str, dict):
-        check_length(len(array) + len(items))
+    items = _sized(items)
+    check_length(len(array) + len(items))
     array.extend(items)
+
+
+def set_slice(target: Any, start: Any, stop: Any, step: Any, items: Any) -> None:
+    """``target[start:stop:step] = items``: an array cannot grow past the size limit."""
+    if target.__class__ is list:
+        items = _sized(items)
+        replaced = len(range(*slice(start, stop, step).indices(len(target))))
+        check_length(len(target) - replaced + len(items))
+    target[start:stop:step] = items
+
+
+def _sized(items: Any) -> Any:
+    """``items`` as something whose length is known: an iterator (or an object, or a string)
+    is read into an array first, as Python would read it -- so an iterator over the very
+    array it extends ends where that array ends now, instead of following it forever."""
+    return items if items.__class__ in (list, tuple) else list(items)
 
 
 def list_copy(array: list) -> list:

@@ -28,9 +28,10 @@ from mlpy.errors import (
 )
 from mlpy.integers import fits_text
 from mlpy.runtime.gate import GuardedFunction
-from mlpy.runtime.limits import CHECKED_METHODS, check_percent
+from mlpy.runtime.limits import CHECKED_METHODS, LARGE, check_percent, check_returned
 from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
+from mlpy.runtime.work import COMPARING_METHODS
 from mlpy.runtime.values import (
     ErrorValue, FrozenArray, FrozenObject, HostObject, ModuleObject, declared_members,
     display, quoted, show_nested, typeof,
@@ -51,9 +52,11 @@ MAP_METHODS = frozenset("get keys values items pop popitem update clear setdefau
 
 METHODS: dict[type, dict[str, Any]] = {
     str: {name: getattr(str, name) for name in STRING_METHODS} | CHECKED_METHODS[str],
-    list: {name: getattr(list, name) for name in ARRAY_METHODS} | CHECKED_METHODS[list],
+    list: {name: getattr(list, name) for name in ARRAY_METHODS} | CHECKED_METHODS[list]
+    | COMPARING_METHODS,
     # a frozen array's changing methods refuse (see values.FrozenArray)
-    FrozenArray: {name: getattr(FrozenArray, name) for name in ARRAY_METHODS},
+    FrozenArray: {name: getattr(FrozenArray, name) for name in ARRAY_METHODS}
+    | {"index": COMPARING_METHODS["index"], "count": COMPARING_METHODS["count"]},
 }
 
 # Methods other languages have, and what ML calls them.
@@ -192,7 +195,10 @@ def ml_method(obj: Any, name: str, *args: Any) -> Any:
         method = table.get(name)
         if method is None:
             raise _no_member(obj, name, "method")
-        return method(obj, *args)
+        result = method(obj, *args)
+        if len(obj) >= LARGE:  # a method's work grows with its receiver
+            check_returned()
+        return result
     return ml_call(ml_get(obj, name), *args)
 
 
@@ -205,11 +211,16 @@ def identity(value: Any) -> Any:
 
 def ml_call(fn: Any, *args: Any) -> Any:
     """Call a value the compiler could not prove safe: ML functions, builtins, module
-    functions and allow-listed methods pass; any other host callable is refused."""
-    if fn.__class__ is FunctionType and ("__ml_ns__" in fn.__globals__ or fn in TRUSTED):
+    functions and allow-listed methods pass; any other host callable is refused.
+
+    ML functions take steps of their own; after any other call the deadline and the cancel
+    flag are looked at again, so a long native call cannot end the program unnoticed."""
+    if fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__:
         return fn(*args)
     if _callable_by_ml(fn):
-        return fn(*args)
+        result = fn(*args)
+        check_returned()
+        return result
     if not callable(fn):
         raise TypeError(f"{typeof(fn)} is not a function")
     raise SecurityError(

@@ -8,10 +8,11 @@ callback that throws ends the call with its error, and a limit it trips ends the
 
 from __future__ import annotations
 
-import functools
+from operator import itemgetter
 from typing import Any
 
 from mlpy.ext import ml_function, ml_module
+from mlpy.runtime import work
 from mlpy.runtime.limits import check_length
 from mlpy.runtime.ops import ml_call
 from mlpy.runtime.values import typeof
@@ -33,10 +34,6 @@ def _fn(value: Any, name: str) -> Any:
     if not callable(value):
         raise TypeError(f"collections.{name}: expected a function, not {typeof(value)}")
     return value
-
-
-def _compare(left: Any, right: Any) -> int:
-    return -1 if left < right else (1 if right < left else 0)
 
 
 @ml_module("collections", "Functional list and array manipulation utilities")
@@ -93,15 +90,15 @@ class Collections:
 
     @ml_function("Whether an element equals x")
     def contains(self, lst, x):
-        return x in _array(lst, "contains")
+        return work.contains(_array(lst, "contains"), x)
 
     @ml_function("Index of the first element equal to x, or -1", name="indexOf")
     def index_of(self, lst, x):
         lst = _array(lst, "indexOf")
-        for index, item in enumerate(lst):
-            if item == x:
-                return index
-        return -1
+        try:
+            return work.index(lst, x)
+        except ValueError:
+            return -1
 
     @ml_function("Index of the first element equal to x, or -1 (alias of indexOf)",
                  name="index_of")
@@ -171,19 +168,7 @@ class Collections:
     @ml_function("New array of the first occurrence of every element, in order (arrays and "
                  "objects compare by value)")
     def unique(self, lst):
-        lst = _array(lst, "unique")
-        seen: set = set()
-        result: list = []
-        for item in lst:
-            try:
-                if item in seen:
-                    continue
-                seen.add(item)
-            except TypeError:  # unhashable (an array or object): compare by value
-                if item in result:
-                    continue
-            result.append(item)
-        return result
+        return work.unique(_array(lst, "unique"))
 
     @ml_function("New array with array elements spliced in one level; others kept")
     def flatten(self, lst):
@@ -206,6 +191,7 @@ class Collections:
                  "be comparable")
     def sort(self, lst, reverse=False):
         lst = _array(lst, "sort")
+        work.check_sort(lst)
         try:
             return sorted(lst, reverse=bool(reverse))
         except TypeError as error:
@@ -218,9 +204,9 @@ class Collections:
     def sort_by(self, lst, keyFn, reverse=False):
         lst, key_fn = _array(lst, "sortBy"), _fn(keyFn, "sortBy")
         keyed = [(ml_call(key_fn, item), index) for index, item in enumerate(lst)]
+        work.check_sort([key for key, _ in keyed])
         try:
-            keyed.sort(key=functools.cmp_to_key(lambda a, b: _compare(a[0], b[0])),
-                       reverse=bool(reverse))
+            keyed.sort(key=itemgetter(0), reverse=bool(reverse))
         except TypeError as error:
             raise TypeError(f"collections.sortBy: the keys cannot be compared: {error}") \
                 from None

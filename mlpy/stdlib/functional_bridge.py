@@ -15,6 +15,7 @@ from types import FunctionType
 from typing import Any, Callable
 
 from mlpy.ext import ml_function, ml_module
+from mlpy.runtime import work
 from mlpy.runtime.limits import check_length
 from mlpy.runtime.ops import ml_call
 from mlpy.runtime.values import typeof
@@ -241,19 +242,7 @@ class Functional:
 
     @ml_function("Array of the first occurrence of every element, in order")
     def unique(self, seq):
-        seq = _seq(seq, "unique")
-        seen: set = set()
-        result: list = []
-        for item in seq:
-            try:
-                if item in seen:
-                    continue
-                seen.add(item)
-            except TypeError:  # an array or object: compare by value
-                if item in result:
-                    continue
-            result.append(item)
-        return result
+        return work.unique(_seq(seq, "unique"))
 
     @ml_function("Array of the elements in reverse order")
     def reverse(self, seq):

@@ -26,8 +26,9 @@ COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">
 
 # Methods whose receiver type the fast path tests for. The rest goes through the helper,
 # including the methods whose result can grow far beyond the receiver (replace, join,
-# center, ljust, rjust, extend, copy), which the runtime checks against the size limits.
-LIST_FAST = frozenset("append insert remove pop sort reverse clear".split())
+# center, ljust, rjust, extend, copy), which the runtime checks against the size limits, and
+# those whose comparisons can take long (index, count, remove, sort), which it measures.
+LIST_FAST = frozenset("append insert pop reverse clear".split())
 STRING_FAST = frozenset(
     "upper lower strip lstrip rstrip split rsplit startswith endswith find rfind "
     "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "

@@ -48,9 +48,21 @@ class StatementsMixin:
             node = py.Subscript(value=self.receiver(target.target),
                                 slice=self.expr(target.index), ctx=py.Store())
         else:
-            node = py.Subscript(value=self.receiver(target.target), slice=self.slice_of(target),
-                                ctx=py.Store())
+            return self.slice_assignment(stmt, target, value)
         return [self.at(stmt.span, py.Assign(targets=[self.at(target.span, node)], value=value))]
+
+    def slice_assignment(self, stmt: ast.Assign, target: ast.Slice,
+                         value: py.expr) -> list[py.stmt]:
+        """`a[i:j] = v` through a helper that keeps the array within the size limit (the
+        value is evaluated first, as Python does)."""
+        temp = self.fresh("value")
+        bounds = self.slice_of(target)
+        parts = [part if part is not None else py.Constant(None)
+                 for part in (bounds.lower, bounds.upper, bounds.step)]
+        call = self.helper_call("set_slice", self.receiver(target.target), *parts,
+                                self.load(temp))
+        return [self.at(stmt.span, py.Assign(targets=[self.store(temp)], value=value)),
+                self.at(stmt.span, py.Expr(value=self.at(target.span, call)))]
 
     def target_name(self, name: ast.Name) -> py.Name:
         return self.at(name.span, self.store(self.name_of(name.id)))
