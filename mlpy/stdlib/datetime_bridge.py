@@ -24,6 +24,7 @@ from mlpy.runtime.state import current_state
 from mlpy.runtime.values import typeof
 
 _END_OF_DAY = _dt.time(23, 59, 59, 999999)
+_STRFTIME_GROWTH = 512  # how much longer than its format a strftime result can be
 
 
 def _zone() -> _dt.tzinfo | None:
@@ -244,7 +245,9 @@ class DateTime(_Calendar, _Clock):
     def format(self, fmt="%Y-%m-%d %H:%M:%S"):
         if not isinstance(fmt, str):
             raise TypeError(f"format must be a string, not {typeof(fmt)}")
-        check_length(len(fmt) * 8, 1)  # the longest expansion of one character
+        # A conversion can have a width ("%_2000Y"); Python's strftime gives up on (and
+        # returns "" for) a result that needs a buffer over 256 times the format's length.
+        check_length(len(fmt) * _STRFTIME_GROWTH, 1)
         return self.value.strftime(fmt)
 
     @ml_function("ISO 8601 text, such as 2024-02-29T10:30:00")

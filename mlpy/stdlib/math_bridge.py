@@ -141,4 +141,6 @@ class Math:
 
     @ml_function("Least common multiple")
     def lcm(self, a, b):
+        if isinstance(a, int) and isinstance(b, int):
+            check_bits(a.bit_length() + b.bit_length())  # the most the multiple can have
         return math.lcm(a, b)

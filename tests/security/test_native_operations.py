@@ -52,6 +52,8 @@ UNBOUNDED = {
     "big_max": BIG_PAIR + "x = max(a);",
     "big_index": BIG_PAIR + "x = a.index(n + 2);",
     "big_sort": BIG_PAIR + "x = sorted(a);",
+    # each least common multiple doubles the digits (and the next one's work)
+    "lcm_growth": "import math; n = 2; while (true) { n = math.lcm(n, n + 1); }",
     # the quadratic scan of unique over arrays that do not hash
     "unique_of_arrays": "import collections; a = []; for (i in range(200000)) { a.append([i]); }"
                         " x = collections.unique(a);",
@@ -64,6 +66,8 @@ OVERSIZED = {
     "slice_assignment_iterator": "a = [1]; while (true) { a[0:0] = iter(a); }",
     "sum_of_arrays": "a = [[0] * 1000] * 20000; x = sum(a, []);",
     "join_of_iterator": 'a = ["ab"] * 1000000; while (true) { a = [",".join(iter(a + a))]; }',
+    "strftime_widths": 'import datetime; d = datetime.create(2024, 1, 1);'
+                       ' x = d.format("%_2000Y" * 40000);',
     "join_of_object_keys": 'o = {}; for (i in range(100000)) { o["k" * 200 + str(i)] = i; }'
                            ' x = ("-" * 200).join(o);',
 }
@@ -77,6 +81,8 @@ FAST = {
     "round_kept_digit": ("print(round(1234, -2), round(1250, -2));", "1200 1200"),
     "extend_own_iterator_once": ("a = [1, 2]; a.extend(iter(a)); print(a);", "[1, 2, 1, 2]"),
     "slice_from_own_iterator": ("a = [1, 2]; a[0:0] = iter(a); print(a);", "[1, 2, 1, 2]"),
+    "random_string": ("import crypto; print(len(crypto.random_string(16000000)));",
+                      "16000000"),
 }
 
 CASES = {
