@@ -9,8 +9,10 @@ Python's warnings about a pattern (``FutureWarning: Possible nested set``) go to
 execution's error output, like anything else the script causes, never to the host's stderr.
 
 A single match is one native operation that the cooperative time limit cannot interrupt, so
-patterns longer than :data:`MAX_PATTERN_LENGTH` characters are refused; a pathological pattern
-on a long text can still keep the interpreter busy (``isolation="subprocess"`` bounds that).
+patterns longer than :data:`MAX_PATTERN_LENGTH` characters are refused, and each call first
+estimates its worst case from the pattern's shape and the text's length
+(:mod:`mlpy.stdlib._regex_work`): a call that could backtrack for too long is refused before
+it runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mlpy.runtime.ops import ml_call
 from mlpy.runtime.quiet import quietly
 from mlpy.runtime.state import write_output
 from mlpy.runtime.values import typeof
+from mlpy.stdlib import _regex_work
 
 MAX_PATTERN_LENGTH = 4096
 _FLAG_NAMES = {re.IGNORECASE: "IGNORECASE", re.MULTILINE: "MULTILINE", re.DOTALL: "DOTALL",
@@ -87,6 +90,16 @@ def _span(pos: Any, endpos: Any, text: str) -> tuple[int, int]:
     return pos, end
 
 
+def _measured(compiled: re.Pattern, text: str, mode: str = "search",
+              span: tuple[int, int] | None = None) -> str:
+    """``text``, once a ``mode`` call of ``compiled`` on it (or on ``text[pos:endpos]``)
+    is known not to backtrack for too long."""
+    start, end = span if span is not None else (0, len(text))
+    start, end, _ = slice(start, end).indices(len(text))
+    _regex_work.check(compiled, max(end - start, 0), mode)
+    return text
+
+
 def _match(m: re.Match | None) -> Match | None:
     return None if m is None else Match(m)
 
@@ -111,6 +124,7 @@ def _sub(compiled: re.Pattern, replacement: Any, text: str, count: Any) -> list:
                         f"not {typeof(replacement)}")
     if isinstance(replacement, str):
         _check_template(replacement)
+    _measured(compiled, text)
     parts: list[str] = []
     size = 0
     last = 0
@@ -239,36 +253,38 @@ class Pattern:
 
     @ml_function("Whether the pattern matches anywhere in text")
     def test(self, text):
-        return self._re.search(_text(text)) is not None
+        return self._re.search(_measured(self._re, _text(text))) is not None
 
     @ml_function("First match anywhere in text[pos:endpos], or null")
     def search(self, text, pos=0, endpos=None):
-        text = _text(text)
-        return _match(self._re.search(text, *_span(pos, endpos, text)))
+        span = _span(pos, endpos, _text(text))
+        return _match(self._re.search(_measured(self._re, text, "search", span), *span))
 
     @ml_function("Match at the start of text[pos:endpos], or null")
     def match(self, text, pos=0, endpos=None):
-        text = _text(text)
-        return _match(self._re.match(text, *_span(pos, endpos, text)))
+        span = _span(pos, endpos, _text(text))
+        return _match(self._re.match(_measured(self._re, text, "match", span), *span))
 
     @ml_function("Match of the whole of text[pos:endpos], or null")
     def fullmatch(self, text, pos=0, endpos=None):
-        text = _text(text)
-        return _match(self._re.fullmatch(text, *_span(pos, endpos, text)))
+        span = _span(pos, endpos, _text(text))
+        return _match(self._re.fullmatch(_measured(self._re, text, "fullmatch", span),
+                                         *span))
 
     @ml_function("Array of all matches (group texts when the pattern has groups)")
     def findall(self, text, pos=0, endpos=None):
-        text = _text(text)
-        return _findall(self._re, text, *_span(pos, endpos, text))
+        span = _span(pos, endpos, _text(text))
+        return _findall(self._re, _measured(self._re, text, "search", span), *span)
 
     @ml_function("Array of Match objects for all matches")
     def finditer(self, text, pos=0, endpos=None):
-        text = _text(text)
-        return [Match(m) for m in self._re.finditer(text, *_span(pos, endpos, text))]
+        span = _span(pos, endpos, _text(text))
+        return [Match(m) for m in
+                self._re.finditer(_measured(self._re, text, "search", span), *span)]
 
     @ml_function("Split text at the matches (captured groups included)")
     def split(self, text, maxsplit=0):
-        return self._re.split(_text(text), _int(maxsplit, "maxsplit"))
+        return self._re.split(_measured(self._re, _text(text)), _int(maxsplit, "maxsplit"))
 
     @ml_function("Replace matches (all, or the first count) with the replacement")
     def sub(self, replacement, text, count=0):
@@ -281,7 +297,7 @@ class Pattern:
 
     @ml_function("Number of non-overlapping matches")
     def count(self, text):
-        return sum(1 for _ in self._re.finditer(_text(text)))
+        return sum(1 for _ in self._re.finditer(_measured(self._re, _text(text))))
 
     @ml_function("The source text of the pattern")
     def getPattern(self):
@@ -337,31 +353,38 @@ class Regex:
 
     @ml_function("Whether the pattern matches anywhere in text")
     def test(self, pattern, text, flags=0):
-        return _compile(pattern, flags).search(_text(text)) is not None
+        compiled = _compile(pattern, flags)
+        return compiled.search(_measured(compiled, _text(text))) is not None
 
     @ml_function("First match anywhere in text, as a Match, or null")
     def search(self, pattern, text, flags=0):
-        return _match(_compile(pattern, flags).search(_text(text)))
+        compiled = _compile(pattern, flags)
+        return _match(compiled.search(_measured(compiled, _text(text))))
 
     @ml_function("Match at the start of text, or null")
     def match(self, pattern, text, flags=0):
-        return _match(_compile(pattern, flags).match(_text(text)))
+        compiled = _compile(pattern, flags)
+        return _match(compiled.match(_measured(compiled, _text(text), "match")))
 
     @ml_function("Match of the whole text, or null")
     def fullmatch(self, pattern, text, flags=0):
-        return _match(_compile(pattern, flags).fullmatch(_text(text)))
+        compiled = _compile(pattern, flags)
+        return _match(compiled.fullmatch(_measured(compiled, _text(text), "fullmatch")))
 
     @ml_function("Array of all matches (group texts; arrays of them with several groups)")
     def findall(self, pattern, text, flags=0):
-        return _findall(_compile(pattern, flags), _text(text))
+        compiled = _compile(pattern, flags)
+        return _findall(compiled, _measured(compiled, _text(text)))
 
     @ml_function("Array of Match objects for all matches")
     def finditer(self, pattern, text, flags=0):
-        return [Match(m) for m in _compile(pattern, flags).finditer(_text(text))]
+        compiled = _compile(pattern, flags)
+        return [Match(m) for m in compiled.finditer(_measured(compiled, _text(text)))]
 
     @ml_function("Split text at the matches (captured groups included)")
     def split(self, pattern, text, maxsplit=0, flags=0):
-        return _compile(pattern, flags).split(_text(text), _int(maxsplit, "maxsplit"))
+        compiled = _compile(pattern, flags)
+        return compiled.split(_measured(compiled, _text(text)), _int(maxsplit, "maxsplit"))
 
     @ml_function("Replace the matches (all, or the first count) with the replacement (string "
                  "with \\1, \\g<name>, or a function of the Match)")
@@ -375,7 +398,8 @@ class Regex:
 
     @ml_function("Number of non-overlapping matches")
     def count(self, pattern, text, flags=0):
-        return sum(1 for _ in _compile(pattern, flags).finditer(_text(text)))
+        compiled = _compile(pattern, flags)
+        return sum(1 for _ in compiled.finditer(_measured(compiled, _text(text))))
 
     @ml_function("The text with every regex special character escaped")
     def escape(self, text):
