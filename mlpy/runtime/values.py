@@ -52,6 +52,10 @@ class ErrorValue:
     def __repr__(self) -> str:
         return f"<error {self.type}: {self.message}>"
 
+    def _ml_held(self) -> tuple[Any, ...]:
+        """The values the error keeps alive, for the memory budget."""
+        return self.message, self.payload
+
 
 class ModuleObject:
     """An imported module as ML sees it: only its exported members are attributes.

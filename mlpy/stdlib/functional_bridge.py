@@ -39,6 +39,11 @@ class Composed:
     def _ml_display(self) -> str:
         return f"<function functional.{self._name}>"
 
+    def _ml_held(self) -> tuple[Any, ...]:
+        """What the function keeps alive (its functions, arguments, a memoized cache), for
+        the memory budget."""
+        return (self._call,)
+
 
 def _seq(value: Any, name: str, what: str = "the sequence") -> list | tuple | str:
     if not isinstance(value, (list, tuple, str)):

@@ -162,6 +162,10 @@ class Match:
     def __init__(self, m: re.Match):
         self._m = m
 
+    def _ml_held(self) -> tuple[str]:
+        """The text the match was found in, kept alive with it (for the memory budget)."""
+        return (self._m.string,)
+
     def _group_index(self, group: Any) -> Any:
         if isinstance(group, bool) or not isinstance(group, (int, str)):
             raise TypeError(f"Match: a group is a number or a name, not {typeof(group)}")
