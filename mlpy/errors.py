@@ -371,7 +371,8 @@ class MLCancelledError(MLLimitError):
 
 
 class MLResourceError(MLLimitError):
-    """A resource limit was reached: ``resource`` is steps, recursion, memory, output or cpu."""
+    """A resource limit was reached: ``resource`` is steps, recursion,
+    memory, output, operation (one operation would do too much work) or cpu."""
 
     code = "MLL003"
 
