@@ -319,7 +319,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject, enter) -> dict[s
         "concat": limits.ml_concat, "set_slice": limits.set_slice, "int": int, "float": float,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
         "import": load_module, "import_ml": imports.import_ml,
-        "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception,
+        "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,
         "compress": compress, "next": next, "len": len, "S": str, "L": list, "D": dict,
         "builtin": builtin_module, "ticker": CURRENT.get, "enter": enter,
     }

@@ -19,7 +19,6 @@ Names starting with ``_`` are never reachable on anything but an ML object's key
 
 from __future__ import annotations
 
-import sys
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
@@ -476,14 +475,11 @@ def ml_catch(exc: BaseException) -> ErrorValue:
     raise limit from exc
 
 
-def ml_unwinding() -> None:
-    """Called first in every ``finally`` block. An exception on its way through that is a
-    limit -- a limit error, Python's own recursion limit, the host running out of memory --
-    is recorded as the execution's trip, so a ``return``, ``break`` or ``continue`` in the
-    block (or an error it throws) cannot swallow it."""
-    exc = sys.exc_info()[1]
-    if exc is None:
-        return
+def ml_unwinding(exc: BaseException) -> None:
+    """Called when an error is on its way to a ``finally`` block: a limit -- a limit error,
+    Python's own recursion limit, the host running out of memory -- is recorded as the
+    execution's trip, so a ``return``, ``break`` or ``continue`` in the block (or an error it
+    throws) cannot swallow it."""
     state = current_state()
     limit = _as_limit(exc, state) if state is not None else None
     if limit is not None:

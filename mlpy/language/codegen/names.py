@@ -20,13 +20,14 @@ HELPERS = {
     "value": "__ml_value",  # ops.identity
     "throw": "__ml_throw",  # ops.ml_throw(value) -> exception
     "catch": "__ml_catch",  # ops.ml_catch(exc) -> ErrorValue
-    "unwinding": "__ml_unwinding",  # ops.ml_unwinding(), first in every finally
+    "unwinding": "__ml_unwinding",  # ops.ml_unwinding(exc)
     "guard": "__ml_guard",  # ops.guard_callable(value)
     "import": "__ml_import",  # registry.load(name): a standard-library or extension module
     "import_ml": "__ml_import_ml",  # runtime.imports.import_ml(name): an ML source module
     "import_package": "__ml_import_package",  # runtime.imports.import_package(prefix, names)
     "exit": "__ml_ProgramExit",  # ops.ProgramExit
     "Exception": "__ml_Exception",  # Exception
+    "BaseException": "__ml_BaseException",  # BaseException
     "compress": "__ml_compress",  # itertools.compress
     "next": "__ml_next",  # next
     "len": "__ml_len",  # len

@@ -193,10 +193,19 @@ class StatementsMixin:
                 type=self.helper("Exception"), name=caught, body=inner,
             )))
         final = self.block(stmt.final) if stmt.final else []
-        if final:  # a limit on its way through is recorded first, so `finally` cannot swallow it
-            note = py.Expr(value=self.helper_call("unwinding"))
-            final.insert(0, self.at(stmt.final[0].span, note))
-        if not handlers and not final:
-            return body
-        return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
+        if not final:
+            if not handlers:
+                return body
+            return [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
+                                              finalbody=[]))]
+        if handlers:  # the except block may raise too: its error passes the note below
+            body = [self.at(stmt.span, py.Try(body=body, handlers=handlers, orelse=[],
+                                              finalbody=[]))]
+        # A limit on its way to `finally` is recorded as tripped first, so a return, break
+        # or continue there cannot swallow it (nor an error it throws replace it).
+        caught = self.fresh("exc")
+        note = py.Expr(value=self.helper_call("unwinding", self.load(caught)))
+        unwinding = self.at(stmt.span, py.ExceptHandler(
+            type=self.helper("BaseException"), name=caught, body=[note, py.Raise()]))
+        return [self.at(stmt.span, py.Try(body=body, handlers=[unwinding], orelse=[],
                                           finalbody=final))]
