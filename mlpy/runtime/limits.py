@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from mlpy.errors import MLResourceError
 from mlpy.integers import MAX_INT_BITS
-from mlpy.runtime.state import CURRENT, current_state
+from mlpy.runtime.state import current_state
 from mlpy.runtime.values import display, expanded_size
 
 # Values at least this large are charged to the memory budget as they are created.
@@ -115,10 +115,13 @@ def check_percent(text: str, argument: Any, mapping: bool) -> None:
     its width, or the length of the value it shows (within its precision), measured once
     per distinct conversion.
     """
+    conversions, most = _format(text)
+    if not mapping and most + _ESCAPED * _shown_length(argument) < LARGE:
+        return  # a short format of one short value: nothing to add up
     size = len(text)
     written: dict[str, int] = {}  # what each distinct conversion writes
     taken = mapping  # a single argument: shown by the first conversion that takes one
-    for spec, key, width, precision, conversion in _conversions(text):
+    for spec, key, width, precision, conversion in conversions:
         length = written.get(spec)
         if length is None:
             if key is not None:
@@ -127,36 +130,48 @@ def check_percent(text: str, argument: Any, mapping: bool) -> None:
                 value, taken = argument, conversion != "%"
             else:
                 value = argument if mapping else ""
-            length = max(_number(width), _result_length(value, conversion, precision))
+            length = max(width, _result_length(value, conversion, precision))
             if value is not argument or mapping:  # a single argument is shown only once
                 written[spec] = length
         size += length - len(spec)
     check_length(size, 1)
 
 
-def _conversions(text: str) -> Any:
-    return _parsed(text) if len(text) <= _CACHED_FORMAT else _parse(text)
+def _format(text: str) -> tuple[Any, int]:
+    """The conversions of a format (text, key, width, precision, type), and the most it
+    can write besides the values it shows."""
+    return _parsed(text) if len(text) <= _CACHED_FORMAT else _read(text)
 
 
 @functools.lru_cache(maxsize=512)
-def _parsed(text: str) -> tuple[tuple[Any, ...], ...]:
-    return tuple(_parse(text))
+def _parsed(text: str) -> tuple[Any, int]:
+    return _read(text)
+
+
+def _read(text: str) -> tuple[Any, int]:
+    conversions = tuple(_parse(text))
+    most = len(text) + sum(max(width, precision or 0) + _FLOAT_DIGITS + 6
+                           for _, _, width, precision, _ in conversions)
+    return conversions, most
 
 
 def _parse(text: str) -> Iterator[tuple[Any, ...]]:
-    """(text, key, width, precision, type) of each conversion of a format."""
+    """Each conversion of a format, as Python reads it; a width or precision given by "*"
+    counts as 0 (it takes an argument, which ML's single argument cannot provide)."""
     for count, match in enumerate(_CONVERSION.finditer(text), 1):
         if count % _PACE == 0:  # a long format: reading it takes a while
             check_time()
         spec = match.group()
-        if match.group(1) is None and spec[1:2] == "(":
+        key, width, precision, conversion = match.groups()
+        if key is None and spec[1:2] == "(":
             raise ValueError("format: a mapping key cannot hold parentheses")
-        yield (spec, *match.groups())
+        yield (spec, key, _number(width), None if precision is None else _number(precision),
+               conversion)
 
 
-def _result_length(value: Any, conversion: str, precision: str | None) -> int:
-    """The most characters one conversion of ``value`` writes, its width aside."""
-    limit = None if precision is None else _number(precision)
+def _result_length(value: Any, conversion: str, limit: int | None) -> int:
+    """The most characters one conversion of ``value`` writes (``limit``: its precision),
+    its width aside."""
     if conversion in "sra":
         length = _shown_length(value)
         if conversion != "s":
@@ -188,17 +203,9 @@ def _number(digits: str) -> int:
     return int(digits) if len(digits) <= 18 else 10 ** 18
 
 
-def check_returned() -> None:
-    """A native call has returned: stop the execution if its deadline passed or it was
-    cancelled in the meantime (cheap when neither can happen)."""
-    state = CURRENT.get()
-    if state is not None and (state.deadline is not None or state.cancelled):
-        state.check_now()
-
-
 def check_time() -> None:
-    """Look at the running execution's deadline and cancel flag now: for a long loop inside
-    one native operation, which takes no steps."""
+    """Look at the running execution's deadline and cancel flag now: inside a long native
+    operation, which takes no steps, and when one returns."""
     state = current_state()
     if state is not None:
         state.check_now()

@@ -27,7 +27,7 @@ from mlpy.errors import (
 )
 from mlpy.integers import fits_text
 from mlpy.runtime.gate import GuardedFunction
-from mlpy.runtime.limits import CHECKED_METHODS, LARGE, check_percent, check_returned
+from mlpy.runtime.limits import CHECKED_METHODS, LARGE, check_percent, check_time
 from mlpy.runtime.messages import describe
 from mlpy.runtime.state import current_state, depth_error
 from mlpy.runtime.work import COMPARING_METHODS
@@ -196,7 +196,7 @@ def ml_method(obj: Any, name: str, *args: Any) -> Any:
             raise _no_member(obj, name, "method")
         result = method(obj, *args)
         if len(obj) >= LARGE:  # a method's work grows with its receiver
-            check_returned()
+            check_time()
         return result
     return ml_call(ml_get(obj, name), *args)
 
@@ -216,9 +216,9 @@ def ml_call(fn: Any, *args: Any) -> Any:
     flag are looked at again, so a long native call cannot end the program unnoticed."""
     if fn.__class__ is FunctionType and "__ml_ns__" in fn.__globals__:
         return fn(*args)
-    if _callable_by_ml(fn):
+    if fn in TRUSTED if fn.__class__ is FunctionType else _callable_by_ml(fn):
         result = fn(*args)
-        check_returned()
+        check_time()
         return result
     if not callable(fn):
         raise TypeError(f"{typeof(fn)} is not a function")

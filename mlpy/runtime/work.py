@@ -22,6 +22,7 @@ Work is counted in *units*: one element visited, or 64 characters (or 64 bits) c
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections import deque
 from typing import Any, Callable, Iterator
@@ -36,7 +37,9 @@ from mlpy.runtime.values import MAX_DISPLAY, expanded_size, show_nested
 SLICE_WORK = 1 << 16
 WORK_LIMIT = 1 << 30
 _SLICE_SECONDS = 0.02  # a slice after the first takes about this long
-_FEW = 16  # elements whose comparisons need not be measured
+_SHORT = 4096  # numbers whose comparisons need not be measured
+_SHORT_SUM = 1024  # numbers whose sum need not be measured (1,024 huge integers: ~30 ms)
+_NUMBERS = frozenset({int, float, bool, type(None)})
 _CONTAINERS = (list, tuple, dict)
 
 
@@ -104,8 +107,14 @@ def slices(length: int, unit_cost: int) -> Iterator[tuple[int, int]]:
 
 def index(array: list, value: Any, start: int = 0, stop: int | None = None) -> int:
     """``array.index(value, start, stop)``, in slices when it could take long."""
+    cost = comparison_cost(value)
+    if len(array) * cost <= SLICE_WORK:
+        try:
+            return array.index(value, start, sys.maxsize if stop is None else stop)
+        except ValueError:
+            raise ValueError(f"{_shown(value)} is not in the array") from None
     first, last, _ = slice(start, stop).indices(len(array))
-    for low, high in slices(max(last - first, 0), comparison_cost(value)):
+    for low, high in slices(max(last - first, 0), cost):
         try:
             return array.index(value, first + low, first + high)
         except ValueError:
@@ -116,12 +125,16 @@ def index(array: list, value: Any, start: int = 0, stop: int | None = None) -> i
 def count(array: list, value: Any) -> int:
     """``array.count(value)``, in slices when it could take long."""
     cost = comparison_cost(value)
+    if len(array) * cost <= SLICE_WORK:
+        return array.count(value)
     return sum(array[low:high].count(value) for low, high in slices(len(array), cost))
 
 
 def contains(array: Any, value: Any) -> bool:
     """Whether an element of ``array`` equals ``value``, in slices when it could take long."""
     cost = comparison_cost(value)
+    if len(array) * cost <= SLICE_WORK:
+        return value in array
     return any(value in array[low:high] for low, high in slices(len(array), cost))
 
 
@@ -161,10 +174,10 @@ def _shown(value: Any) -> str:
 def element_cost(items: Any) -> int:
     """The units one comparison of two elements of ``items`` can take at most; refuses
     elements too large to compare. An array of integers, of strings or of floats is
-    measured by one native pass; a mixed one by a pass over its elements; a few elements
-    are not measured (their comparisons cannot add up to much)."""
-    if len(items) <= _FEW:
-        return max(map(comparison_cost, items), default=1)
+    measured by one native pass, a mixed one by a pass over its elements; a short array of
+    numbers is not measured (its comparisons cannot add up to much)."""
+    if len(items) <= _SHORT and _NUMBERS.issuperset(map(type, items)):
+        return 1
     for measure in (int.bit_length, str.__len__):
         try:
             return max(map(measure, items), default=0) // 64 + 1
@@ -186,8 +199,11 @@ def element_cost(items: Any) -> int:
 def extreme(pick: Callable[..., Any], items: list) -> Any:
     """``pick(items)`` (min or max: the first of equal elements), in slices when it could
     take long."""
+    cost = element_cost(items)
+    if len(items) * cost <= SLICE_WORK:
+        return pick(items)
     best = None
-    for low, high in slices(len(items), element_cost(items)):
+    for low, high in slices(len(items), cost):
         found = pick(items[low:high])
         best = found if low == 0 else pick(best, found)
     return best
@@ -215,9 +231,11 @@ def total(items: Any, start: Any) -> Any:
         for item in items:
             joined.extend(item)
         return joined
+    if start.__class__ is not int or len(items) <= _SHORT_SUM:
+        return sum(items, start)  # a short sum, or Python's error: what cannot add up
     cost = max(comparison_cost(start), element_cost(items))
-    if start.__class__ is not int or cost == 1:
-        return sum(items, start)  # small numbers (or Python's error: what cannot add up)
+    if cost == 1:
+        return sum(items, start)  # small numbers
     result = start
     for low, high in slices(len(items), cost):
         result = sum(items[low:high], result)
