@@ -249,7 +249,10 @@ def str_join(separator: str, items: Any) -> str:
         check_length(len(items) * (len(separator) + 1), 1)
         return separator.join(items)
     items = _sized(items)
-    size = sum(len(item) for item in items if item.__class__ is str)
+    try:
+        size = sum(map(str.__len__, items))
+    except TypeError:  # not all strings: join says which
+        return separator.join(items)
     check_length(size + len(separator) * max(len(items) - 1, 0), 1)
     return separator.join(items)
 
