@@ -38,6 +38,7 @@ from re import _constants as c  # the parser's own vocabulary
 from re import _parser
 from typing import Any
 
+from mlpy.runtime.quiet import quietly
 from mlpy.runtime.work import WORK_LIMIT, too_much_work
 
 _EXPONENTIAL = 1 << 30  # the degree of a pattern whose work grows like 2^n
@@ -73,7 +74,7 @@ def check(compiled: re.Pattern, length: int, mode: str) -> None:
 @functools.lru_cache(maxsize=256)
 def shape(pattern: str | bytes, flags: int, mode: str) -> tuple[int, int]:
     """(size, degree) of a compiled pattern's worst case in ``mode``."""
-    parsed = _parser.parse(pattern, flags)
+    parsed, _ = quietly(_parser.parse, pattern, flags)  # its warnings: told at compile time
     reader = _Reader(parsed, parsed.state.flags)
     chains, degree = reader.sequence(list(parsed), [])
     if mode == "fullmatch":  # the end of the text must follow: anything before can fail
