@@ -21,9 +21,9 @@ from .conftest import REACHED, assert_isolated_limit, assert_limit, describe, ru
 
 SHARED = ("a = [1]; for (i in range(60)) { a = [a, a]; }\n"
           "b = [1]; for (i in range(60)) { b = [b, b]; }\n")
-LONG_PAIR = 's = "x" * 16000000; t = "x" * 15999999 + "y"; a = [s, t] * 8000000;\n'
+LONG_PAIR = 's = "x" * 16000000; t = "x" * 15999999 + "y"; a = [s, t] * 4000000;\n'
 BIG_PAIR = ("n = 7; for (i in range(18)) { n = n * n; } m = n + 1;"
-            " a = [n, m] * 8000000;\n")
+            " a = [n, m] * 4000000;\n")
 
 # Calls that ran for minutes or forever: each must end with a limit.
 UNBOUNDED = {
@@ -40,14 +40,15 @@ UNBOUNDED = {
     "shared_unique": SHARED + "import collections; x = collections.unique([a, b]);",
     "shared_functional_unique": SHARED + "import functional; x = functional.unique([a, b]);",
     "shared_collections_sort": SHARED + "import collections; x = collections.sort([a, b]);",
-    # sixteen million comparisons of two long strings that differ in their last character
+    # eight million comparisons of two long strings that differ in their last character
     "long_count": LONG_PAIR + "x = a.count(t);",
     "long_index": LONG_PAIR + 'x = a.index("x" * 15999999 + "z");',
     "long_max": LONG_PAIR + "x = max(a);",
     "long_sort": LONG_PAIR + "a.sort();",
     "long_sorted": LONG_PAIR + "x = sorted(a);",
-    "long_contains": LONG_PAIR + 'import collections; x = collections.contains(a, "y");',
-    # sixteen million additions and comparisons of 700,000-bit integers
+    "long_contains": LONG_PAIR + 'import collections;'
+                                 ' x = collections.contains(a, "x" * 15999999 + "z");',
+    # eight million additions and comparisons of 700,000-bit integers
     "big_sum": BIG_PAIR + "x = sum(a);",
     "big_max": BIG_PAIR + "x = max(a);",
     "big_index": BIG_PAIR + "x = a.index(n + 2);",
