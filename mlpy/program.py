@@ -287,16 +287,27 @@ def transpile_source(source: str, filename: str, modules: ModuleResolver,
         program = compile_program(source, filename, modules, inputs=inputs)
     except MLCompileError as error:
         return TranspileResult(False, None, error.diagnostics, None, {})
-    code = program.python_code
+    try:  # ast.unparse recurses: deep (but allowed) nesting can be too much for it
+        code = program.python_code
+        modules_code = {name: unit.python_code for name, unit in program.modules.items()}
+    except RecursionError:
+        message = "the program is nested too deeply to be shown as Python"
+        return TranspileResult(False, None, [Diagnostic("MLS002", message, "error", "syntax",
+                                                        filename)], None, dict(program.timings))
     return TranspileResult(True, code, list(program.diagnostics), source_map(program._tree, code),
-                           dict(program.timings),
-                           {name: unit.python_code for name, unit in program.modules.items()})
+                           dict(program.timings), modules_code)
 
 
-def source_map(tree: py.Module, code: str) -> dict[int, int]:
-    """Map lines of the unparsed Python text to ML lines: both trees walk in the same order."""
+def source_map(tree: py.Module, code: str) -> dict[int, int] | None:
+    """Map lines of the unparsed Python text to ML lines: both trees walk in the same order.
+    None when Python cannot parse the text back (more than 100 levels of indentation, or of
+    parentheses)."""
+    try:
+        parsed = py.parse(code)
+    except (SyntaxError, RecursionError, MemoryError):
+        return None
     mapping: dict[int, int] = {}
-    for ours, theirs in zip(py.walk(tree), py.walk(py.parse(code))):
+    for ours, theirs in zip(py.walk(tree), py.walk(parsed)):
         line = getattr(theirs, "lineno", None)
         if line is not None and line not in mapping and hasattr(ours, "lineno"):
             mapping[line] = ours.lineno

@@ -65,6 +65,13 @@ class Binary(Expr):
     op: str  # one of + - * / // %
     left: Expr
     right: Expr
+    # Whether this `+` follows the string-literal rule (see could_be_string): worked out
+    # once, when the node is built from its operands, so no pass walks a chain to know it.
+    joins_text: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.joins_text = self.op == "+" and (
+            could_be_string(self.left) or could_be_string(self.right))
 
 
 @dataclass(slots=True, eq=False)
@@ -256,11 +263,8 @@ class Program(Node):
 
 def could_be_string(expr: Expr) -> bool:
     """The string-literal rule for `+`: a string literal, or a `+` with such an operand."""
-    if type(expr) is String:
-        return True
-    return type(expr) is Binary and expr.op == "+" and (
-        could_be_string(expr.left) or could_be_string(expr.right)
-    )
+    kind = type(expr)
+    return kind is String or (kind is Binary and expr.joins_text)
 
 
 def literal_kind(expr: Expr) -> str:
@@ -273,6 +277,42 @@ def literal_kind(expr: Expr) -> str:
     if kind is String or could_be_string(expr):
         return "string"
     return "any"
+
+
+# ------------------------------------------------------------------------------- chains
+#
+# A chain is a run of operations each applied to the result of the one before: `a + b + c`
+# (through the left operands), `a.b.c`, `x[0][1]`, `f()()`, `s.strip().lower()`. Written
+# flat, a chain can be as long as the program, so no pass may recurse along one: the depth
+# limit of the parser counts a chain as CHAIN_STEP levels at most, and code generation
+# evaluates a long chain in steps of CHAIN_STEP links (see codegen/expressions.py).
+
+CHAIN_STEP = 16
+
+_CHAINING = (Binary, Compare, Logical, Member, Index, Slice, Call)
+
+
+def chain_link(node: Node) -> Expr | None:
+    """The operand through which ``node`` continues a chain, or None.
+
+    That operand is always the first thing ``node`` evaluates. A method call `o.m(...)` is one
+    link, from `o`. A `+` under the string-literal rule is no link: its operands are joined
+    flat, however many there are.
+    """
+    kind = type(node)
+    if kind is Binary:
+        link = None if node.joins_text else node.left
+    elif kind is Compare or kind is Logical:
+        link = node.left
+    elif kind is Member or kind is Index or kind is Slice:
+        link = node.target
+    elif kind is Call:
+        link = node.callee.target if type(node.callee) is Member else node.callee
+    else:
+        return None
+    if type(link) not in _CHAINING or (type(link) is Binary and link.joins_text):
+        return None
+    return link
 
 
 

@@ -210,6 +210,7 @@ class _Checker:
         # next names under each ({"a": {"b"}, "a.b": {"c"}})
         self.package_members: dict[str, set[str]] = {}
         self.package_imports: dict[str, list[str]] = {}  # bound name -> modules under it
+        self.package_depth = 0  # the most names after the first in an imported dotted path
         self.session = session
         self.prior_modules: set[str] = set()  # names earlier session chunks bound by import
         for bound, module, package in prior_imports:
@@ -510,6 +511,7 @@ class _Checker:
         self.import_plans[id(stmt)] = ("package", head, tuple(names))
 
     def remember_package(self, head: str, path: list[str]) -> list[str]:
+        self.package_depth = max(self.package_depth, len(path) - 1)
         for depth in range(1, len(path)):
             self.package_members.setdefault(".".join(path[:depth]), set()).add(path[depth])
         names = self.package_imports.setdefault(head, [])
@@ -545,41 +547,52 @@ class _Checker:
     def module_of(self, expr: ast.Expr, scope: Scope) -> str | None:
         """The module (or package) an expression denotes: a name an import bound and nothing
         else binds, or a member chain under a package (`lib.geometry`). It is recorded in
-        ``module_refs``, and in ``proven_modules`` when no other binding can reach the use."""
-        proven = tested = False
-        if type(expr) is ast.Member:
-            parent = self.module_of(expr.target, scope)
-            if parent is None or parent not in self.package_members:
+        ``module_refs``, and in ``proven_modules`` when no other binding can reach the use. A
+        chain longer than every imported dotted path denotes none, so this never walks a long
+        `a.b.c ...`."""
+        members: list[ast.Member] = []
+        while type(expr) is ast.Member:
+            if len(members) >= self.package_depth:
                 return None
-            module = f"{parent}.{expr.name}"
-            if expr.name not in self.package_members[parent]:
-                return None
-            proven = id(expr.target) in self.proven_modules
-        elif type(expr) is not ast.Name:
+            members.append(expr)
+            expr = expr.target
+        if type(expr) is not ast.Name:
             return None
-        else:
-            owner = scope.owner_of(expr.id)
-            if owner is self.root and self.root.bindings.get(expr.id) == {"import"}:
-                module = self.module_names.get(expr.id)
-                if module == "builtin":
-                    return None  # an ordinary name bound to the builtin module
-                proven = not self.session and self.single_import(expr.id)
-                tested = self.session and expr.id in self.bridge_names
-            elif owner is None and expr.id in self.prior_modules:
-                module = self.module_names.get(expr.id)  # imported by an earlier chunk
-                tested = expr.id in self.bridge_names
-            elif owner is None and expr.id == "builtin" and "builtin" not in self.known_globals:
-                module = "builtin"
-                proven = True  # compiled to the runtime's builtin module, not to the name
-            else:
-                module = None
-        if module is not None:
-            self.module_refs[id(expr)] = module
-            if proven:
-                self.proven_modules.add(id(expr))
-            elif tested:
-                self.tested_modules.add(id(expr))
+        found = self.name_module(expr, scope)
+        if found is None:
+            return None
+        module, proven, tested = found
+        self.record_module(expr, module, proven, tested)
+        for member in reversed(members):  # a member of a proven package is proven too
+            if member.name not in self.package_members.get(module, ()):
+                return None
+            module = f"{module}.{member.name}"
+            self.record_module(member, module, proven, False)
         return module
+
+    def name_module(self, name: ast.Name, scope: Scope) -> tuple[str, bool, bool] | None:
+        """The module a name denotes, whether that is proven, and whether it is to be tested
+        (a session's import, which a later chunk or the host may rebind)."""
+        owner = scope.owner_of(name.id)
+        if owner is self.root and self.root.bindings.get(name.id) == {"import"}:
+            module = self.module_names.get(name.id)
+            if module is None or module == "builtin":
+                return None  # `builtin` bound to a name is an ordinary name
+            return (module, not self.session and self.single_import(name.id),
+                    self.session and name.id in self.bridge_names)
+        if owner is None and name.id in self.prior_modules:
+            module = self.module_names.get(name.id)  # imported by an earlier chunk
+            return None if module is None else (module, False, name.id in self.bridge_names)
+        if owner is None and name.id == "builtin" and "builtin" not in self.known_globals:
+            return "builtin", True, False  # compiled to the runtime's builtin module
+        return None
+
+    def record_module(self, node: ast.Expr, module: str, proven: bool, tested: bool) -> None:
+        self.module_refs[id(node)] = module
+        if proven:
+            self.proven_modules.add(id(node))
+        elif tested:
+            self.tested_modules.add(id(node))
 
     def single_import(self, name: str) -> bool:
         """Whether one import statement binds ``name`` (the imports of one package under
@@ -625,43 +638,42 @@ class _Checker:
                        [f"did you mean: {', '.join(close)}?"] if close else [])
 
     def expr(self, expr: ast.Expr | None, scope: Scope) -> None:
-        if expr is None:
-            return
-        kind = type(expr)
-        if kind is ast.Name:
-            self.use(expr, scope)
-        elif kind is ast.Call:
-            callee = expr.callee
-            if type(callee) is ast.Name:
-                self.use(callee, scope, call=True)
-                if self.is_direct(callee.id, scope):
-                    self.direct_calls.add(id(expr))
-            else:
-                self.expr(callee, scope)
-                if type(callee) is ast.Member and self.native_member_call(callee):
-                    self.direct_calls.add(id(expr))
-            for arg in expr.args:
-                self.expr(arg, scope)
-        elif kind is ast.Member:
-            self.member_name(expr, scope)
-            self.module_of(expr.target, scope)
-            self.expr(expr.target, scope)
-        elif kind is ast.Compare and type(expr.left) is ast.Compare:
-            self.warn("MLW005", f"comparisons do not chain: this compares the true/false result "
-                      f"of `{expr.left.op}` with `{expr.op}`", expr.span,
-                      ["write `a < b && b < c` to test a range"])
-            for child in _children(expr):
-                self.expr(child, scope)
-        elif kind is ast.Arrow:
-            inner = self.scopes[id(expr)]
-            self.params(expr.params)
-            if isinstance(expr.body, list):
-                self.check(expr.body, inner, False)
-            else:
-                self.expr(expr.body, inner)
-        else:
-            for child in _children(expr):
-                self.expr(child, scope)
+        """Check an expression, parents before children, left to right. The walk keeps its
+        own stack: a flat chain (`a + b + ...`, `a.b.c ...`) can be as long as the program."""
+        stack: list[tuple[ast.Expr | None, Scope]] = [(expr, scope)]
+        while stack:
+            node, scope = stack.pop()
+            if node is None:
+                continue
+            kind = type(node)
+            children = _children(node)
+            if kind is ast.Name:
+                self.use(node, scope)
+            elif kind is ast.Call and type(node.callee) is ast.Name:
+                self.use(node.callee, scope, call=True)
+                if self.is_direct(node.callee.id, scope):
+                    self.direct_calls.add(id(node))
+                children = node.args
+            elif kind is ast.Call and type(node.callee) is ast.Member:
+                self.module_of(node.callee.target, scope)  # is the object a proven module?
+                if self.native_member_call(node.callee):
+                    self.direct_calls.add(id(node))
+            elif kind is ast.Member:
+                self.member_name(node, scope)
+                self.module_of(node.target, scope)
+            elif kind is ast.Compare and type(node.left) is ast.Compare:
+                self.warn("MLW005", f"comparisons do not chain: this compares the true/false "
+                          f"result of `{node.left.op}` with `{node.op}`", node.span,
+                          ["write `a < b && b < c` to test a range"])
+            elif kind is ast.Arrow:
+                inner = self.scopes[id(node)]
+                self.params(node.params)
+                if isinstance(node.body, list):
+                    self.check(node.body, inner, False)
+                else:
+                    stack.append((node.body, inner))
+                continue
+            stack.extend((child, scope) for child in reversed(children))
 
     def is_direct(self, name: str, scope: Scope) -> bool:
         """Whether ``name(...)`` may be compiled as a native call."""
@@ -796,31 +808,63 @@ def analyze(
 
 _ARITHMETIC = {"-", "*", "/", "//"}
 
+# The kind of an expression is worked out from at most this many of its nodes: a longer one
+# is "any" (which only costs a fast path), so that inference stays linear.
+MAX_KIND_NODES = 32
+
 
 def expression_kind(expr: ast.Expr, kind_of) -> str | None:
     """What ``expr`` evaluates to: "number", "string", "array", "object", "any", or None
     when it depends on a name whose kind is not known yet (the fixpoint's bottom)."""
-    literal = ast.literal_kind(expr)
+    part = _arithmetic_part(expr)
+    if part is None:
+        return "any"
+    kinds: dict[int, str | None] = {}
+    for node in reversed(part):  # operands before the operations on them
+        kinds[id(node)] = _node_kind(node, kinds, kind_of)
+    return kinds[id(expr)]
+
+
+def _arithmetic_part(expr: ast.Expr) -> list[ast.Expr] | None:
+    """The nodes of ``expr`` its kind depends on, parents before children (None when there
+    are more than MAX_KIND_NODES)."""
+    part = [expr]
+    for node in part:  # grows while it is read: a walk in breadth
+        if _is_arithmetic(node):
+            part.extend((node.operand,) if type(node) is ast.Unary else (node.left, node.right))
+            if len(part) > MAX_KIND_NODES:
+                return None
+    return part
+
+
+def _is_arithmetic(node: ast.Expr) -> bool:
+    """Whether the kind of ``node`` is made from the kinds of its operands."""
+    if type(node) is ast.Unary:
+        return node.op == "-"
+    return type(node) is ast.Binary and not node.joins_text and (
+        node.op in _ARITHMETIC or node.op in ("+", "%"))
+
+
+def _node_kind(node: ast.Expr, kinds: dict[int, str | None], kind_of) -> str | None:
+    literal = ast.literal_kind(node)
     if literal != "any":
         return literal
-    node = type(expr)
-    if node is ast.Number:
+    if type(node) is ast.Number:
         return "number"
-    if node is ast.Name:
-        return kind_of(expr.id)
-    if node is ast.Unary and expr.op == "-":
-        inner = expression_kind(expr.operand, kind_of)
-        return inner if inner in (None, "number") else "any"
-    if node is ast.Binary and (expr.op in _ARITHMETIC or expr.op in ("+", "%")):
-        left = expression_kind(expr.left, kind_of)
-        right = expression_kind(expr.right, kind_of)
-        if left is None or right is None:
-            return None if "any" not in (left, right) else "any"
-        if left == right == "number":
-            return "number"
-        if expr.op == "+" and left == right and left in ("array", "string"):
-            return left
+    if type(node) is ast.Name:
+        return kind_of(node.id)
+    if not _is_arithmetic(node):
         return "any"
+    if type(node) is ast.Unary:
+        inner = kinds[id(node.operand)]
+        return inner if inner in (None, "number") else "any"
+    left, right = kinds[id(node.left)], kinds[id(node.right)]
+    if left is None or right is None:
+        return None if "any" not in (left, right) else "any"
+    if left == right == "number":
+        return "number"
+    if node.op == "+" and left == right and left in ("array", "string"):
+        return left
     return "any"
 
 

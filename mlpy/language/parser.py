@@ -64,40 +64,114 @@ def parse(source: str, filename: str = "<string>") -> ast.Program:
     except UnexpectedInput as error:
         raise _syntax_error(error, source, filename, parser) from None
     except TreeError as error:
-        raise _error(error.message, error.span, source, filename,
-                     [error.hint] if error.hint else []) from None
-    too_deep = _too_deep(program)
-    if too_deep is not None:
-        raise _error(f"the program is nested too deeply (more than {MAX_DEPTH} levels)", too_deep,
-                     source, filename, ["split the expression or block with intermediate "
-                                        "variables or functions"])
+        raise _error(error.message, error.span, [error.hint] if error.hint else [], source,
+                     filename) from None
+    problem = _nesting_problem(program)
+    if problem is not None:
+        raise _error(*problem, source, filename)
     return program
 
 
+# The passes after parsing recurse over the tree, and Python's compiler over the code made
+# from it, so nesting is bounded here, with a clear error, rather than by a recursion limit.
 MAX_DEPTH = 128
+# Python compiles at most 20 loops and `try` statements inside one another in one function.
+MAX_BLOCKS = 20
 
 
-def _too_deep(program: ast.Program) -> Span | None:
-    """The span of the first node nested more than MAX_DEPTH levels deep, if any.
+def _nesting_problem(program: ast.Program) -> tuple[str, Span, list[str]] | None:
+    """The first place the program nests too deeply, as (message, span, hints), if any.
 
-    The passes after parsing recurse over the tree, so the nesting they accept is bounded
-    here, with a clear error, instead of by Python's recursion limit.
+    Nesting is what parentheses, brackets, arguments and blocks build. A chain (see
+    ast.chain_link), a run of `+` joining text, an `elif` chain and a chain of ternaries
+    `a ? x : b ? y : z` are flat: each counts CHAIN_STEP levels at most, however long it is,
+    because the code generator breaks it into steps of that many links.
     """
-    stack: list[tuple[object, int]] = [(program, 0)]
+    stack: list[tuple[object, int, int, int]] = [(program, 0, 0, 0)]
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, ast.Node):
-            if depth > MAX_DEPTH:
-                return node.span
-            for name in node.__slots__:
-                if name != "span" and not name.endswith("_span"):
-                    stack.append((getattr(node, name), depth + 1))
-        elif isinstance(node, (list, tuple)):
-            stack.extend((item, depth) for item in node)
+        item, depth, position, blocks = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend((child, depth, 0, blocks) for child in item)
+            continue
+        if not isinstance(item, ast.Node):
+            continue
+        if depth > MAX_DEPTH:
+            return (f"the program is nested too deeply (more than {MAX_DEPTH} levels)",
+                    item.span, ["split the expression or block with intermediate variables "
+                                "or functions"])
+        if isinstance(item, (ast.FunctionDef, ast.Arrow)):
+            blocks = 0  # a function is compiled on its own
+        elif blocks + _block_cost(item) > MAX_BLOCKS:
+            word = "try" if isinstance(item, ast.Try) else "for" if isinstance(
+                item, ast.For) else "while"
+            span = Span(item.span.line, item.span.column, item.span.line,
+                        item.span.column + len(word) - 1)
+            return ("loops and `try` statements are nested too deeply here", span,
+                    ["move the inner loops or `try` statements into a function"])
+        stack.extend(_parts(item, depth, position, blocks))
     return None
 
 
-def _error(message: str, span: Span, source: str, filename: str, hints: list[str]) -> MLSyntaxError:
+def _block_cost(node: ast.Node) -> int:
+    """How many of Python's nested blocks a statement takes (for its innermost part)."""
+    if isinstance(node, (ast.While, ast.For)):
+        return 1
+    if isinstance(node, ast.Try):
+        if node.final is not None:
+            return 3  # the body is guarded twice, and the handler runs inside both guards
+        return 2 if node.handlers else 0
+    return 0
+
+
+def _parts(node: ast.Node, depth: int, position: int, blocks: int) -> list[tuple]:
+    """The walk's entries for the children of ``node``: (child, depth, position in a chain,
+    blocks)."""
+    kind = type(node)
+    if kind is ast.If:
+        entries: list[tuple] = []
+        for index, branch in enumerate(node.branches):  # `elif` parts are a chain
+            entries.append((branch, depth + 1 + index % ast.CHAIN_STEP, 0, blocks))
+        last = depth + 1 + len(node.branches) % ast.CHAIN_STEP
+        return entries + [(node.otherwise, last, 0, blocks)]
+    if kind is ast.While or kind is ast.For:
+        inside = blocks + 1
+        return [(getattr(node, name), depth + 1, 0, inside if name == "body" else blocks)
+                for name in node.__slots__]
+    if kind is ast.Try:
+        guarded = blocks + (2 if node.final is not None else 1 if node.handlers else 0)
+        return [(node.body, depth + 1, 0, guarded), (node.handlers, depth + 1, 0, guarded + 1),
+                (node.final, depth + 1, 0, blocks + 1)]
+    links = _links(node)
+    entries = []
+    for name in node.__slots__:
+        if name == "span" or name.endswith("_span"):
+            continue
+        child = getattr(node, name)
+        if kind is ast.Call and name == "callee" and type(child) is ast.Member:
+            child = child.target  # `o.m(...)` is one step from `o`
+        if any(child is link for link in links):
+            step = position + 1
+            back = ast.CHAIN_STEP if step % ast.CHAIN_STEP == 0 else 0
+            entries.append((child, depth + 1 - back, step, blocks))
+        else:
+            entries.append((child, depth + 1, 0, blocks))
+    return entries
+
+
+def _links(node: ast.Node) -> tuple[ast.Node, ...]:
+    """The children through which ``node`` continues a flat chain."""
+    link = ast.chain_link(node)
+    if link is not None:
+        return (link,)
+    if type(node) is ast.Ternary and type(node.otherwise) is ast.Ternary:
+        return (node.otherwise,)
+    if type(node) is ast.Binary and node.joins_text:
+        return tuple(side for side in (node.left, node.right) if ast.could_be_string(side)
+                     and type(side) is ast.Binary)
+    return ()
+
+
+def _error(message: str, span: Span, hints: list[str], source: str, filename: str) -> MLSyntaxError:
     diagnostic = Diagnostic("MLS001", message, "error", "syntax", filename, span, list(hints))
     return MLSyntaxError(message, diagnostics=[diagnostic], file=filename, span=span,
                          source=source, hints=hints)
@@ -182,7 +256,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
             hints.append("ML's logical operators are `&&` and `||`; there are no bitwise operators")
         elif char == "=" and source[error.pos_in_stream:error.pos_in_stream + 3] == "===":
             hints.append("ML compares with `==` and `!=`")
-        return _error(message, span, source, filename, hints)
+        return _error(message, span, hints, source, filename)
 
     if isinstance(error, UnexpectedEOF):
         span = _previous_token_end(source, len(source)) or Span(1, 1, 1, 1)
@@ -190,7 +264,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         message = "unexpected end of input"
         if expected:
             message += f", expected {' or '.join(expected)}"
-        return _error(message, span, source, filename, hints)
+        return _error(message, span, hints, source, filename)
 
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -231,7 +305,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         hint = _habit_hint(before, token.value)
         if hint:
             hints.append(hint)
-    return _error(message, span, source, filename, hints)
+    return _error(message, span, hints, source, filename)
 
 
 # Habits from other languages, recognised by the text before the unexpected token.

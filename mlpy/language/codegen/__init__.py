@@ -38,6 +38,7 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
         self.scope: Scope = analysis.root
         self.prelude: list[py.stmt] = []
         self.counter = 0
+        self.chained: dict[int, py.expr] = {}  # id(link of a long chain) -> its code
 
     # ------------------------------------------------------------------ helpers
 

@@ -10,14 +10,26 @@ session, where a later chunk or the host may rebind any top-level name, the memb
 Python module are used natively after an identity test: the name still holds the very object
 its import bound (which the import also stored in a hidden variable). Anything else goes
 through the helpers and their allow-list.
+
+Every ML node is generated once, and appears once in the code: an operand that both branches
+of such a test use is read from a temporary when it is more than a name or a literal
+(generating it twice would double the work, and the code, at every level of nesting).
+
+A chain (`a + b + c ...`, `a.b.c ...`, see ``ast.chain_link``) can be as long as the program,
+so a long one is generated from its first link up, without recursion, and evaluated in
+steps: every CHAIN_STEP-th link goes to a temporary, `(t := <links>) is t and ... and
+<last links, reading t>`. Each link is the first thing its parent evaluates, so evaluating it
+one step earlier changes nothing, and the Python tree stays as shallow as Python's compiler
+needs.
 """
 
 from __future__ import annotations
 
 import ast as py
+import itertools
 
 from mlpy.language import ast
-from mlpy.language.ast import could_be_string
+from mlpy.language.ast import CHAIN_STEP, could_be_string
 from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
 
@@ -63,12 +75,62 @@ def small_factor(node: ast.Binary) -> bool:
     return type(other) not in (ast.String, ast.Array)
 
 
+def repeatable(node: ast.Expr) -> bool:
+    """Whether ``node`` may be generated a second time, for the other branch of a type test
+    (only one of the two runs): code of four nodes at most, and no function in it."""
+    nodes = list(itertools.islice(ast.walk(node), 5))
+    return len(nodes) <= 4 and not any(type(part) is ast.Arrow for part in nodes)
+
+
+def sequence(steps: list[py.NamedExpr], last: py.expr) -> py.expr:
+    """``steps`` evaluated in order, then ``last``: `(t := a) is t and ... and last` (an
+    object is always itself, so every step is true and the value is ``last``'s)."""
+    if not steps:
+        return last
+    tests = [py.Compare(left=step, ops=[py.Is()], comparators=[py.Name(id=step.target.id,
+                                                                       ctx=py.Load())])
+             for step in steps]
+    return py.BoolOp(op=py.And(), values=[*tests, last])
+
+
+def long_chain(node: ast.Expr) -> bool:
+    """Whether ``node`` starts a chain of more than CHAIN_STEP links."""
+    for _ in range(CHAIN_STEP):
+        node = ast.chain_link(node)
+        if node is None:
+            return False
+    return True
+
+
 class ExpressionsMixin:
     name_of = staticmethod(py_name)
 
     def expr(self, node: ast.Expr) -> py.expr:
-        method = getattr(self, "expr_" + type(node).__name__)
-        return self.at(node.span, method(node))
+        ready = self.chained.pop(id(node), None)  # a link of a chain generated already
+        if ready is not None:
+            return ready
+        if long_chain(node):
+            return self.chain(node)
+        return self.at(node.span, getattr(self, "expr_" + type(node).__name__)(node))
+
+    def chain(self, top: ast.Expr) -> py.expr:
+        """A long chain, its links generated from the first one up: each link's parent finds
+        its code ready. Every CHAIN_STEP-th link, counted from ``top``, is a step."""
+        links = [top]
+        while (link := ast.chain_link(links[-1])) is not None:
+            links.append(link)
+        temp = self.fresh("chain")
+        steps: list[py.NamedExpr] = []
+        for distance in range(len(links) - 1, 0, -1):
+            link = links[distance]
+            code = self.at(link.span, getattr(self, "expr_" + type(link).__name__)(link))
+            if distance % CHAIN_STEP == 0:
+                steps.append(self.at(link.span, py.NamedExpr(target=self.store(temp),
+                                                             value=code)))
+                code = self.at(link.span, self.load(temp))
+            self.chained[id(link)] = code
+        last = self.at(top.span, getattr(self, "expr_" + type(top).__name__)(top))
+        return self.at(top.span, sequence(steps, last))
 
     # ------------------------------------------------------------------ atoms
 
@@ -120,32 +182,65 @@ class ExpressionsMixin:
         values = [part for part in parts if type(part) is not ast.String]
         if len(values) >= 2:
             return self.helper_call("concat", *[self.expr(part) for part in parts])
-        return py.BinOp(left=self.text(node.left), op=py.Add(), right=self.text(node.right))
+        # Literals next to each other are joined here: `"a" + "b" + x + "c"` is `"ab" + x + "c"`.
+        pieces: list[py.expr] = []
+        for part in parts:
+            if type(part) is not ast.String:
+                pieces.append(self.text(part))
+            elif pieces and isinstance(pieces[-1], py.Constant):
+                pieces[-1] = py.Constant(pieces[-1].value + part.value)
+            else:
+                pieces.append(self.at(part.span, py.Constant(part.value)))
+        joined = pieces[0]
+        for piece in pieces[1:]:
+            joined = py.BinOp(left=joined, op=py.Add(), right=piece)
+        return joined
 
     def addition(self, node: ast.Binary) -> py.expr:
         """`+` of numbers natively; of strings or arrays through a size check (a sequence
         added to itself doubles: the check stops that before memory runs out)."""
         left, right = node.left, node.right
-        native = py.BinOp(left=self.expr(left), op=py.Add(), right=self.expr(right))
-        if ast.Number in (type(left), type(right)) or ast.Array in (type(left), type(right)):
-            return native  # a number, or growth by a literal's length
-        if type(left) is ast.Name and self.known(left) == "number":
-            return native
-        first, again = self.tested_operand(left)
-        if type(left) is not ast.Name:
-            native = py.BinOp(left=again, op=py.Add(), right=self.expr(right))
+        if ast.Number in (type(left), type(right)) or ast.Array in (type(left), type(right)) \
+                or (type(left) is ast.Name and self.known(left) == "number"):
+            # a number, or growth by a literal's length
+            return py.BinOp(left=self.expr(left), op=py.Add(), right=self.expr(right))
+
         # `(c := x.__class__) is int or c is float`: two identity tests, the cheapest way to
         # let numbers through (a containment test on a tuple of types costs twice as much).
-        kind = self.fresh("class")
-        is_int = py.Compare(
-            left=py.NamedExpr(target=self.store(kind),
-                              value=py.Attribute(value=first, attr="__class__", ctx=py.Load())),
-            ops=[py.Is()], comparators=[self.helper("int")])
-        is_float = py.Compare(left=self.load(kind), ops=[py.Is()],
-                              comparators=[self.helper("float")])
-        checked = self.helper_call("add", again, self.expr(right))
-        return py.IfExp(test=py.BoolOp(op=py.Or(), values=[is_int, is_float]), body=native,
-                        orelse=checked)
+        def numbers(value: py.expr) -> py.expr:
+            kind = self.fresh("class")
+            is_int = py.Compare(
+                left=py.NamedExpr(target=self.store(kind), value=py.Attribute(
+                    value=value, attr="__class__", ctx=py.Load())),
+                ops=[py.Is()], comparators=[self.helper("int")])
+            is_float = py.Compare(left=self.load(kind), ops=[py.Is()],
+                                  comparators=[self.helper("float")])
+            return py.BoolOp(op=py.Or(), values=[is_int, is_float])
+
+        return self.dispatch(node, numbers, py.Add, "add")
+
+    def dispatch(self, node: ast.Binary, native_when, op: type, helper: str) -> py.expr:
+        """`left op right` natively when the test ``native_when(left)`` holds, else through
+        the runtime ``helper``. Both branches use both operands: the left one is evaluated
+        once into a temporary (unless a name), and so is the right one, after it, unless it
+        is repeatable."""
+        left, right = node.left, node.right
+        if repeatable(right):
+            first, again = self.tested_operand(left)
+            test = native_when(first)
+            right_value = lambda: self.expr(right)  # noqa: E731
+        else:
+            steps = [self.step(left), self.step(right)]
+            again, right_temp = (self.load(step.target.id) for step in steps)
+            test = sequence(steps, native_when(again))
+            right_value = lambda: right_temp  # noqa: E731
+        native = py.BinOp(left=again, op=op(), right=right_value())
+        return py.IfExp(test=test, body=native,
+                        orelse=self.helper_call(helper, again, right_value()))
+
+    def step(self, node: ast.Expr) -> py.NamedExpr:
+        """``node`` evaluated into a new temporary (a step of a sequence)."""
+        return py.NamedExpr(target=self.store(self.fresh("value")), value=self.expr(node))
 
     def tested_operand(self, node: ast.Expr) -> tuple[py.expr, py.expr]:
         """An operand used twice -- in a type test, then in the operation it guards: a name
@@ -162,12 +257,12 @@ class ExpressionsMixin:
         left, right = node.left, node.right
         if type(left) is ast.String:
             return self.helper_call("mod", self.expr(left), self.expr(right))
-        first, again = self.tested_operand(left)
-        not_text = py.Compare(left=py.Attribute(value=first, attr="__class__", ctx=py.Load()),
+
+        def not_text(value: py.expr) -> py.expr:
+            return py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
                               ops=[py.IsNot()], comparators=[self.helper("S")])
-        native = py.BinOp(left=again, op=py.Mod(), right=self.expr(right))
-        return py.IfExp(test=not_text, body=native,
-                        orelse=self.helper_call("mod", again, self.expr(right)))
+
+        return self.dispatch(node, not_text, py.Mod, "mod")
 
     def text(self, node: ast.Expr) -> py.expr:
         """An operand of a concatenation, as display text (D3)."""
@@ -196,8 +291,23 @@ class ExpressionsMixin:
         return py.UnaryOp(op=op, operand=self.expr(node.operand))
 
     def expr_Ternary(self, node: ast.Ternary) -> py.expr:
-        return py.IfExp(test=self.expr(node.test), body=self.expr(node.then),
-                        orelse=self.expr(node.otherwise))
+        last = node
+        for _ in range(CHAIN_STEP):
+            last = last.otherwise if type(last) is ast.Ternary else last
+        if type(last) is not ast.Ternary:
+            return py.IfExp(test=self.expr(node.test), body=self.expr(node.then),
+                            orelse=self.expr(node.otherwise))
+        # A long chain `a ? x : b ? y : ... : z`, flat: `(x if a else None) or ... or [z]`
+        # with each value in a list (which is true), then the value out of the list.
+        choices: list[py.expr] = []
+        while type(node) is ast.Ternary:
+            value = py.List(elts=[self.expr(node.then)], ctx=py.Load())
+            choices.append(self.at(node.span, py.IfExp(test=self.expr(node.test), body=value,
+                                                       orelse=py.Constant(None))))
+            node = node.otherwise
+        choices.append(self.at(node.span, py.List(elts=[self.expr(node)], ctx=py.Load())))
+        return py.Subscript(value=py.BoolOp(op=py.Or(), values=choices), slice=py.Constant(0),
+                            ctx=py.Load())
 
     # ------------------------------------------------------------------ indexing
 
@@ -250,24 +360,27 @@ class ExpressionsMixin:
         """The kind a local name always holds ("array", "object", "string"), else "any"."""
         return self.analysis.static_kind(self.scope, node.id)
 
-    def numeric(self, node: ast.Expr) -> bool:
+    def numeric(self, node: ast.Expr, depth: int = 8) -> bool:
         """Whether ``node`` can only be a number (or fail): a number literal, a local known
-        to hold numbers, or arithmetic that can yield nothing else."""
+        to hold numbers, or arithmetic that can yield nothing else. Looks ``depth`` levels
+        deep at most (a long chain is simply not proven numeric)."""
         kind = type(node)
         if kind is ast.Number:
             return True
         if kind is ast.Name:
             return self.known(node) == "number"
+        if depth == 0:
+            return False
         if kind is ast.Unary:
-            return node.op == "-" and self.numeric(node.operand)
+            return node.op == "-" and self.numeric(node.operand, depth - 1)
         if kind is not ast.Binary:
             return False
         if node.op in ("-", "/", "//"):  # never text or arrays
             return True
         if node.op == "+":  # a number plus anything but text is a number or an error
             return not could_be_string(node) and (
-                self.numeric(node.left) or self.numeric(node.right))
-        return self.numeric(node.left) and self.numeric(node.right)
+                self.numeric(node.left, depth - 1) or self.numeric(node.right, depth - 1))
+        return self.numeric(node.left, depth - 1) and self.numeric(node.right, depth - 1)
 
     def is_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.module_refs
@@ -280,9 +393,12 @@ class ExpressionsMixin:
         (None when the name is not such a module name of a session)."""
         if id(name) not in self.analysis.tested_modules:
             return None
+        return py.IfExp(test=self.holds_import(name, self.expr(name)), body=fast, orelse=slow)
+
+    def holds_import(self, name: ast.Name, value: py.expr) -> py.expr:
+        """Whether ``value`` (what ``name`` holds) is the module its import bound."""
         bound = self.load(module_var(self.analysis.module_refs[id(name)]))
-        test = py.Compare(left=self.expr(name), ops=[py.Is()], comparators=[bound])
-        return py.IfExp(test=test, body=fast, orelse=slow)
+        return py.Compare(left=value, ops=[py.Is()], comparators=[bound])
 
     def class_is(self, name: ast.Name, key: str) -> py.expr:
         cls = py.Attribute(value=self.expr(name), attr="__class__", ctx=py.Load())
@@ -334,21 +450,35 @@ class ExpressionsMixin:
         if type(target) is ast.String and name in STRING_FAST:
             func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
             return py.Call(func=func, args=args, keywords=[])
-        slow = self.helper_call("method", self.expr(target), py.Constant(name), *args)
-        if type(target) is ast.Name and self.is_module(target):
-            func = self.at(member.span, py.Attribute(value=self.expr(target), attr=name,
-                                                     ctx=py.Load()))
+        if type(target) is not ast.Name:
+            return self.helper_call("method", self.expr(target), py.Constant(name), *args)
+        tested = id(target) in self.analysis.tested_modules
+        kind = "L" if name in LIST_FAST else "S" if name in STRING_FAST else None
+        if (self.is_module(target) and not tested) or (not tested and kind is None):
+            return self.helper_call("method", self.expr(target), py.Constant(name), *args)
+        if not tested and {"L": "array", "S": "string"}[kind] == self.known(target):
+            func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
+            return py.Call(func=func, args=args, keywords=[])
+        # Both branches pass the arguments: unless they are repeatable, the receiver and the
+        # arguments are evaluated once, in order, into temporaries.
+        steps: list[py.NamedExpr] = []
+        receiver = lambda: self.expr(target)  # noqa: E731
+        if not all(repeatable(arg) for arg in call.args):
+            steps = [py.NamedExpr(target=self.store(self.fresh("value")), value=value)
+                     for value in (self.expr(target), *args)]
+            held, *args = (self.load(step.target.id) for step in steps)
+            receiver = lambda: held  # noqa: E731
+        func = self.at(member.span, py.Attribute(value=receiver(), attr=name, ctx=py.Load()))
+        slow = self.helper_call("method", receiver(), py.Constant(name), *args)
+        if tested:  # a session's module: natively while the name holds what its import bound
             fast = self.module_call(target, name, call.args, args, func)
-            return self.still_imported(target, fast, slow) or slow
-        if type(target) is not ast.Name or (name not in LIST_FAST and name not in STRING_FAST):
-            return slow
-        kind = "L" if name in LIST_FAST else "S"
-        func = py.Attribute(value=self.expr(target), attr=name, ctx=py.Load())
-        # The argument nodes appear in both branches; only one branch ever runs.
-        fast = py.Call(func=func, args=args, keywords=[])
-        if {"L": "array", "S": "string"}[kind] == self.known(target):
-            return fast
-        return py.IfExp(test=self.class_is(target, kind), body=fast, orelse=slow)
+            test = self.holds_import(target, receiver())
+        else:
+            fast = py.Call(func=func, args=args, keywords=[])
+            test = py.Compare(left=py.Attribute(value=receiver(), attr="__class__",
+                                                ctx=py.Load()),
+                              ops=[py.Is()], comparators=[self.helper(kind)])
+        return py.IfExp(test=sequence(steps, test), body=fast, orelse=slow)
 
     # ------------------------------------------------------------------ functions
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast as py
 
 from mlpy.language import ast
+from mlpy.language.ast import CHAIN_STEP
 from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import TICK_VAR
 
@@ -140,14 +141,39 @@ class StatementsMixin:
     # ------------------------------------------------------------------ control flow
 
     def stmt_If(self, stmt: ast.If) -> list[py.stmt]:
-        orelse = self.block(stmt.otherwise) if stmt.otherwise else []
-        for test, body in reversed(stmt.branches[1:]):
+        otherwise = self.block(stmt.otherwise) if stmt.otherwise else []
+        if len(stmt.branches) <= CHAIN_STEP:
+            return [self.at(stmt.span, self.if_chain(stmt.branches, otherwise, stmt.span))]
+        # Python's compiler recurses along an `elif` chain, so a long one runs in groups of
+        # CHAIN_STEP branches: a group where no test holds sets `rest`, and only then does
+        # the next group run.
+        rest = self.fresh("rest")
+
+        def flag(value: bool) -> py.stmt:
+            return self.at(stmt.span, py.Assign(targets=[self.store(rest)],
+                                                value=py.Constant(value)))
+
+        out = [flag(False)]
+        for start in range(0, len(stmt.branches), CHAIN_STEP):
+            group = stmt.branches[start:start + CHAIN_STEP]
+            last = start + CHAIN_STEP >= len(stmt.branches)
+            span = group[0][0].span
+            node = self.at(span, self.if_chain(group, otherwise if last else [flag(True)], span))
+            if start == 0:
+                out.append(node)
+            else:
+                out.append(self.at(span, py.If(test=self.load(rest), body=[flag(False), node],
+                                               orelse=[])))
+        return out
+
+    def if_chain(self, branches: list, orelse: list[py.stmt], span) -> py.If:
+        """``if``, then an ``elif`` for each further branch, then ``orelse``."""
+        for test, body in reversed(branches[1:]):
             node = py.If(test=self.expr(test), body=self.body_or_pass(body, test.span),
                          orelse=orelse)
             orelse = [self.at(test.span, node)]
-        test, body = stmt.branches[0]
-        node = py.If(test=self.expr(test), body=self.body_or_pass(body, stmt.span), orelse=orelse)
-        return [self.at(stmt.span, node)]
+        test, body = branches[0]
+        return py.If(test=self.expr(test), body=self.body_or_pass(body, span), orelse=orelse)
 
     def stmt_While(self, stmt: ast.While) -> list[py.stmt]:
         body = self.block(stmt.body)
