@@ -36,6 +36,7 @@ bound (``tested_modules``).
 from __future__ import annotations
 
 import difflib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -88,6 +89,11 @@ KNOWN_ANNOTATIONS = frozenset(
 )
 
 PERMISSIONS = frozenset({"read", "write", "execute", "network", "system"})
+
+# "Did you mean" compares a name with every candidate: with thousands of names and thousands
+# of misspellings that takes minutes, so the work is capped (see _Checker.close_names).
+MAX_SUGGESTED = 20
+MAX_CANDIDATES = 1000
 
 
 def module_var(module: str) -> str:
@@ -222,6 +228,9 @@ class _Checker:
                 if module_var(module) in self.known_globals:  # the session saw it bound
                     self.bridge_names.add(bound)
         self.null_names: set[int] = set()
+        self.suggestions_left = MAX_SUGGESTED
+        self.sorted_globals: list[str] | None = None
+        self.available_modules: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reporting
 
@@ -632,7 +641,7 @@ class _Checker:
             return
         members = BUILTIN_NAMES if module == "builtin" else self.modules.members(module)
         if members is not None and node.name not in members:
-            close = difflib.get_close_matches(node.name, sorted(members), 3)
+            close = self.close_names(node.name, sorted(members))
             self.error("E_MODULE_MEMBER", f"module '{module}' has no member '{node.name}'",
                        node.name_span, "import",
                        [f"did you mean: {', '.join(close)}?"] if close else [])
@@ -706,16 +715,11 @@ class _Checker:
             self.warn("MLW011", f"'{name.id}' is not defined yet", name.span,
                       ["running this before it is assigned fails"])
             return
-        visible = set(BUILTIN_NAMES) | set(self.known_globals)
-        walker: Scope | None = scope
-        while walker is not None:
-            visible |= set(walker.bindings)
-            walker = walker.parent
-        close = difflib.get_close_matches(name.id, sorted(visible), 3)
+        close = self.close_names(name.id, self.visible_names(scope))
         hints = [f"did you mean: {', '.join(close)}?"] if close else []
         if name.id in OTHER_SPELLINGS:
             hints = [f"ML writes {OTHER_SPELLINGS[name.id]}"]
-        elif name.id in self.modules.available():
+        elif name.id in self.importable():
             hints.append(f"write `import {name.id};` first")
         elif call:
             # A call of an unknown name compiles (the call fails when, and only if, it runs),
@@ -726,6 +730,41 @@ class _Checker:
             hints.append("if the host provides it, declare it as an input: inputs=[...] in "
                          "Python, --input NAME on the command line")
         self.error("MLC001", f"unknown name '{name.id}'", name.span, "name", hints)
+
+    # ------------------------------------------------------------------ suggestions
+
+    def visible_names(self, scope: Scope) -> Iterable[str]:
+        """The names a use in ``scope`` could have meant, the nearest scopes first."""
+        walker: Scope | None = scope
+        while walker is not None:
+            yield from walker.bindings
+            walker = walker.parent
+        if self.sorted_globals is None:
+            self.sorted_globals = sorted(self.known_globals)
+        yield from self.sorted_globals
+        yield from sorted(BUILTIN_NAMES)
+
+    def close_names(self, name: str, candidates: Iterable[str]) -> list[str]:
+        """Up to three candidates close to ``name``, for a "did you mean" hint. Comparing
+        costs: only the first MAX_SUGGESTED unknown names of a program get suggestions, each
+        from the first MAX_CANDIDATES candidates that are not too different in length (among
+        ten times as many at most)."""
+        if self.suggestions_left == 0:
+            return []
+        self.suggestions_left -= 1
+        pool: dict[str, None] = {}
+        for candidate in itertools.islice(candidates, 10 * MAX_CANDIDATES):
+            # difflib's own first filter: a ratio of at least 0.6 needs similar lengths
+            if 2 * min(len(name), len(candidate)) >= 0.6 * (len(name) + len(candidate)):
+                pool[candidate] = None
+                if len(pool) == MAX_CANDIDATES:
+                    break
+        return difflib.get_close_matches(name, sorted(pool), 3)
+
+    def importable(self) -> frozenset[str]:
+        if self.available_modules is None:
+            self.available_modules = frozenset(self.modules.available())
+        return self.available_modules
 
     # ------------------------------------------------------------------ entry
 
@@ -871,27 +910,50 @@ def _node_kind(node: ast.Expr, kinds: dict[int, str | None], kind_of) -> str | N
 def infer_kinds(scope: Scope) -> None:
     """Find the local names that always hold one kind of value, by a least fixpoint over
     their assignments: `i = 0; ... i = i + 1;` makes `i` a number. Parameters, loop and
-    except variables and names rebound from inner functions hold "any"."""
-    kinds: dict[str, str | None] = {name: None for name in scope.assigned}
+    except variables and names rebound from inner functions hold "any".
+
+    A worklist keeps this linear in the size of the function: a value is worked out again
+    only when a name it reads changes, a name changes twice at most (unknown, one kind,
+    "any"), and a value reads MAX_KIND_NODES names at most."""
+    kinds: dict[str, str | None] = dict.fromkeys(scope.assigned)
+    values = [(name, value) for name, assigned in scope.assigned.items() for value in assigned]
+    current: list[str | None] = [None] * len(values)  # the kind of each value so far
+    found: dict[str, dict[str, int]] = {name: {} for name in kinds}  # kinds of a name's values
+    readers: dict[str, list[int]] = {}  # name -> the values that read it
 
     def kind_of(name: str) -> str | None:  # a nonlocal name is another scope's
         if name not in scope.bindings or name in scope.nonlocals:
             return "any"
         return kinds.get(name, "any")
 
-    changed = True
-    while changed:
-        changed = False
-        for name, values in scope.assigned.items():
-            found: set[str] = set()
-            for value in values:
-                kind = "any" if value is None else expression_kind(value, kind_of)
-                if kind is not None:
-                    found.add(kind)
-            new = (found.pop() if len(found) == 1 else "any") if found else None
-            if new != kinds[name]:
-                kinds[name] = new
-                changed = True
+    def settle(index: int) -> str | None:
+        """Work out value ``index`` again; the name it is assigned to, if that changed."""
+        name, value = values[index]
+        new = "any" if value is None else expression_kind(value, kind_of)
+        old, current[index] = current[index], new
+        counts = found[name]
+        if old is not None:
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+        if new is not None:
+            counts[new] = counts.get(new, 0) + 1
+        joined = (next(iter(counts)) if len(counts) == 1 else "any") if counts else None
+        if joined == kinds[name]:
+            return None
+        kinds[name] = joined
+        return name
+
+    for index, (_, value) in enumerate(values):
+        part = _arithmetic_part(value) if value is not None else None
+        for read in {node.id for node in part or () if type(node) is ast.Name}:
+            readers.setdefault(read, []).append(index)
+    pending = [name for index in range(len(values)) if (name := settle(index)) is not None]
+    while pending:
+        for index in readers.get(pending.pop(), ()):
+            name = settle(index)
+            if name is not None:
+                pending.append(name)
     scope.kinds = {name: kind for name, kind in kinds.items() if kind not in (None, "any")}
 
 
