@@ -14,6 +14,7 @@ This module imports nothing from the rest of mlpy.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +36,17 @@ class Span:
 
 # ----------------------------------------------------------------------------- excerpts
 
+# An excerpt shows this many characters of a long line at most: the part around the marked
+# columns, with "..." where the line goes on (a 1 MB line must not make a 1 MB report).
+EXCERPT_WIDTH = 100
+_CUT = "..."
+
 
 def excerpt(source: str | None, span: Span | None, *, color: bool = False) -> str:
-    """The source line(s) of ``span`` with a caret line under the marked columns."""
+    """The source line of ``span`` with a caret line under the marked columns."""
     if not source or span is None:
         return ""
-    lines = source.split("\n")  # the parser counts lines at "\n" only
+    lines = _source_lines(source)  # the parser counts lines at "\n" only
     if not 1 <= span.line <= len(lines):
         return ""
     text = lines[span.line - 1].rstrip("\r").expandtabs(1)
@@ -49,11 +55,45 @@ def excerpt(source: str | None, span: Span | None, *, color: bool = False) -> st
         end = max(span.end_column, start)
     else:
         end = max(len(text), start)
+    shown, column, end = clip_line(text, start, end)
     width = len(str(span.line))
-    caret = " " * (start - 1) + "^" * (end - start + 1)
+    caret = " " * (column - 1) + "^" * (end - column + 1)
     if color:
         caret = f"\x1b[1;31m{caret}\x1b[0m"
-    return f"  {span.line:>{width}} | {text}\n  {'':>{width}} | {caret}"
+    return f"  {span.line:>{width}} | {shown}\n  {'':>{width}} | {caret}"
+
+
+def clip_line(text: str, start: int, end: int | None = None) -> tuple[str, int, int]:
+    """The part of a source line to show for the (1-based) columns ``start`` to ``end``:
+    the whole line when it is short, else EXCERPT_WIDTH characters around them, with "..."
+    where it is cut; and where those columns are in the text shown."""
+    end = start if end is None else max(end, start)
+    if len(text) <= EXCERPT_WIDTH:
+        return text, start, end
+    before = max(10, (EXCERPT_WIDTH - (end - start + 1)) // 2)  # context left of the mark
+    first = max(1, start - before)
+    last = min(len(text), first + EXCERPT_WIDTH - 1)
+    first = max(1, min(first, last - EXCERPT_WIDTH + 1))
+    head = _CUT if first > 1 else ""
+    tail = _CUT if last < len(text) else ""
+    shift = len(head) - (first - 1)
+    end = max(min(end, last), start)
+    return head + text[first - 1:last] + tail, start + shift, end + shift
+
+
+def clip_text(text: str, width: int = 1000) -> str:
+    """``text``, or its start and end around "..." when it is longer than ``width``: a
+    message quoting a huge token or name stays readable."""
+    if len(text) <= width:
+        return text
+    keep = width - len(_CUT)
+    return text[:keep - keep // 4] + _CUT + text[len(text) - keep // 4:]
+
+
+@functools.lru_cache(maxsize=4)
+def _source_lines(source: str) -> tuple[str, ...]:
+    """The lines of a source, split once however many errors point into it."""
+    return tuple(source.split("\n"))
 
 
 # ----------------------------------------------------------------------------- diagnostics
@@ -127,6 +167,7 @@ def format_report(
     label = f"\x1b[1;31m{severity}\x1b[0m" if color and severity == "error" else severity
     if color and severity == "warning":
         label = f"\x1b[1;33m{severity}\x1b[0m"
+    message = clip_text(message)
     head = f"{where}: {label}: {message}" if where else f"{label}: {message}"
     if code:
         head += f" [{code}]"
@@ -134,7 +175,7 @@ def format_report(
     shown = excerpt(source, span, color=color)
     if shown:
         parts.append(shown)
-    parts.extend(f"hint: {hint}" for hint in hints)
+    parts.extend(f"hint: {clip_text(hint)}" for hint in hints)
     return "\n".join(parts)
 
 

@@ -24,6 +24,7 @@ import mlpy
 from mlpy import (
     ExecutionResult, MLCompileError, MLError, MLSecurityError, MLSyntaxError, Program,
 )
+from mlpy.errors import EXCERPT_WIDTH
 
 FUZZ = settings(max_examples=250, deadline=None, derandomize=False,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -100,7 +101,9 @@ def compile_or_error(source: str) -> Program | None:
             assert report.startswith(f"fuzz.ml:{error.ml_line}:{error.ml_column}: error: ")
             line = source.split("\n")[error.ml_line - 1].removesuffix("\r").expandtabs(1)
             if line.strip() and line.isprintable():  # the excerpt shows the right line
-                assert f" {error.ml_line} | {line}\n" in report, report
+                shown = report.split(f" {error.ml_line} | ", 1)[1].split("\n", 1)[0]
+                assert len(shown) <= EXCERPT_WIDTH + 6, report  # a long line is cut
+                assert shown.removeprefix("...").removesuffix("...") in line, report
             return None
     assert isinstance(program, Program)
     return program

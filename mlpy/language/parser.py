@@ -17,7 +17,7 @@ from pathlib import Path
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from mlpy.errors import Diagnostic, MLSyntaxError, Span
+from mlpy.errors import Diagnostic, MLSyntaxError, Span, clip_text
 from mlpy.language import ast
 from mlpy.language.transform import ToAST, TreeError
 
@@ -275,7 +275,7 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
     else:
         span = Span(token.line, token.column, token.end_line or token.line,
                     max((token.end_column or token.column + 1) - 1, token.column))
-        found = f"`{token.value}`"
+        found = f"`{clip_text(token.value, 40)}`"
     expected = _expected(expected_names, parser)
     message = f"unexpected {found}"
     if expected:

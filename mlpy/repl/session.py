@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 import mlpy
 from mlpy.errors import (
     CapabilityError, MLCompileError, MLError, MLImportError, MLLimitError, MLSecurityError,
-    MLSyntaxError, ModuleLoadError, SecurityError,
+    MLSyntaxError, ModuleLoadError, SecurityError, clip_line, clip_text,
 )
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.repl.display import ml_repr
@@ -47,13 +47,14 @@ class REPLError:
     error: MLError | None = field(default=None, repr=False)
 
     def format(self) -> str:
-        lines = [f"Error: {self.kind}: {self.message}"]
+        lines = [f"Error: {self.kind}: {clip_text(self.message)}"]
         if self.line is not None and self.source_line is not None:
             where = f"  ({self.file}:{self.line})" if self.file else ""
-            lines.append(f"  {self.source_line}{where}")
-            lines.append("  " + " " * max((self.column or 1) - 1, 0) + "^")
+            shown, column, _ = clip_line(self.source_line, max(self.column or 1, 1))
+            lines.append(f"  {shown}{where}")
+            lines.append("  " + " " * (column - 1) + "^")
         if self.tip:
-            lines.append(f"Tip: {self.tip}")
+            lines.append(f"Tip: {clip_text(self.tip)}")
         return "\n".join(lines)
 
 
@@ -259,7 +260,7 @@ class MLREPLSession:
             file, text = error.file, error.source or ""
         source_line = None
         if line is not None and text:
-            lines = text.splitlines()
+            lines = text.split("\n")  # as the parser counts lines
             if 0 < line <= len(lines):
                 source_line = lines[line - 1]
         return REPLError(kind, error.message, line, column, tip, file, source_line, error)
