@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from importlib import resources
 from pathlib import Path
 
 import lark
+from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from mlpy.errors import Diagnostic, MLSyntaxError, Span, clip_text
@@ -252,10 +254,9 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         if char in "\"'":
             message = "unterminated string"
             hints.append(f"close the string with a matching {char}")
-        elif char in "&|":
-            hints.append("ML's logical operators are `&&` and `||`; there are no bitwise operators")
-        elif char == "=" and source[error.pos_in_stream:error.pos_in_stream + 3] == "===":
-            hints.append("ML compares with `==` and `!=`")
+        else:
+            hint = _character_hint(char, source[error.pos_in_stream:error.pos_in_stream + 3])
+            hints.extend([hint] if hint else [])
         return _error(message, span, hints, source, filename)
 
     if isinstance(error, UnexpectedEOF):
@@ -264,7 +265,8 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         message = "unexpected end of input"
         if expected:
             message += f", expected {' or '.join(expected)}"
-        return _error(message, span, hints, source, filename)
+        hints.append(_end_hint(error, set(error.expected)))
+        return _error(message, span, [h for h in hints if h], source, filename)
 
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -280,12 +282,14 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
     message = f"unexpected {found}"
     if expected:
         message += f", expected {' or '.join(expected)}"
-    if "SEMICOLON" in expected_names and token.type != "$END":
-        before = _previous_token_end(source, token.start_pos)
-        if before is not None and before.line < token.line:
-            span = before
+    next_line = False
+    if "SEMICOLON" in expected_names:
+        before_end = _previous_token_end(source, token.start_pos)
+        next_line = token.type == "$END" or (before_end is not None
+                                             and before_end.line < token.line)
+        if token.type != "$END" and next_line:
+            span = before_end
             message = "missing `;` at the end of the statement"
-            hints.append("every ML statement ends with `;`")
     before = source[:token.start_pos].rstrip()
     word = next((w for w in ("import", "capability") if before.endswith(w)
                  and not (before[:-len(w)][-1:].isalnum() or before[:-len(w)][-1:] == "_")), None)
@@ -293,37 +297,163 @@ def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: la
         word = word or token.value
         message = f"`{word}` is only allowed at the top level of a program"
         hints.append(f"move the `{word}` out of the block, to the top of the file")
-    elif token.value == "if" and source[:token.start_pos].rstrip().endswith("else"):
-        hints.append("write `elif (...) { ... }` instead of `else if`")
-    elif token.value == "=" and "SEMICOLON" not in expected_names \
-            and before[-1:] not in "+-*/%":
-        hints.append("assignment is a statement: `name = value;`")
-    elif token.type == "SEMICOLON" and source[:token.start_pos].rstrip().endswith("}"):
+    elif token.type == "SEMICOLON" and before.endswith("}"):
         message = "unexpected `;` after a block"
         hints.append("a block `{ ... }` is not followed by `;`")
     else:
-        hint = _habit_hint(before, token.value)
-        if hint:
-            hints.append(hint)
+        if token.type == "$END":
+            hint = _end_hint(error, expected_names)
+        else:
+            hint = _habit_hint(token, before, source[token.start_pos:token.start_pos + 20],
+                               expected_names)
+        if hint is None and "SEMICOLON" in expected_names and (
+                next_line or token.type in _STATEMENT_STARTS):
+            hint = "every ML statement ends with `;`"
+        hints.extend([hint] if hint else [])
     return _error(message, span, hints, source, filename)
 
 
-# Habits from other languages, recognised by the text before the unexpected token.
-_DECLARATIONS = ("let", "var", "const")
+# Habits from other languages (and ML's own traps), recognised by the unexpected token, the
+# text around it and what the parser expected instead. A hint names what ML writes instead;
+# there is one only where ML really lacks what was written.
+
+_MEMBERSHIP = ("ML has no `in` operator: test membership with `arr.count(x) > 0` or "
+               "`collections.contains(arr, x)` for an array, `s.find(part) >= 0` for a string, "
+               "`json.hasKey(o, key)` for an object")
+_STEP = "ML has no `++`, `--` or `+=`: write `x = x + 1;`"
+_BITWISE = "ML has no bitwise operators"
+_WORDS = {  # the word just before the unexpected token
+    "let": "ML has no `let`: assign directly, `name = value;`",
+    "var": "ML has no `var`: assign directly, `name = value;`",
+    "const": "ML has no `const`: assign directly, `name = value;`",
+    "def": "ML defines a function with `function name(a, b) { ... }`",
+    "lambda": "ML writes an anonymous function `fn(x) => x + 1`",
+    "not": "ML writes `!value`",
+    "class": "ML has no classes: build objects with `{key: value}`, functions as values",
+    "new": "ML has no classes or `new`: build objects with `{key: value}`",
+    "typeof": "typeof is a function: typeof(value)",
+    "delete": "ML cannot delete a key: build a new object without it",
+    "print": "print is a function: `print(value);`",
+}
+_CALL_LIKE = {  # `word (...)` just before an unexpected `{`: a construct ML lacks, parsed as a call
+    "function": "an anonymous function is `fn(x) => x + 1` or `fn(x) => { ... }`",
+    "catch": "ML catches errors with `except (e) { ... }`",
+    "switch": "ML has no `switch`: write `if (...) { ... } elif (...) { ... } else { ... }`",
+}
+_CALL_BEFORE = re.compile(r"\b(\w+)\s*\([^()]*\)$")
 
 
-def _habit_hint(before: str, found: str) -> str | None:
-    last = before.split()[-1] if before.split() else ""
-    if before.endswith("*") and found == "*":
+# Tokens that start a statement (or end a block): after a complete statement, a missing `;`.
+_STATEMENT_STARTS = frozenset({"NAME", "IF", "WHILE", "FOR", "RETURN", "RBRACE"})
+
+
+def _habit_hint(token, before: str, after: str, expected: set[str]) -> str | None:
+    found = token.value
+    tail = before[-200:]  # enough to recognise what comes before; no scan of a huge source
+    word = re.search(r"[A-Za-z_]\w*$", tail)
+    last = word.group() if word else ""
+    if expected == {"IN"}:
+        return ("ML's `for` goes through the items of a sequence: `for (x in items) { ... }`; "
+                "count with `for (i in range(n)) { ... }`")
+    if found == "=" and tail.endswith(("==", "!=")):
+        return "ML compares with `==` and `!=`: there is no `===` or `!==`"
+    if found == "=" and after.startswith("=>"):
+        return "an arrow function starts with `fn`: `fn(x) => x * 2`"
+    if found == "=" and "SEMICOLON" not in expected:
+        if tail[-1:] in "+-*/%":
+            return _STEP if tail.endswith("+") else \
+                "ML has no compound assignment: write `x = x + y;`"
+        return "assignment is a statement: `name = value;`"
+    if found == "*" and tail.endswith("*"):
         return "ML has no `**`: use math.pow(x, y)"
-    if (before.endswith("+") and found in ("+", "=")) or (before.endswith("-") and found == "-"):
-        return "ML has no `++`, `--` or `+=`: write `x = x + 1;`"
-    if found in ("=",) and before[-1:] in "+-*/%":
-        return "ML has no compound assignment: write `x = x + y;`"
-    if last in _DECLARATIONS:
-        return f"ML has no `{last}`: assign directly, `name = value;`"
-    if last == "typeof":
-        return "typeof is a function: typeof(value)"
-    if last == "new":
-        return "ML has no classes or `new`: build objects with `{key: value}`"
+    if (found == "+" and (tail.endswith("+") or after.startswith("++"))) or (
+            found == "-" and tail.endswith("-")) or (
+            found in (";", ")") and tail.endswith(("++", "--"))):
+        return _STEP
+    if found in ("<", ">") and tail.endswith(found):
+        return _BITWISE
+    if found == "in":
+        return _MEMBERSHIP
+    if found in ("and", "or"):
+        return f"ML writes `{'&&' if found == 'and' else '||'}`"
+    if found == "instanceof":
+        return "ML has no `instanceof`: compare typeof(value)"
+    if found == "if" and last == "else":
+        return "write `elif (...) { ... }` instead of `else if`"
+    if found == "?" and tail.endswith("?"):
+        return "ML has no `??`: write `x != null ? x : other` (or `x || other`)"
+    if found == "." and tail.endswith("?"):
+        return "ML has no `?.`: test `x != null` first"
+    if found == "." and after.startswith("..."):
+        return "ML has no spread `...`: join arrays with `+`"
+    if found in (")", "]", "}") and tail.endswith(","):
+        return "ML allows no trailing comma: remove the last `,`"
+    if token.type == "STRING" and tail[-1:] in "\"'":
+        return "strings next to each other are not joined: put `+` between them"
+    if found == "{":
+        call = _CALL_BEFORE.search(tail)
+        if call and call.group(1) in _CALL_LIKE:
+            return _CALL_LIKE[call.group(1)]
+        if last == "do":
+            return "ML has no `do ... while`: write `while (true) { ... if (!test) { break; } }`"
+    if last in _WORDS and last not in ("function", "catch", "switch"):
+        return _WORDS[last]
+    if expected == {"LPAR"} and last in ("if", "elif", "while", "for"):
+        shape = "for (x in items)" if last == "for" else f"{last} (test)"
+        return f"the `{last}` part goes in parentheses: `{shape} {{ ... }}`"
+    if expected == {"LBRACE"}:
+        if found == ":":
+            return "a block is written in braces, not after `:`: `if (test) { ... }`"
+        return "a block needs braces, even around one statement: `{ ... }`"
+    if found == "," and expected <= _AFTER_STATEMENT:
+        return "ML has no comma operator: end each statement with `;`"
+    if found == ";" and tail.endswith(";"):
+        return "ML has no empty statement: remove the extra `;`"
+    if found in ("for", "if") and tail and tail[-1] not in ";{}" and not after[
+            len(found):].lstrip().startswith("("):  # in an expression, not a statement
+        if found == "for":
+            return "ML has no comprehensions: use a `for` loop, or collections.map and filter"
+        return "ML writes a conditional expression `test ? a : b`"
+    line = tail[tail.rfind("\n") + 1:]
+    if _comment_start(line) is not None:  # a comment would have run to the end of the line
+        return "after a value `//` divides (floor division): end the statement with `;` " \
+               "before a `//` comment"
+    return None
+
+
+_CLOSING = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
+
+
+def _end_hint(error: UnexpectedInput, expected: set[str]) -> str | None:
+    """For input that ends too early: the bracket left open, else the missing `;`."""
+    parser = getattr(error, "interactive_parser", None)
+    opened: list[Token] = []
+    for value in parser.parser_state.value_stack if parser is not None else ():
+        if isinstance(value, Token) and value.type in _CLOSING:
+            opened.append(value)
+        elif isinstance(value, Token) and opened and value.type == _CLOSING[opened[-1].type]:
+            opened.pop()
+    if opened:
+        token = opened[-1]
+        return f"the `{token.value}` at line {token.line}, column {token.column} is not closed"
+    return "every ML statement ends with `;`" if "SEMICOLON" in expected else None
+
+
+# What may follow a complete expression statement: an operator or its end.
+_AFTER_STATEMENT = frozenset({"SEMICOLON", "AND_OP", "OR_OP", "EQ_OP", "REL_OP", "PLUS", "MINUS",
+                              "MUL_OP", "DOT", "LPAR", "LSQB", "EQUAL", "QMARK"})
+
+
+def _character_hint(char: str, text: str) -> str | None:
+    """A hint for a character that no ML token starts with (``text`` starts with it)."""
+    if char in "&|":
+        return "ML's logical operators are `&&` and `||`; there are no bitwise operators"
+    if char in "^~":
+        return _BITWISE
+    if text == "===":
+        return "ML compares with `==` and `!=`"
+    if char == "`":
+        return "ML has no template strings: build text with `+` or `%` formatting"
+    if char == "#":
+        return "ML comments start with `//`"
     return None

@@ -328,6 +328,7 @@ yes
 Error: ParseError: unexpected end of input, expected `)` or `,` or `;` or `]` or `}`
   [1, 2
        ^
+Tip: the `[` at line 1, column 1 is not closed
 Variables (2):
   x = 1
   f = <function f(a)>
