@@ -237,7 +237,11 @@ def compile_program(
         # the same problem as an ML error.
         code, _ = quietly(compile, tree, code_filename, "exec", dont_inherit=True)
         timings["compile"] = time.perf_counter() - start
-    except RecursionError:  # the depth limit of the parser makes this rare: a deep host stack
+    except (RecursionError, SyntaxError) as exc:
+        # Rare: the parser's nesting limits keep within Python's (a deep host stack, a limit
+        # of Python's that the checks do not model); never a bare Python error.
+        if isinstance(exc, MLError):
+            raise
         message = "the program is nested too deeply to compile here"
         raise MLSyntaxError(message, file=filename, source=source, diagnostics=[
             Diagnostic("MLS002", message, "error", "syntax", filename)]) from None

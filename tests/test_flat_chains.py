@@ -177,7 +177,7 @@ LOOPS = {  # the deepest nesting of one kind that Python compiles, and the state
     "except body": (10, "try { i = 1; } except (e) { ", "}"),
     "try finally": (9, "try { ", "} finally { i = 1; }"),
     "finally body": (18, "try { i = 1; } finally { ", "}"),
-    "except with finally": (6, "try { i = 1; } except (e) { ", "} finally { i = 1; }"),
+    "except with finally": (5, "try { i = 1; } except (e) { ", "} finally { i = 1; }"),
 }
 
 

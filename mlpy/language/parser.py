@@ -120,7 +120,9 @@ def _block_cost(node: ast.Node) -> int:
         return 1
     if isinstance(node, ast.Try):
         if node.final is not None:
-            return 3  # the body is guarded twice, and the handler runs inside both guards
+            # the body is guarded twice; a handler runs inside both guards and the clause
+            # that notes a limit on its way to the finally block
+            return 4 if node.handlers else 3
         return 2 if node.handlers else 0
     return 0
 
@@ -141,7 +143,8 @@ def _parts(node: ast.Node, depth: int, position: int, blocks: int) -> list[tuple
                 for name in node.__slots__]
     if kind is ast.Try:
         guarded = blocks + (2 if node.final is not None else 1 if node.handlers else 0)
-        return [(node.body, depth + 1, 0, guarded), (node.handlers, depth + 1, 0, guarded + 1),
+        handlers = guarded + (2 if node.final is not None else 1)
+        return [(node.body, depth + 1, 0, guarded), (node.handlers, depth + 1, 0, handlers),
                 (node.final, depth + 1, 0, blocks + 1)]
     links = _links(node)
     entries = []
