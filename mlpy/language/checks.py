@@ -40,9 +40,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from mlpy.errors import Diagnostic, MLError, Span
+from mlpy.errors import Diagnostic, Span
 from mlpy.language import ast
-from mlpy.modules.sources import ImportProblem
+from mlpy.language.check_imports import ImportChecks
+from mlpy.language.kinds import infer_kinds
 
 BUILTIN_NAMES: frozenset[str] = frozenset()  # filled in by configure_builtins()
 
@@ -52,11 +53,6 @@ def configure_builtins(names: Iterable[str]) -> None:
     global BUILTIN_NAMES
     BUILTIN_NAMES = frozenset(names)
 
-
-HOST_MODULES = frozenset(
-    "os sys subprocess shutil pickle marshal imp importlib types inspect gc ctypes builtins "
-    "__builtin__ socket threading multiprocessing signal pty code codeop".split()
-)
 
 # Spellings from other languages, and what ML calls them.
 OTHER_SPELLINGS = {
@@ -88,7 +84,6 @@ KNOWN_ANNOTATIONS = frozenset(
     "error module".split()
 )
 
-PERMISSIONS = frozenset({"read", "write", "execute", "network", "system"})
 
 # "Did you mean" compares a name with every candidate: with thousands of names and thousands
 # of misspellings that takes minutes, so the work is capped (see _Checker.close_names).
@@ -187,7 +182,7 @@ class Analysis:
                 or name in BUILTIN_NAMES)
 
 
-class _Checker:
+class _Checker(ImportChecks):
     def __init__(self, filename: str, known_globals: Iterable[str], modules: "ModuleResolver",
                  prior_def_only: Iterable[str], session: bool,
                  prior_imports: Iterable[tuple[str, str, bool]] = ()):
@@ -455,101 +450,6 @@ class _Checker:
                 continue
             target = "global" if owner.kind == "program" else "nonlocal"
             self.nonlocal_targets[(id(scope.node), name.id)] = target
-
-    def import_stmt(self, stmt: ast.Import, scope: Scope) -> None:
-        self.bridge_names.discard(stmt.bound_name)  # until it is known to bind a Python module
-        if stmt.alias:
-            self.check_identifier(stmt.alias, stmt.span)
-        for part in stmt.path:
-            if part.startswith("_"):
-                self.error("MLSEC003", f"module names cannot start with '_': '{part}'",
-                           stmt.span, "security", cwe=94)
-                return
-        head = stmt.path[0]
-        if head in HOST_MODULES:
-            self.error(
-                "MLSEC002", f"importing the host module '{stmt.module}' is not allowed",
-                stmt.span, "security",
-                ["ML reaches the host only through ML modules and granted capabilities"], cwe=94,
-            )
-            return
-        if stmt.module == "builtin":
-            self.warn("MLW004", "'builtin' is always available; the import is not needed",
-                      stmt.span)
-            self.module_names[stmt.bound_name] = "builtin"
-            return
-        try:
-            kind = self.modules.resolve(stmt.module)
-        except ImportProblem as problem:
-            self.error(problem.code, problem.message, stmt.span, "import", problem.hints)
-            return
-        except MLError as error:  # the imported module itself does not compile
-            hint = f"imported by {self.filename}:{stmt.span.line}"
-            error.hints.append(hint)
-            for diagnostic in getattr(error, "diagnostics", ()):
-                if diagnostic.severity == "error":
-                    diagnostic.suggestions.append(hint)
-            raise
-        if kind == "ml":
-            self.ml_imports.append(stmt.module)
-            self.ml_functions[stmt.module] = self.modules.ml_unit(stmt.module).def_only
-        if stmt.alias is None and len(stmt.path) > 1:
-            self.import_package(stmt)
-            return
-        if stmt.bound_name in self.package_imports:
-            self.import_conflict(stmt, stmt.bound_name)
-            return
-        self.module_names[stmt.bound_name] = stmt.module
-        self.import_plans[id(stmt)] = ("ml" if kind == "ml" else "bridge", stmt.module)
-        if kind != "ml":
-            self.bridge_names.add(stmt.bound_name)
-
-    def import_package(self, stmt: ast.Import) -> None:
-        """`import a.b.c;` binds `a` to a package whose `b.c` is the module."""
-        head = stmt.path[0]
-        bound = self.module_names.get(head)
-        if bound is not None and head not in self.package_imports:
-            self.import_conflict(stmt, head)
-            return
-        for depth in range(1, len(stmt.path)):
-            prefix = ".".join(stmt.path[:depth])
-            if prefix in self.package_imports.get(head, ()):
-                self.import_conflict(stmt, prefix)
-                return
-        names = self.remember_package(head, stmt.path)
-        self.import_plans[id(stmt)] = ("package", head, tuple(names))
-
-    def remember_package(self, head: str, path: list[str]) -> list[str]:
-        self.package_depth = max(self.package_depth, len(path) - 1)
-        for depth in range(1, len(path)):
-            self.package_members.setdefault(".".join(path[:depth]), set()).add(path[depth])
-        names = self.package_imports.setdefault(head, [])
-        module = ".".join(path)
-        if module not in names:
-            names.append(module)
-        self.module_names[head] = head
-        return names
-
-    def import_conflict(self, stmt: ast.Import, name: str) -> None:
-        self.error("E_IMPORT_CONFLICT",
-                   f"'{name}' is already bound to a module; it cannot also hold the modules "
-                   "under it", stmt.span, "import",
-                   [f"write `import {stmt.module} as {stmt.path[-1]};`"])
-
-    def capability(self, stmt: ast.CapabilityDecl) -> None:
-        for resource in stmt.resources:
-            if resource.value.strip("'\"") in ("*", "**"):
-                self.error("MLSEC010", "a capability cannot claim every resource ('*')",
-                           resource.span, "security", ["name the files or hosts it needs"])
-        for permission, target, span in stmt.allows:
-            if permission not in PERMISSIONS:
-                self.error("MLC030", f"unknown permission '{permission}'", span, "syntax",
-                           [f"use one of: {', '.join(sorted(PERMISSIONS))}"])
-            elif permission in ("system", "execute") and (
-                target is None or target.value.strip("'\"") == "*"
-            ):
-                self.error("MLSEC011", f"'allow {permission}' needs a specific target", span,
-                           "security", [f'write `allow {permission} "name";`'])
 
     # ------------------------------------------------------------------ expressions
 
@@ -841,120 +741,6 @@ def analyze(
     whose members are checked as in one program."""
     return _Checker(filename, known_globals, modules, prior_def_only, session,
                     prior_imports).run(program)
-
-
-# ----------------------------------------------------------------------------- static kinds
-
-_ARITHMETIC = {"-", "*", "/", "//"}
-
-# The kind of an expression is worked out from at most this many of its nodes: a longer one
-# is "any" (which only costs a fast path), so that inference stays linear.
-MAX_KIND_NODES = 32
-
-
-def expression_kind(expr: ast.Expr, kind_of) -> str | None:
-    """What ``expr`` evaluates to: "number", "string", "array", "object", "any", or None
-    when it depends on a name whose kind is not known yet (the fixpoint's bottom)."""
-    part = _arithmetic_part(expr)
-    if part is None:
-        return "any"
-    kinds: dict[int, str | None] = {}
-    for node in reversed(part):  # operands before the operations on them
-        kinds[id(node)] = _node_kind(node, kinds, kind_of)
-    return kinds[id(expr)]
-
-
-def _arithmetic_part(expr: ast.Expr) -> list[ast.Expr] | None:
-    """The nodes of ``expr`` its kind depends on, parents before children (None when there
-    are more than MAX_KIND_NODES)."""
-    part = [expr]
-    for node in part:  # grows while it is read: a walk in breadth
-        if _is_arithmetic(node):
-            part.extend((node.operand,) if type(node) is ast.Unary else (node.left, node.right))
-            if len(part) > MAX_KIND_NODES:
-                return None
-    return part
-
-
-def _is_arithmetic(node: ast.Expr) -> bool:
-    """Whether the kind of ``node`` is made from the kinds of its operands."""
-    if type(node) is ast.Unary:
-        return node.op == "-"
-    return type(node) is ast.Binary and not node.joins_text and (
-        node.op in _ARITHMETIC or node.op in ("+", "%"))
-
-
-def _node_kind(node: ast.Expr, kinds: dict[int, str | None], kind_of) -> str | None:
-    literal = ast.literal_kind(node)
-    if literal != "any":
-        return literal
-    if type(node) is ast.Number:
-        return "number"
-    if type(node) is ast.Name:
-        return kind_of(node.id)
-    if not _is_arithmetic(node):
-        return "any"
-    if type(node) is ast.Unary:
-        inner = kinds[id(node.operand)]
-        return inner if inner in (None, "number") else "any"
-    left, right = kinds[id(node.left)], kinds[id(node.right)]
-    if left is None or right is None:
-        return None if "any" not in (left, right) else "any"
-    if left == right == "number":
-        return "number"
-    if node.op == "+" and left == right and left in ("array", "string"):
-        return left
-    return "any"
-
-
-def infer_kinds(scope: Scope) -> None:
-    """Find the local names that always hold one kind of value, by a least fixpoint over
-    their assignments: `i = 0; ... i = i + 1;` makes `i` a number. Parameters, loop and
-    except variables and names rebound from inner functions hold "any".
-
-    A worklist keeps this linear in the size of the function: a value is worked out again
-    only when a name it reads changes, a name changes twice at most (unknown, one kind,
-    "any"), and a value reads MAX_KIND_NODES names at most."""
-    kinds: dict[str, str | None] = dict.fromkeys(scope.assigned)
-    values = [(name, value) for name, assigned in scope.assigned.items() for value in assigned]
-    current: list[str | None] = [None] * len(values)  # the kind of each value so far
-    found: dict[str, dict[str, int]] = {name: {} for name in kinds}  # kinds of a name's values
-    readers: dict[str, list[int]] = {}  # name -> the values that read it
-
-    def kind_of(name: str) -> str | None:  # a nonlocal name is another scope's
-        if name not in scope.bindings or name in scope.nonlocals:
-            return "any"
-        return kinds.get(name, "any")
-
-    def settle(index: int) -> str | None:
-        """Work out value ``index`` again; the name it is assigned to, if that changed."""
-        name, value = values[index]
-        new = "any" if value is None else expression_kind(value, kind_of)
-        old, current[index] = current[index], new
-        counts = found[name]
-        if old is not None:
-            counts[old] -= 1
-            if not counts[old]:
-                del counts[old]
-        if new is not None:
-            counts[new] = counts.get(new, 0) + 1
-        joined = (next(iter(counts)) if len(counts) == 1 else "any") if counts else None
-        if joined == kinds[name]:
-            return None
-        kinds[name] = joined
-        return name
-
-    for index, (_, value) in enumerate(values):
-        part = _arithmetic_part(value) if value is not None else None
-        for read in {node.id for node in part or () if type(node) is ast.Name}:
-            readers.setdefault(read, []).append(index)
-    pending = [name for index in range(len(values)) if (name := settle(index)) is not None]
-    while pending:
-        for index in readers.get(pending.pop(), ()):
-            name = settle(index)
-            if name is not None:
-                pending.append(name)
-    scope.kinds = {name: kind for name, kind in kinds.items() if kind not in (None, "any")}
 
 
 # ----------------------------------------------------------------------------- tree walking

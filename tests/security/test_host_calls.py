@@ -210,15 +210,22 @@ def secret(tmp_path):
 READER = "import file; function reader(p) { return file.read(p); }"
 
 
-def test_a_kept_callback_never_gets_the_grants_of_a_later_caller(secret):
+def _keeper():
+    """A store, the host function an ML program hands its callback to, and the host function
+    a later program calls it through."""
     store: list = []
 
     @mlpy.host_function
     def run_kept(path):
         return store[0](path)
 
+    return store, _kept(store), run_kept
+
+
+def test_a_kept_callback_never_gets_the_grants_of_a_later_caller(secret):
+    store, keep, run_kept = _keeper()
     engine = mlpy.Engine()
-    assert engine.execute(f"{READER} keep(reader);", {"keep": _kept(store)}).ok
+    assert engine.execute(f"{READER} keep(reader);", {"keep": keep}).ok
     later = engine.execute("result = run_kept(path);", {"run_kept": run_kept,
                                                          "path": str(secret)},
                            capabilities=[f"file.read:{secret.parent}/**"])
@@ -229,15 +236,10 @@ def test_a_kept_callback_never_gets_the_grants_of_a_later_caller(secret):
 
 
 def test_a_kept_callback_keeps_the_grants_it_was_created_under(secret):
-    store: list = []
-
-    @mlpy.host_function
-    def run_kept(path):
-        return store[0](path)
-
+    store, keep, run_kept = _keeper()
     engine = mlpy.Engine()
     grants = [f"file.read:{secret.parent}/**"]
-    assert engine.execute(f"{READER} keep(reader);", {"keep": _kept(store)},
+    assert engine.execute(f"{READER} keep(reader);", {"keep": keep},
                           capabilities=grants).ok
     assert store[0](str(secret)) == "TOPSECRET"
     # called while an ungranted execution runs, it gets what both allow: nothing
