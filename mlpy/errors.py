@@ -447,6 +447,13 @@ class MLConfigurationError(MLError):
     code = "MLCFG001"
 
 
+class MLBackpressureError(MLError):
+    """An executor turned work away: its queue was full, or the work waited longer than
+    its ``queue_timeout`` for a worker. Nothing ran; retry later or shed the load."""
+
+    code = "backpressure"
+
+
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
 
