@@ -48,6 +48,7 @@ from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
+    from mlpy.aio.sessions import SessionPool
     from mlpy.session import Session
     from mlpy.sandbox import SandboxConfig, SandboxPool
 
@@ -372,6 +373,17 @@ class Engine:
         from mlpy.session import Session  # a session builds on the engine
 
         return Session(self, variables, capabilities=capabilities, name=name)
+
+    def session_pool(self, size: int, *, setup: str | Program | None = None,
+                     capabilities: CapabilitySpec | None = None,
+                     reset_on_release: bool = True) -> "SessionPool":
+        """``size`` sessions, each set up with ``setup``, lent to one user at a time and
+        rolled back to their post-setup state when given back (see
+        :class:`mlpy.aio.SessionPool`)."""
+        from mlpy.aio.sessions import SessionPool  # pools build on sessions
+
+        return SessionPool(self, size, setup=setup, capabilities=capabilities,
+                           reset_on_release=reset_on_release)
 
     def load(self, source: str | Program | PathLike[str], variables: Mapping[str, Any] | None = None,
              *, capabilities: CapabilitySpec | None = None) -> "Session":

@@ -212,6 +212,14 @@ class MLFunction:
             raise MLCallError(f"{self.name}() is missing {', '.join(missing)}")
         return tuple(bound[n] for n in names)
 
+    async def call_async(self, *args: Any, **kwargs: Any) -> Any:
+        """Await a call of this function on a worker of the default AsyncEngine (see
+        :func:`mlpy.aio.set_default_async_engine`), in the caller's context; cancelling
+        the awaiting task stops the call."""
+        from mlpy.aio import default_async_engine  # the async layer builds on this one
+
+        return await default_async_engine().run_call(self, *args, **kwargs)
+
     def with_timeout(self, seconds: float) -> "MLFunction":
         return self._copy(self._grants, seconds)
 

@@ -5,15 +5,19 @@ was marked with :func:`host_function`. A marked function is called through the c
 gate, and an exception it raises reaches ML as a catchable error whose message is the
 exception's text (the Python traceback stays with the host, as ``__cause__``). Opaque
 handles ML passes in arrive as the original host objects; a host object the function
-returns reaches ML as an opaque handle.
+returns reaches ML as an opaque handle. A function that is ``async def`` (or returns an
+awaitable) is awaited for ML on the event loop of the AsyncEngine running the program (see
+:mod:`mlpy.runtime.awaiting`).
 """
 
 from __future__ import annotations
 
+from inspect import isawaitable
 from typing import Any, Callable, Iterable
 
 from mlpy.errors import MLError, MLHostError
-from mlpy.runtime import gate, ops
+from mlpy.runtime import awaiting, gate, ops
+from mlpy.runtime.values import HostObject
 
 
 class HostFunction:
@@ -33,13 +37,17 @@ class HostFunction:
         try:
             result = gate.call_host(self.__wrapped__, tuple(ops.release(arg) for arg in args),
                                     self._ml_capabilities, self.__name__)
+            value = ops.admit(result, f"the result of {self.__name__}()")
+            if value.__class__ is HostObject and isawaitable(result):  # an async function
+                value = ops.admit(awaiting.wait_for(result, self.__name__),
+                                  f"the result of {self.__name__}()")
         except (MLError, RecursionError, MemoryError):
             raise  # ML errors and limits pass through as they are
         except Exception as error:
             if _raised_by_ml(error):  # an ML callback failed: its error, at its position
                 raise
             raise MLHostError(f"{self.__name__}() failed: {error}") from error
-        return ops.admit(result, f"the result of {self.__name__}()")
+        return value
 
     def _ml_display(self) -> str:
         return f"<function {self.__name__}>"

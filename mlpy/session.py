@@ -9,6 +9,7 @@ date instead of listing its namespace for each chunk.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from mlpy.engine import _IDENTIFIER, CapabilitySpec, Engine, ExecutionResult, _marshal_in
@@ -181,6 +182,29 @@ class Session:
         return {k: v for k, v in user_names(self._namespace).items()
                 if not callable(v)}
 
+    def checkpoint(self) -> "Checkpoint":
+        """The session as it is now, for :meth:`rollback`: its names and values (arrays and
+        objects copied, so that later changes inside them are undone too), its grants and
+        what its chunks imported and defined."""
+        with self.lock:
+            return Checkpoint(_copy_data(self._namespace, {}), set(self._def_only),
+                              dict(self._known), list(self._imports), list(self._programs),
+                              self.last_program, self._grants)
+
+    def rollback(self, checkpoint: "Checkpoint") -> None:
+        """Return to ``checkpoint``: names bound since are gone, values changed since are
+        back. The namespace is refilled in place, because the functions defined before
+        the checkpoint keep it as their globals."""
+        with self.lock:
+            self._namespace.clear()
+            self._namespace.update(_copy_data(checkpoint.namespace, {}))
+            self._def_only = set(checkpoint.def_only)
+            self._known = dict(checkpoint.known)
+            self._imports = list(checkpoint.imports)
+            self._programs = list(checkpoint.programs)
+            self.last_program = checkpoint.last_program
+            self._set_grants(checkpoint.grants)
+
     def reset(self) -> None:
         with self.lock:
             self._namespace = self._new_namespace()
@@ -191,3 +215,33 @@ class Session:
 
     def close(self) -> None:
         self.reset()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A session's state as :meth:`Session.checkpoint` saw it."""
+
+    namespace: dict[str, Any]
+    def_only: set[str]
+    known: dict[str, None]
+    imports: list[tuple[str, str, bool]]
+    programs: list[Program]
+    last_program: Program | None
+    grants: CapabilitySet
+
+
+def _copy_data(value: Any, memo: dict[int, Any]) -> Any:
+    """``value`` with its arrays and objects (lists and dicts) copied, sharing and cycles
+    kept; everything else -- numbers, strings, functions, modules, host objects -- as is."""
+    cls = value.__class__
+    if cls is not list and cls is not dict:
+        return value
+    copied = memo.get(id(value))
+    if copied is None:
+        copied = memo[id(value)] = cls()
+        if cls is list:
+            copied.extend(_copy_data(item, memo) for item in value)
+        else:
+            for key, item in value.items():
+                copied[key] = _copy_data(item, memo)
+    return copied

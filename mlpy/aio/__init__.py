@@ -7,8 +7,11 @@ backpressure, timeouts, cancellation, context propagation).
 
 from __future__ import annotations
 
+from mlpy.aio.defaults import async_ml_execute, default_async_engine, set_default_async_engine
 from mlpy.aio.engine import DEFAULT, INHERIT, AsyncEngine, AsyncMLExecutor
 from mlpy.aio.result import AsyncMLResult, ExecutorStats
+from mlpy.aio.sessions import SessionPool, SessionPoolStats
 
 __all__ = ["DEFAULT", "INHERIT", "AsyncEngine", "AsyncMLExecutor", "AsyncMLResult",
-           "ExecutorStats"]
+           "ExecutorStats", "SessionPool", "SessionPoolStats", "async_ml_execute",
+           "default_async_engine", "set_default_async_engine"]

@@ -418,7 +418,7 @@ class AsyncEngine:
                     self._watch.notify()  # the watchdog may be waiting for the last job
                 if worker.stuck:  # its job was given up on: a replacement took its place
                     self._stuck -= 1
-                    self._workers.discard(worker)
+                    self._leave_locked(worker)
                     if self._queue and not self._closed:
                         self._grow_locked()
                     return
@@ -428,7 +428,7 @@ class AsyncEngine:
             while True:
                 while not self._queue:
                     if self._closed:
-                        self._workers.discard(worker)
+                        self._leave_locked(worker)
                         return None
                     self._idle += 1
                     self._has_work.wait()
@@ -592,14 +592,12 @@ class AsyncEngine:
         self._finish()
 
     def shutdown(self, wait: bool = True, *, cancel_pending: bool = False) -> None:
-        """:meth:`aclose` for synchronous code (``wait=False``: return at once)."""
+        """:meth:`aclose` for synchronous code (``wait=False``: return at once; the last
+        worker to leave closes the engine)."""
         workers = self._close(cancel_pending)
         if wait:
             self._join(workers)
             self._finish()
-        else:
-            threading.Thread(target=lambda: (self._join(workers), self._finish()),
-                             daemon=True).start()
 
     def _close(self, cancel_pending: bool) -> list[_Worker]:
         with self._lock:
@@ -617,7 +615,14 @@ class AsyncEngine:
             self._has_work.notify_all()
             if self._watchdog is not None:
                 self._watch.notify()
+            if not self._workers:
+                self._finish()
             return [w for w in self._workers if not w.stuck]
+
+    def _leave_locked(self, worker: _Worker) -> None:
+        self._workers.discard(worker)
+        if self._closed and not self._workers:
+            self._finish()
 
     def _join(self, workers: list[_Worker]) -> None:
         for worker in workers:
@@ -625,8 +630,9 @@ class AsyncEngine:
                 worker.join()
 
     def _finish(self) -> None:
+        """Close the engine made here, once no worker can use it any more."""
         if self._owns_engine:
-            self.engine.close()
+            self.engine.close()  # idempotent
 
     async def __aenter__(self) -> "AsyncEngine":
         return self
