@@ -603,3 +603,33 @@ def test_bad_timeout_is_a_configuration_error():
                 await engine.execute("result = 1;", timeout=-1)
 
     run(main())
+
+
+def test_an_ml_function_keeps_its_own_grants_whatever_scope_awaits_it():
+    """Attacker-style: a handle to a function of an ungranted session does not gain the
+    grants of the request that calls it through run_call."""
+
+    async def main():
+        async with AsyncEngine() as engine:
+            session = engine.engine.session()
+            session.exec('import env; function probe() { return env.has("HOME"); }')
+            async with mlpy.capability_scope(["env.read"]):
+                with pytest.raises(CapabilityError):
+                    await engine.run_call(session.function("probe"))
+                with pytest.raises(CapabilityError):
+                    await engine.call(session, "probe")
+            return await engine.call(session, "probe", capabilities=["env.read"])
+
+    assert run(main()) in (True, False)
+
+
+def test_distinct_programs_compile_concurrently():
+    async def main():
+        async with AsyncEngine(max_workers=4) as engine:
+            return await asyncio.gather(*(
+                engine.execute(f"function f{n}(x) {{ return x * {n}; }}\nresult = f{n}(2);")
+                for n in range(60)))
+
+    results = run(main())
+    assert [r.value for r in results] == [2 * n for n in range(60)]
+    assert not any(r.cache_hit for r in results)

@@ -68,7 +68,7 @@ def test_stats_and_waiting_in_threads(pool):
     got = []
 
     def hold():
-        with pool.acquire_sync() as session:
+        with pool.acquire_sync():
             holding.set()
             release.wait(30)
 
