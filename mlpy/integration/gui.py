@@ -39,6 +39,7 @@ imports neither tkinter nor Qt.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import queue
 import threading
@@ -264,6 +265,9 @@ class AsyncioDispatcher:
     """Delivers posts to an asyncio event loop's thread with ``call_soon_threadsafe``.
 
     ``loop`` defaults to the running loop, so create it inside the loop (in a coroutine).
+    Posts run in a copy of the context the dispatcher was created in: left to itself,
+    ``call_soon_threadsafe`` would run them in a copy of the *posting* thread's context, and
+    a worker's capability scope would follow its result onto the loop.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
@@ -276,12 +280,14 @@ class AsyncioDispatcher:
                     "event loop", hints=["pass the loop: AsyncioDispatcher(loop), or create "
                                          "it in a coroutine"]) from None
         self._loop = loop
+        self._context = contextvars.copy_context()
 
     def post(self, fn: Callable[..., Any], /, *args: Any) -> None:
         """Run ``fn(*args)`` on the loop's thread (any thread)."""
         _require_callable(fn)
         try:
-            self._loop.call_soon_threadsafe(_run_logged, fn, args)
+            self._loop.call_soon_threadsafe(_run_logged, fn, args,
+                                            context=self._context.copy())
         except RuntimeError:  # the loop is closed
             _dropped(fn, "the event loop is closed")
 
