@@ -37,8 +37,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 try:
@@ -47,8 +49,12 @@ except ImportError:
     sys.path.insert(0, str(HERE.parent))
     import mlpy
 
-from mlpy.integration.gui import (  # noqa: E402
-    AsyncioDispatcher, Dispatcher, QtDispatcher, TkDispatcher, deliver,
+from mlpy.integration.gui import (
+    AsyncioDispatcher,
+    Dispatcher,
+    QtDispatcher,
+    TkDispatcher,
+    deliver,
 )
 
 TICK_MS = 5
@@ -155,7 +161,7 @@ def stalls(loop: Any, pool: concurrent.futures.Executor, job: str, seconds: floa
     dispatcher.close()
     start_at, end_at = window
     marks = [start_at, *(t for t in ticks if start_at <= t <= end_at), end_at]
-    return [b - a for a, b in zip(marks, marks[1:])]
+    return [b - a for a, b in pairwise(marks)]
 
 
 def run_job(source: str, variables: dict[str, Any]) -> Any:

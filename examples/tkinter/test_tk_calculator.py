@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import select
-import shutil
-import subprocess
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -31,42 +28,13 @@ def _load_app():
 app = _load_app()
 
 
-@pytest.fixture(scope="module")
-def display():
-    """A private X server (``-displayfd``: Xvfb picks a free display and says which)."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp"],
-                              pass_fds=(write_end,), stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    previous = os.environ.get("DISPLAY")
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-        assert number, "Xvfb did not report a display within 30 s"
-        os.environ["DISPLAY"] = f":{number}"
-        yield
-    finally:
-        os.close(read_end)
-        server.terminate()
-        server.wait(timeout=30)
-        if previous is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = previous
-
-
-# One root for the module, referenced until the process ends: a Tk interpreter must be freed
-# on its own thread, never by a garbage collection that happens to run on a worker.
-ROOT: list[Any] = []
+# The X server and the Tk root are the test session's (see conftest.py at the top of the
+# source tree): a process may stop its X server only once Tk is done for good.
 
 
 @pytest.fixture
-def calculator(display):
-    if not ROOT:
-        ROOT.append(tkinter.Tk())
-    root = ROOT[0]
+def calculator(tk_session_root):
+    root = tk_session_root
     for child in root.winfo_children():
         child.destroy()
     calculator = app.Calculator(root)
@@ -143,7 +111,7 @@ def test_a_runaway_formula_is_stopped_and_the_window_keeps_working(calculator):
     assert calculator.answer.get().startswith("error: time limit reached")
     # The engine's 1 s limit stopped the loop; the window ticked all along.
     assert ticks[-1] - ticks[0] >= 1.0
-    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.5
+    assert max(b - a for a, b in pairwise(ticks)) < 0.5
 
 
 def test_a_formula_that_needs_a_capability_is_refused(calculator):

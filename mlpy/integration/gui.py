@@ -43,7 +43,8 @@ import contextvars
 import logging
 import queue
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from mlpy.errors import MLCancelledError, MLConfigurationError
 
@@ -85,9 +86,9 @@ def _require_callable(fn: Any) -> None:
     # Checked in the posting thread: a mistake shows where it was made, not later in the loop.
     if not callable(fn):
         raise MLConfigurationError(f"post() needs a function to run, not {type(fn).__name__}",
-                                   hints=["pass the function and its arguments: "
+                                   hints=[("pass the function and its arguments: "
                                           "post(label.config, text) rather than "
-                                          "post(label.config(text))"])
+                                          "post(label.config(text))")])
 
 
 def _dropped(fn: Callable[..., Any], why: str) -> None:
@@ -104,14 +105,14 @@ class TkDispatcher:
     Posts that have not run by then are dropped.
     """
 
-    def __init__(self, root: "tkinter.Misc", poll_ms: int = 15):
+    def __init__(self, root: tkinter.Misc, poll_ms: int = 15):
         import tkinter  # only a program that uses Tk pays for importing it
 
         if not hasattr(root, "after"):
             raise MLConfigurationError(
                 f"TkDispatcher needs the Tk root (or a widget), not {type(root).__name__}",
-                hints=["create it after the window: root = tkinter.Tk(); "
-                       "TkDispatcher(root)"])
+                hints=[("create it after the window: root = tkinter.Tk(); "
+                       "TkDispatcher(root)")])
         if isinstance(poll_ms, bool) or not isinstance(poll_ms, int) or poll_ms < 1:
             raise MLConfigurationError(f"poll_ms must be a whole number of milliseconds of "
                                        f"at least 1, not {poll_ms!r}")
@@ -223,13 +224,13 @@ class QtDispatcher:
         if app is None:
             raise MLConfigurationError(
                 "QtDispatcher needs a running Qt application",
-                hints=["create the QApplication first: app = QApplication([]); "
-                       "dispatcher = QtDispatcher()"])
+                hints=[("create the QApplication first: app = QApplication([]); "
+                       "dispatcher = QtDispatcher()")])
         if QThread.currentThread() is not app.thread():
             raise MLConfigurationError(
                 "QtDispatcher must be created on the GUI thread, where posts are to run",
-                hints=["create it where you create your windows, then hand it to the "
-                       "worker threads"])
+                hints=[("create it where you create your windows, then hand it to the "
+                       "worker threads")])
         self._receiver = receiver_class()
         self._closed = False
 
@@ -277,8 +278,8 @@ class AsyncioDispatcher:
             except RuntimeError:
                 raise MLConfigurationError(
                     "AsyncioDispatcher() without a loop must be created inside a running "
-                    "event loop", hints=["pass the loop: AsyncioDispatcher(loop), or create "
-                                         "it in a coroutine"]) from None
+                    "event loop", hints=[("pass the loop: AsyncioDispatcher(loop), or create "
+                                         "it in a coroutine")]) from None
         self._loop = loop
         self._context = contextvars.copy_context()
 
@@ -307,8 +308,8 @@ def deliver(future: Any, dispatcher: Dispatcher, on_result: Callable[[Any], Any]
         raise MLConfigurationError(
             f"deliver() needs a dispatcher with a post() method, not "
             f"{type(dispatcher).__name__}",
-            hints=["create one on the UI thread: TkDispatcher(root), QtDispatcher() or "
-                   "AsyncioDispatcher(loop)"])
+            hints=[("create one on the UI thread: TkDispatcher(root), QtDispatcher() or "
+                   "AsyncioDispatcher(loop)")])
     for name, callback in (("on_result", on_result), ("on_error", on_error)):
         if callback is not None and not callable(callback):
             raise MLConfigurationError(f"{name} must be a function, not "

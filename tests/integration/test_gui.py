@@ -13,21 +13,24 @@ import asyncio
 import concurrent.futures
 import contextvars
 import logging
-import os
-import select
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
 
 import pytest
 
 import mlpy
 from mlpy.capabilities import capability_scope, current_capabilities
 from mlpy.integration.gui import (
-    AsyncioDispatcher, Dispatcher, QtDispatcher, TkDispatcher, deliver,
+    AsyncioDispatcher,
+    Dispatcher,
+    QtDispatcher,
+    TkDispatcher,
+    deliver,
 )
 
 WATCHDOG_MS = 60_000  # a loop that is still waiting after a minute is broken, not slow
@@ -77,7 +80,7 @@ class Ticks:
     def longest_gap(self, start: float, end: float) -> float:
         inside = [t for t in self.times if start <= t <= end]
         marks = [start, *inside, end]
-        return max(b - a for a, b in zip(marks, marks[1:]))
+        return max(b - a for a, b in pairwise(marks))
 
     def count(self, start: float, end: float) -> int:
         return sum(start <= t <= end for t in self.times)
@@ -109,49 +112,7 @@ class Outcome:
 
 # --- Tk under Xvfb --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def x_display():
-    """A private X server for the session (``-displayfd`` lets Xvfb pick a free display)."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0",
-         "800x600x24"], pass_fds=(write_end,), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-        assert number, "Xvfb did not report a display within 30 s"
-        previous = os.environ.get("DISPLAY")
-        os.environ["DISPLAY"] = f":{number}"
-        yield os.environ["DISPLAY"]
-    finally:
-        os.close(read_end)
-        server.terminate()
-        server.wait(timeout=30)
-    if previous is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = previous
-
-
-# One Tk root for the session, like an application's, referenced until the process ends. A Tk
-# interpreter must be freed on the thread that made it, and finished tests leave garbage
-# cycles that hold their root (tracebacks in log records, callbacks closing over it); the
-# cyclic garbage collector runs on whichever thread allocates, often a worker, and freeing
-# the interpreter there aborts the process ("Tcl_AsyncDelete: async handler deleted by the
-# wrong thread"). Tk also complains when a root is made after another was destroyed.
-_TK_ROOT: list[Any] = []
-
-
-@pytest.fixture(scope="session")
-def tk_session_root(x_display):
-    tkinter = pytest.importorskip("tkinter")
-    _TK_ROOT.append(tkinter.Tk())
-    yield _TK_ROOT[0]
-    _TK_ROOT[0].destroy()
+# x_display, tk_session_root and qt_app are the session's, from the root conftest.py.
 
 
 @pytest.fixture
@@ -296,7 +257,7 @@ def test_tk_root_destroyed_with_the_dispatcher_polling_is_clean(x_display):
     """In a process of its own: the test session's root must outlive every test."""
     pytest.importorskip("tkinter")
     done = subprocess.run([sys.executable, "-c", TK_ROOT_DESTROYED], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "True []\n", "")
 
 
@@ -322,16 +283,6 @@ def test_tk_dispatcher_refuses_bad_arguments(tk_root, tk_dispatcher):
 
 
 # --- Qt on the offscreen platform -------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def qt_app():
-    """The one QApplication of the process (Qt allows one per process)."""
-    pytest.importorskip("PySide6.QtWidgets")
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication([])
-
 
 def run_qt(app: Any) -> None:
     """Run the Qt event loop until something calls ``app.quit()``, or the watchdog does."""
@@ -586,7 +537,7 @@ def test_importing_the_module_imports_no_toolkit():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('tkinter', '_tkinter', 'PySide6', 'shiboken6')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
 
 
