@@ -71,14 +71,14 @@ class Calculator:
         self.button.state(["disabled"])
         self.answer.set("running...")
         job = self.workers.submit(contextvars.copy_context().run, evaluate, self.formula.get())
-        deliver(job, self.dispatcher, on_result=self.show, on_error=self.fail)
+        deliver(job, self.dispatcher, on_result=self.show_answer, on_error=self.show_error)
 
-    def show(self, value: Any) -> None:
+    def show_answer(self, value: Any) -> None:
         """Runs on the Tk thread, posted there by the dispatcher."""
         self.answer.set(f"= {value}")
         self.button.state(["!disabled"])
 
-    def fail(self, error: BaseException) -> None:
+    def show_error(self, error: BaseException) -> None:
         """Runs on the Tk thread: an MLError says what went wrong in the formula."""
         message = error.message if isinstance(error, mlpy.MLError) else repr(error)
         self.answer.set(f"error: {message}")

@@ -93,7 +93,7 @@ def test_the_formula_runs_on_a_worker_and_the_answer_is_shown_by_the_tk_thread(
         shown(value)
 
     monkeypatch.setattr(app, "evaluate", evaluate)
-    shown, calculator.show = calculator.show, show
+    shown, calculator.show_answer = calculator.show_answer, show
     press_run(calculator, "6 * 7")
     assert calculator.answer.get() == "= 42"
     assert threads["answer"] == threading.get_ident()
