@@ -14,14 +14,7 @@ import contextvars
 import sys
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QApplication,
-    QGridLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 import mlpy
 from mlpy.integration.gui import QtDispatcher, deliver
@@ -92,7 +85,7 @@ class Calculator(QWidget):
         self.button.setEnabled(True)
     # [/run]
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: Any) -> None:  # Qt calls it when the window closes
         self.dispatcher.close()
         self.workers.shutdown(cancel_futures=True)
         super().closeEvent(event)
