@@ -129,6 +129,7 @@ class TkDispatcher:
 
     @property
     def closed(self) -> bool:
+        """Whether the dispatcher has stopped: closed, or its root destroyed."""
         return self._closed
 
     def post(self, fn: Callable[..., Any], /, *args: Any) -> None:
@@ -236,6 +237,7 @@ class QtDispatcher:
 
     @property
     def closed(self) -> bool:
+        """Whether the dispatcher has stopped: closed, or its application gone."""
         return self._closed
 
     def post(self, fn: Callable[..., Any], /, *args: Any) -> None:
