@@ -316,10 +316,31 @@ def deliver(future: Any, dispatcher: Dispatcher, on_result: Callable[[Any], Any]
         if callback is not None and not callable(callback):
             raise MLConfigurationError(f"{name} must be a function, not "
                                        f"{type(callback).__name__}")
+    future.add_done_callback(_Delivery(dispatcher, on_result, on_error))
+    return future
 
-    def done(finished: Any) -> None:
-        # Runs in whichever thread finished the future (or in this one, if it already had):
-        # it only posts, it never calls on_result or on_error itself.
+
+class _Delivery:
+    """The done-callback of :func:`deliver`: posts the outcome, then lets go of everything.
+
+    It runs in whichever thread finished the future (or in the caller's, if the future had
+    already finished), and only posts: it never calls ``on_result`` or ``on_error`` itself.
+    A future keeps its done-callbacks, and is often freed by the worker thread, so the
+    callback lets go of the UI's objects as soon as it has posted: a worker that drops the
+    last reference to a Tk interpreter frees it on the wrong thread, which aborts the process.
+    """
+
+    __slots__ = ("dispatcher", "on_error", "on_result")
+
+    def __init__(self, dispatcher: Dispatcher, on_result: Callable[[Any], Any] | None,
+                 on_error: Callable[[BaseException], Any] | None) -> None:
+        self.dispatcher = dispatcher
+        self.on_result = on_result
+        self.on_error = on_error
+
+    def __call__(self, finished: Any) -> None:
+        dispatcher, on_result, on_error = self.dispatcher, self.on_result, self.on_error
+        self.dispatcher = self.on_result = self.on_error = None
         error = _outcome_error(finished)
         if error is None:
             if on_result is not None:
@@ -329,9 +350,6 @@ def deliver(future: Any, dispatcher: Dispatcher, on_result: Callable[[Any], Any]
         else:
             logger.warning("a job delivered to the UI thread failed and no on_error was "
                            "given: %s", error, exc_info=error)
-
-    future.add_done_callback(done)
-    return future
 
 
 def _outcome_error(future: Any) -> BaseException | None:

@@ -392,6 +392,35 @@ def test_qt_dispatcher_must_be_created_on_the_gui_thread(qt_app, workers):
         future.result(timeout=60)
 
 
+QT_MISSING = """
+import sys
+from mlpy.errors import MLConfigurationError
+from mlpy.integration.gui import QtDispatcher
+for step in ("no PySide6", "no application"):
+    blocked = {"PySide6": None, "PySide6.QtCore": None} if step == "no PySide6" else {}
+    sys.modules.update(blocked)  # None there: as if PySide6 were not installed
+    try:
+        QtDispatcher()
+    except MLConfigurationError as error:
+        print(error.message, "|", error.hints[0])
+    for name in blocked:
+        del sys.modules[name]
+"""
+
+
+def test_qt_dispatcher_without_an_application_or_pyside6_says_what_to_do():
+    pytest.importorskip("PySide6.QtCore")
+    done = subprocess.run([sys.executable, "-c", QT_MISSING], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        ("QtDispatcher needs PySide6, which is not installed | install it with: "
+         "pip install 'mlpy[qt]'"),
+        ("QtDispatcher needs a running Qt application | create the QApplication first: "
+         "app = QApplication([]); dispatcher = QtDispatcher()"),
+    ]
+
+
 # --- asyncio ----------------------------------------------------------------------------------
 
 def test_asyncio_dispatcher_delivers_a_job_on_the_loop_thread(workers):
