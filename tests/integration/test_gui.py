@@ -221,6 +221,32 @@ def test_tk_posts_from_several_threads_arrive_in_order_per_thread(tk_root, tk_di
     posts.check()
 
 
+def test_tk_posts_that_keep_coming_do_not_starve_the_window(tk_root, tk_dispatcher):
+    """Each drain runs only what was queued when it began: a callback that posts again
+    waits for the next drain, and the window's own events get their turn in between."""
+    dispatcher = tk_dispatcher(poll_ms=1)
+    chain_length = 300
+    done: list[int] = [0]
+    seen_by_ticks: list[int] = []
+
+    def again() -> None:
+        done[0] += 1
+        if done[0] < chain_length:
+            dispatcher.post(again)
+        else:
+            tk_root.quit()
+
+    def tick() -> None:
+        seen_by_ticks.append(done[0])
+        tk_root.after(1, tick)
+
+    dispatcher.post(again)
+    tk_root.after(1, tick)
+    tk_root.mainloop()
+    assert done[0] == chain_length
+    assert any(0 < seen < chain_length for seen in seen_by_ticks)
+
+
 def test_tk_widget_destroyed_stops_its_dispatcher(tk_root, workers, caplog):
     import tkinter
 
@@ -506,6 +532,20 @@ def test_a_cancelled_job_arrives_as_ml_cancelled_error():
 
     [error] = asyncio.run(main())
     assert isinstance(error, mlpy.MLCancelledError)
+
+
+def test_a_future_that_already_finished_is_delivered_through_the_dispatcher():
+    async def main() -> tuple[list[Any], list[Any]]:
+        done = asyncio.Event()
+        outcome = Outcome(done.set)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(42)
+        deliver(future, AsyncioDispatcher(), on_result=outcome.result)
+        during = list(outcome.values)  # deliver() itself only posted
+        await asyncio.wait_for(done.wait(), WATCHDOG_MS / 1000)
+        return during, outcome.values
+
+    assert asyncio.run(main()) == ([], [42])
 
 
 def test_an_error_without_on_error_is_logged(caplog):
