@@ -19,7 +19,7 @@ from starlette.applications import Starlette  # noqa: E402
 from starlette.responses import JSONResponse  # noqa: E402
 from starlette.routing import Route, WebSocketRoute  # noqa: E402
 with warnings.catch_warnings():  # Starlette 1.10 prefers httpx2 for its TestClient
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
 import mlpy  # noqa: E402
