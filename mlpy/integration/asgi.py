@@ -31,19 +31,12 @@ import json
 from typing import Any, Awaitable, Callable, Union
 
 from mlpy.capabilities import CapabilitySpec, capability_scope
-from mlpy.integration.http import PROBLEM_JSON, logger
+from mlpy.integration.http import PROBLEM_JSON, RESOLVER_FAILED, logger
 
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]],
                    Awaitable[None]]
 Resolver = Callable[[Scope], Union[CapabilitySpec, None, Awaitable[Union[CapabilitySpec, None]]]]
-
-# The body of a request whose grants could not be decided.
-RESOLVER_FAILED = {
-    "type": "about:blank", "title": "Internal Server Error", "status": 500,
-    "detail": "the request's capabilities could not be determined", "code": "internal",
-}
-
 
 class CapabilityMiddleware:
     """Run each HTTP request and WebSocket connection under the grants ``resolver`` gives

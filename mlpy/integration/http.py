@@ -65,6 +65,11 @@ _HIDDEN = {
 _HOST_FAILURE = "a host function called by the ML code failed"
 _INTERNAL = "internal error"
 _BUSY = "the server is busy running other ML code; try again later"
+# The body of a request whose grants could not be decided (its resolver failed).
+RESOLVER_FAILED = {
+    "type": "about:blank", "title": "Internal Server Error", "status": 500,
+    "detail": "the request's capabilities could not be determined", "code": "internal",
+}
 
 
 def status_for(error: BaseException) -> int:
@@ -181,6 +186,6 @@ def scrub(text: str) -> str:
 
 
 __all__ = [
-    "BACKPRESSURE", "MAX_MESSAGE", "PROBLEM_JSON", "log_error", "problem_details",
-    "public_message", "scrub", "status_for",
+    "BACKPRESSURE", "MAX_MESSAGE", "PROBLEM_JSON", "RESOLVER_FAILED", "log_error",
+    "problem_details", "public_message", "scrub", "status_for",
 ]
