@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve().parent
 # API key -> (tenant, plan). A real service reads these from its database.
 API_KEYS = {"key-acme": ("acme", "pro"), "key-globex": ("globex", "basic"),
             "key-initech": ("initech", "basic")}
-PLAN_GRANTS = {"pro": ["fx.read"], "basic": []}
+# Each plan's grants, parsed once rather than for every request.
+PLAN_GRANTS = {"pro": mlpy.CapabilitySet.parse(["fx.read"]), "basic": mlpy.CapabilitySet()}
 RATES = {"USD": 1.08, "GBP": 0.86}
 
 
