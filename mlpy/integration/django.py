@@ -91,7 +91,9 @@ def get_engine() -> Engine:
         raise MLConfigurationError(
             "the mlpy app is not installed: add 'mlpy.integration.django.MLPyConfig' to "
             "INSTALLED_APPS") from None
-    assert isinstance(config, MLPyConfig) and config.engine is not None
+    if not isinstance(config, MLPyConfig) or config.engine is None:
+        raise MLConfigurationError(
+            f"the app label {LABEL!r} belongs to {config.name}, not to mlpy's MLPyConfig")
     return config.engine
 
 

@@ -59,6 +59,8 @@ Resolver = Callable[["flask.Request"], CapabilitySpec | None]
 def init_app(app: flask.Flask, engine: Engine | None = None,
              resolver: Resolver | None = None) -> Engine:
     """Set ``app`` up to run ML under per-request grants (see the module); the engine."""
+    if "mlpy" in app.extensions:
+        raise MLConfigurationError("init_app was already called for this Flask application")
     if engine is None:
         engine = Engine(timeout=app.config.get("MLPY_TIMEOUT", DEFAULT_TIMEOUT))
     app.extensions["mlpy"] = engine

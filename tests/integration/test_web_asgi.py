@@ -51,7 +51,7 @@ function visible(ids) {
 function spin() { while (true) { } }
 """
 
-engine = mlpy.Engine(timeout=5.0)
+engine = mlpy.Engine(timeout=30.0)
 # "caller": the handle runs under whatever grants are current where it is called.
 visible = engine.load(VISIBLE, {"tenant": tenant}).function("visible").with_capabilities("caller")
 spin = engine.load(VISIBLE, {"tenant": tenant}).function("spin").with_timeout(0.3)

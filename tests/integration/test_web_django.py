@@ -83,7 +83,8 @@ async def visible_async(request):
 
 
 def forever(request):
-    return JsonResponse(call("spin"), safe=False)
+    session = get_engine().load(RULES, {"tenant": tenant, "vault": vault})
+    return JsonResponse(session.function("spin").with_timeout(0.3)(), safe=False)
 
 
 def leak(request):
@@ -102,7 +103,7 @@ MIDDLEWARE = ["mlpy.integration.django.MLCapabilityMiddleware"]
 def site(request):
     """The settings of one test: these URLs, the middleware, and MLPY (param or default)."""
     mlpy_setting = getattr(request, "param", None) or {
-        "RESOLVER": f"{__name__}.grants_from_header", "ENGINE": {"timeout": 0.3}}
+        "RESOLVER": f"{__name__}.grants_from_header", "ENGINE": {"timeout": 30.0}}
     with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=MIDDLEWARE, MLPY=mlpy_setting):
         yield
     BARRIER.clear()
@@ -110,7 +111,7 @@ def site(request):
 
 def test_the_app_config_builds_the_engine_from_the_settings(site):
     engine = get_engine()
-    assert isinstance(engine, mlpy.Engine) and engine.timeout == 0.3
+    assert isinstance(engine, mlpy.Engine) and engine.timeout == 30.0
     assert isinstance(django.apps.apps.get_app_config("mlpy"), MLPyConfig)
 
 

@@ -53,7 +53,7 @@ def grants_from_header(scope):
 
 # ------------------------------------------------------------------ without the executor
 
-engine = mlpy.Engine(timeout=0.3)
+engine = mlpy.Engine(timeout=30.0)
 
 
 def sync_app():
@@ -68,7 +68,7 @@ def sync_app():
 
     @app.get("/forever")
     def forever():
-        return engine.call("function spin() { while (true) { } }", "spin")
+        return engine.call("function spin() { while (true) { } }", "spin", timeout=0.3)
 
     @app.get("/leak")
     def leak():

@@ -47,7 +47,7 @@ def grants_from_header(request):
 
 def make_app(resolver=grants_from_header, barrier=None):
     app = flask.Flask(__name__)
-    app.config["MLPY_TIMEOUT"] = 0.3
+    app.config["MLPY_TIMEOUT"] = 30.0
     init_app(app, resolver=resolver)
     variables = {"tenant": tenant, "vault": vault}
 
@@ -76,7 +76,8 @@ def make_app(resolver=grants_from_header, barrier=None):
 
     @app.get("/forever")
     def forever():
-        return flask.jsonify(call("spin"))
+        session = current_engine().load(RULES, variables)
+        return flask.jsonify(session.function("spin").with_timeout(0.3)())
 
     @app.get("/leak")
     def leak():
@@ -143,9 +144,12 @@ def test_the_engine_lives_in_the_extensions():
     app = make_app()
     with app.app_context():
         assert current_engine() is app.extensions["mlpy"]
-        assert current_engine().timeout == 0.3
+        assert current_engine().timeout == 30.0
     bare = flask.Flask("bare")
     with bare.app_context(), pytest.raises(mlpy.MLConfigurationError):
         current_engine()
     engine = mlpy.Engine()
-    assert init_app(flask.Flask("given"), engine) is engine
+    given = flask.Flask("given")
+    assert init_app(given, engine) is engine
+    with pytest.raises(mlpy.MLConfigurationError):
+        init_app(given)  # twice would wrap every request twice

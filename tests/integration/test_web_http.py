@@ -4,10 +4,12 @@ with errors produced by running real ML programs -- including attacker-style one
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import mlpy
+import mlpy.errors
 from mlpy.errors import MLError
 from mlpy.integration.http import (
     MAX_MESSAGE, problem_details, public_message, scrub, status_for,
@@ -134,3 +136,38 @@ def test_timeouts_tell_the_client_the_limit():
 ])
 def test_scrub(text, expected):
     assert scrub(text) == expected
+
+
+def _documented_statuses() -> dict[str, int]:
+    """The rows of the status table on docs/integration/web.md: error -> status."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "integration" / "web.md").read_text()
+    table = page.split("| error | status | why |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in table.splitlines()]
+    return {row[0].strip(): int(row[1]) for row in rows}
+
+
+def test_the_documented_status_table_is_what_status_for_does():
+    errors = mlpy.errors
+    samples = {
+        "`MLCompileError` (syntax, security, import)": [
+            errors.MLSyntaxError("x"), errors.MLSecurityError("x"), errors.MLImportError("x")],
+        "`MLRuntimeError`": [errors.MLRuntimeError("x", kind="thrown")],
+        "`MLCallError`, `MLMarshalError`": [errors.MLCallError("x"), errors.MLMarshalError("x")],
+        "`MLResourceError` steps, recursion, operation": [
+            errors.MLResourceError("x", resource=r) for r in ("steps", "recursion", "operation")],
+        "`CapabilityError`, `SecurityError`": [errors.CapabilityError("x"),
+                                               errors.SecurityError("x")],
+        "`MLResourceError` output, memory": [
+            errors.MLResourceError("x", resource=r) for r in ("output", "memory")],
+        "error code `backpressure`": [Backpressure("x")],
+        "`MLCancelledError`": [errors.MLCancelledError("x")],
+        "`MLTimeoutError`, `MLResourceError` cpu": [
+            errors.MLTimeoutError("x"), errors.MLResourceError("x", resource="cpu")],
+        "anything else": [errors.MLHostError("x"), errors.MLSandboxError("x"),
+                          errors.ModuleLoadError("x"), errors.MLConfigurationError("x"),
+                          errors.MLError("x"), RuntimeError("x")],
+    }
+    documented = _documented_statuses()
+    assert set(documented) == set(samples)
+    for row, examples in samples.items():
+        assert [status_for(e) for e in examples] == [documented[row]] * len(examples), row

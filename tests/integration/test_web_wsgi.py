@@ -25,7 +25,7 @@ def tenant(tenant_id):
     return {"id": tenant_id}
 
 
-engine = mlpy.Engine(timeout=5.0)
+engine = mlpy.Engine(timeout=30.0)
 visible = engine.load("""
 function visible(ids) {
     seen = [];
