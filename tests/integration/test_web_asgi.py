@@ -5,6 +5,7 @@ server on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import threading
 import time
@@ -82,6 +83,22 @@ async def forever(request):
     return JSONResponse("unreachable")
 
 
+async def own_thread(request):
+    """A thread the application starts itself inherits nothing; copying the context is the
+    way to hand it the request's grants."""
+    seen = {}
+
+    def look(name):
+        seen[name] = visible(TENANTS)
+
+    plain = threading.Thread(target=look, args=("plain",))
+    copied = threading.Thread(target=contextvars.copy_context().run, args=(look, "copied"))
+    for thread in (plain, copied):
+        thread.start()
+        thread.join(30)
+    return JSONResponse(seen)
+
+
 async def grants_ws(websocket):
     await websocket.accept()
     await websocket.send_json(sorted(str(g) for g in current_capabilities().grants))
@@ -96,7 +113,8 @@ async def ml_error(request, error):
 def make_app(resolver=grants_from_header, barrier=None):
     inner = Starlette(routes=[
         Route("/visible", visible_async), Route("/visible-sync", visible_sync),
-        Route("/forever", forever), WebSocketRoute("/ws", grants_ws),
+        Route("/forever", forever), Route("/own-thread", own_thread),
+        WebSocketRoute("/ws", grants_ws),
     ], exception_handlers={MLError: ml_error})
     inner.state.barrier = barrier
     return CapabilityMiddleware(inner, resolver)
@@ -134,6 +152,11 @@ def test_grants_around_the_server_do_not_reach_a_request_without_its_own():
 
     with capability_scope(["tenant.read"]):  # everything, for whatever runs the server
         assert asyncio.run(run()) == []
+
+
+def test_a_thread_the_app_starts_gets_the_grants_only_through_a_copied_context():
+    seen = TestClient(make_app()).get("/own-thread", headers={"x-tenant": "t6"}).json()
+    assert seen == {"plain": [], "copied": ["t6"]}
 
 
 def test_an_async_resolver_is_awaited():
