@@ -74,7 +74,7 @@ RESOLVER_FAILED = {
 
 def status_for(error: BaseException) -> int:
     """The HTTP status for ``error`` (see the module's table)."""
-    if getattr(error, "code", None) == BACKPRESSURE:
+    if _backpressure(error):
         return 429
     if isinstance(error, (CapabilityError, SecurityError)):
         return 403
@@ -93,7 +93,7 @@ def status_for(error: BaseException) -> int:
 
 def public_message(error: BaseException) -> str:
     """A message about ``error`` that is safe to send to any client (see the module)."""
-    if getattr(error, "code", None) == BACKPRESSURE:
+    if _backpressure(error):
         return _BUSY
     if not isinstance(error, MLError):
         return _INTERNAL
@@ -108,15 +108,15 @@ def problem_details(error: BaseException) -> dict[str, Any]:
     ``code`` (the error's stable code, such as ``MLL001``; ``internal`` for an exception
     that is no MLError)."""
     status = status_for(error)
-    code = getattr(error, "code", None) if isinstance(error, MLError) else None
-    if getattr(error, "code", None) == BACKPRESSURE:
-        code = BACKPRESSURE
+    code = getattr(error, "code", None)
+    if not (_backpressure(error) or isinstance(error, MLError) and isinstance(code, str)):
+        code = "internal"
     return {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": public_message(error),
-        "code": code if isinstance(code, str) else "internal",
+        "code": code,
     }
 
 
@@ -131,6 +131,12 @@ def log_error(error: BaseException) -> None:
         logger.info("ML request stopped: %s", error)
     else:
         logger.debug("ML request failed: %s", error)
+
+
+def _backpressure(error: BaseException) -> bool:
+    """Whether ``error`` is the executor's "queue full" refusal (known by its code, so any
+    executor's such error counts)."""
+    return getattr(error, "code", None) == BACKPRESSURE
 
 
 def _own_text(error: MLError) -> str | None:
