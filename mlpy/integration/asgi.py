@@ -38,6 +38,7 @@ ASGIApp = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitabl
                    Awaitable[None]]
 Resolver = Callable[[Scope], Union[CapabilitySpec, None, Awaitable[Union[CapabilitySpec, None]]]]
 
+
 class CapabilityMiddleware:
     """Run each HTTP request and WebSocket connection under the grants ``resolver`` gives
     it (see the module)."""
@@ -51,13 +52,13 @@ class CapabilityMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            grants = await request_scope(self.resolver, scope)
+            request_grants = await request_scope(self.resolver, scope)
         except Exception as error:
             logger.error("the capability resolver failed for %s %s", scope["type"],
                          scope.get("path", ""), exc_info=error)
             await _refuse(scope, send)
             return
-        with grants:
+        with request_grants:
             await self.app(scope, receive, send)
 
 
