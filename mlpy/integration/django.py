@@ -27,16 +27,16 @@ becomes an ``application/problem+json`` response (``process_exception``), with
 :func:`~mlpy.integration.http.status_for` and
 :func:`~mlpy.integration.http.problem_details`.
 
-The scope ends when the view has returned its response: the body of a
-``StreamingHttpResponse`` is read afterwards, outside it. To stream ML output, wrap the
-WSGI application with :func:`mlpy.integration.wsgi.capability_middleware` instead, which
-keeps the grants while the body is read.
+The scope lasts until the view has returned its response; the body of a
+``StreamingHttpResponse``, which Django reads afterwards, gets the request's grants again
+for each chunk it produces.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
@@ -118,7 +118,8 @@ class MLCapabilityMiddleware:
         except Exception as error:
             return _resolver_failed(request, error)
         with scope:
-            return self.get_response(request)
+            response = self.get_response(request)
+        return _streamed_under(scope, response)
 
     def _scope(self, request: HttpRequest) -> capability_scope:
         grants = self.resolver(request) if self.resolver else None
@@ -133,7 +134,8 @@ class MLCapabilityMiddleware:
         except Exception as error:
             return _resolver_failed(request, error)
         with scope:
-            return await self.get_response(request)
+            response = await self.get_response(request)
+        return _streamed_under(scope, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception
                           ) -> HttpResponse | None:
@@ -141,6 +143,37 @@ class MLCapabilityMiddleware:
             return None
         log_error(exception)
         return _problem(problem_details(exception))
+
+
+def _streamed_under(scope: capability_scope, response: Any) -> Any:
+    """``response``, whose streamed body (if any) makes each chunk under ``scope``."""
+    if getattr(response, "streaming", False):
+        chunks = response.streaming_content  # read before it is replaced
+        response.streaming_content = (_achunks(scope, chunks) if response.is_async
+                                      else _chunks(scope, chunks))
+    return response
+
+
+def _chunks(scope: capability_scope, chunks: Iterable[Any]) -> Iterator[Any]:
+    iterator = iter(chunks)
+    while True:
+        with scope:  # only while the chunk is made: never while the server holds it
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
+
+
+async def _achunks(scope: capability_scope, chunks: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    iterator = aiter(chunks)
+    while True:
+        with scope:
+            try:
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
+                return
+        yield chunk
 
 
 async def _awaited(awaitable: Any) -> Any:

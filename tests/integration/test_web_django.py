@@ -4,6 +4,7 @@ engine, per-request grants in sync and async mode, problem responses for ML fail
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ import pytest
 django = pytest.importorskip("django")
 
 from django.conf import settings  # noqa: E402
-from django.http import JsonResponse  # noqa: E402
+from django.http import JsonResponse, StreamingHttpResponse  # noqa: E402
 from django.test import AsyncClient, Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
@@ -91,9 +92,24 @@ def leak(request):
     return JsonResponse(call("leak"), safe=False)
 
 
+def stream(request):
+    def chunks():
+        for name in ("t1", "t2"):
+            yield json.dumps(call("visible", [name])) + "\n"
+    return StreamingHttpResponse(chunks())
+
+
+async def stream_async(request):
+    async def chunks():
+        for name in ("t1", "t2"):
+            yield json.dumps(await asyncio.to_thread(call, "visible", [name])) + "\n"
+    return StreamingHttpResponse(chunks())
+
+
 urlpatterns = [
     path("visible", visible), path("visible-async", visible_async),
     path("forever", forever), path("leak", leak),
+    path("stream", stream), path("stream-async", stream_async),
 ]
 
 MIDDLEWARE = ["mlpy.integration.django.MLCapabilityMiddleware"]
@@ -152,6 +168,21 @@ def test_50_concurrent_async_requests_never_see_each_others_grants(site):
         return [r.json() for r in responses]
 
     assert asyncio.run(run()) == [[name] for name in TENANTS]
+
+
+def test_a_streamed_body_makes_each_chunk_under_the_request_grants(site):
+    response = Client().get("/stream", headers={"X-Tenant": "t2"})
+    assert b"".join(response.streaming_content).decode().splitlines() == ["[]", '["t2"]']
+    assert current_capabilities().names() == frozenset()
+
+
+@pytest.mark.parametrize("site", [{"RESOLVER": grants_from_header_async}], indirect=True)
+def test_an_async_streamed_body_too(site):
+    async def run():
+        response = await AsyncClient().get("/stream-async", headers={"X-Tenant": "t1"})
+        return [chunk async for chunk in response.streaming_content]
+
+    assert b"".join(asyncio.run(run())).decode().splitlines() == ['["t1"]', "[]"]
 
 
 def test_an_endless_loop_is_a_504_problem_and_the_site_keeps_serving(site):
