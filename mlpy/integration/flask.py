@@ -40,8 +40,8 @@ from typing import Any, Callable
 
 import flask
 
-from mlpy.capabilities import CapabilitySpec, capability_scope
 from mlpy import Engine
+from mlpy.capabilities import CapabilitySpec, capability_scope
 from mlpy.errors import MLConfigurationError, MLError
 from mlpy.integration.http import (
     PROBLEM_JSON, RESOLVER_FAILED, log_error, logger, problem_details,
