@@ -22,7 +22,7 @@ from mlpy.capabilities import (
 from mlpy.engine import Engine, ExecutionResult, MLFunction
 from mlpy.session import Session
 from mlpy.errors import (
-    CapabilityError, Diagnostic, MLCallError, MLCancelledError, MLCompileError,
+    CapabilityError, Diagnostic, MLBackpressureError, MLCallError, MLCancelledError, MLCompileError,
     MLConfigurationError, MLError, MLExecutionError, MLHostError, MLImportError, MLLimitError,
     MLMarshalError, MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError,
     MLSyntaxError, MLTimeoutError, ModuleLoadError, SecurityError,
@@ -66,7 +66,29 @@ def transpile(source: str, *, filename: str = "<string>",
     return default_engine().transpile(source, filename=filename, inputs=inputs)
 
 
+# The asyncio toolkit and the callback bridge load on first use, so that `import mlpy`
+# stays quick.
+_LAZY = {
+    **dict.fromkeys(("AsyncEngine", "AsyncMLExecutor", "AsyncMLResult", "ExecutorStats",
+                     "SessionPool", "async_ml_execute", "default_async_engine",
+                     "set_default_async_engine"), "mlpy.aio"),
+    **dict.fromkeys(("CallbackStats", "MLCallbackRegistry", "MLCallbackWrapper",
+                     "ml_callback"), "mlpy.callbacks"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mlpy' has no attribute {name!r}")
+
+
 __all__ = [
+    "AsyncEngine", "AsyncMLExecutor", "AsyncMLResult", "ExecutorStats", "SessionPool",
+    "async_ml_execute", "default_async_engine", "set_default_async_engine",
+    "CallbackStats", "MLCallbackRegistry", "MLCallbackWrapper", "ml_callback",
+    "MLBackpressureError",
     "AuditLog", "Capabilities", "Capability", "CapabilitySet", "capability_scope",
     "current_capabilities", "require",
     "CapabilityError", "Diagnostic", "Engine", "HostFunction", "host_function", "ExecutionResult", "MLCallError",
