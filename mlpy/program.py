@@ -78,6 +78,8 @@ class Program:
     exports: Mapping[str, str] = field(default_factory=dict, repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _tree: py.Module = field(default=None, repr=False, compare=False)
+    # The program registered for positions under the same code filename (see _register).
+    _twin: "Program | None" = field(default=None, repr=False, compare=False)
 
     @property
     def python_code(self) -> str:
@@ -275,8 +277,7 @@ def compile_program(
         timings=timings,
         _tree=tree,
     )
-    with _SOURCES_LOCK:
-        _SOURCES[code_filename] = program
+    _register(code_filename, program)
     return program
 
 
@@ -368,6 +369,19 @@ _KINDS = [
     (IndexError, "index_error"), (TypeError, "type_error"), (ValueError, "value_error"),
     (NameError, "name_error"), (AttributeError, "attribute_error"),
 ]
+
+
+def _register(code_filename: str, program: Program) -> None:
+    """Make ``program``'s code positions findable from its code filename. Equal compiles (same
+    source, filename and options) share that filename: the first one stays registered, and
+    each later one holds it, so positions resolve as long as any of them is alive -- even
+    after the one registered first is dropped."""
+    with _SOURCES_LOCK:
+        registered = _SOURCES.get(code_filename)
+        if registered is None:
+            _SOURCES[code_filename] = program
+        else:
+            object.__setattr__(program, "_twin", registered)
 
 
 def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:

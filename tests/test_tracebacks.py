@@ -99,3 +99,17 @@ def test_a_call_from_the_host_reports_the_ml_frames_and_the_python_cause(call):
         fn(1)
     assert _names(caught.value) == ["outer", "bad"]
     assert isinstance(caught.value.__cause__, ZeroDivisionError)
+
+
+def test_positions_survive_an_equal_compile_that_was_dropped():
+    """Two engines compile the same source under the same file name; dropping one program
+    must not cost the other its positions."""
+    import gc
+
+    source = "x = 1;\nif (x < 2) { throw {message: \"no\"}; }\n"
+    kept = mlpy.Engine().compile(source, filename="same.ml")
+    dropped = mlpy.Engine().compile(source, filename="same.ml")
+    del dropped
+    gc.collect()
+    error = mlpy.Engine().execute(kept).error
+    assert (error.ml_file, error.ml_line) == ("same.ml", 2)
