@@ -47,7 +47,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("mlpy.callbacks")
 
-__all__ = ["MISSING", "CallbackStats", "MLCallbackRegistry", "MLCallbackWrapper", "ml_callback"]
+__all__ = ["MISSING", "CallbackStats", "Delivery", "MLCallbackRegistry", "MLCallbackWrapper", "ml_callback"]
+
+
+class _InWorker:
+    """Where ``submit``'s handlers run when no dispatcher is given: in the worker thread that
+    finished the call; a handler's exception is logged, never lost, and the worker goes on."""
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - a handler must not end the worker
+            logger.exception("a result handler of an ML callback raised")
 
 
 class _Missing:
@@ -230,6 +241,23 @@ class MLCallbackWrapper(MLFunction):
         finally:
             lock.release()
         return self._recover(failure)
+
+    def submit(self, *args: Any, dispatcher: Any = None,
+               on_result: Callable[[Any], Any] | None = None,
+               on_error: Callable[[BaseException], Any] | None = None,
+               executor: Any = None, **kwargs: Any) -> "Future":
+        """Run the call on a worker of ``executor`` (an :class:`~mlpy.AsyncEngine`; by
+        default the process-wide one) in the caller's context, and return a
+        ``concurrent.futures.Future`` of its value. When it ends, ``on_result(value)`` or
+        ``on_error(error)`` is posted through ``dispatcher`` (a GUI dispatcher: they run on
+        the UI thread), or runs in the worker when no dispatcher is given. The error contract
+        applies first: an error the callback swallows arrives as its result."""
+        from mlpy.aio import default_async_engine  # the async layer builds on this one
+
+        future = (executor or default_async_engine()).submit_call(self, *args, **kwargs)
+        if on_result is not None or on_error is not None:
+            future.add_done_callback(Delivery(dispatcher or _InWorker(), on_result, on_error))
+        return future
 
     def _grants_now(self) -> CapabilitySet:
         """The set this call runs under (see the module docstring)."""
@@ -446,3 +474,46 @@ class MLCallbackRegistry:
 
 _OPTIONS = frozenset({"error_handler", "default_return", "capabilities", "timeout", "bind",
                       "kwargs_mode", "name"})
+
+
+class Delivery:
+    """A future's done-callback that posts its outcome through a dispatcher (see
+    :meth:`MLCallbackWrapper.submit` and :func:`mlpy.integration.gui.deliver`), then lets go
+    of everything.
+
+    It runs in whichever thread finished the future (or in the caller's, if the future had
+    already finished), and only posts: it never calls ``on_result`` or ``on_error`` itself.
+    A future keeps its done-callbacks, and is often freed by the worker thread, so the
+    callback lets go of the UI's objects as soon as it has posted: a worker that drops the
+    last reference to a Tk interpreter frees it on the wrong thread, which aborts the process.
+    """
+
+    __slots__ = ("dispatcher", "log", "on_error", "on_result")
+
+    def __init__(self, dispatcher: Any, on_result: Callable[[Any], Any] | None,
+                 on_error: Callable[[BaseException], Any] | None,
+                 log: logging.Logger = logger) -> None:
+        self.dispatcher = dispatcher
+        self.on_result = on_result
+        self.on_error = on_error
+        self.log = log
+
+    def __call__(self, finished: Any) -> None:
+        dispatcher, on_result, on_error = self.dispatcher, self.on_result, self.on_error
+        self.dispatcher = self.on_result = self.on_error = None
+        error = _outcome_error(finished)
+        if error is None:
+            if on_result is not None:
+                dispatcher.post(on_result, finished.result())
+        elif on_error is not None:
+            dispatcher.post(on_error, error)
+        else:
+            self.log.warning("a job delivered through a dispatcher failed and no on_error "
+                             "was given: %s", error, exc_info=error)
+
+
+def _outcome_error(future: Any) -> BaseException | None:
+    if future.cancelled():
+        return MLCancelledError("the job was cancelled before it finished",
+                                hints=["a cancelled job delivers no result"])
+    return future.exception()

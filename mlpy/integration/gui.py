@@ -46,7 +46,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from mlpy.errors import MLCancelledError, MLConfigurationError
+from mlpy.callbacks import Delivery
+from mlpy.errors import MLConfigurationError
 
 if TYPE_CHECKING:
     import tkinter
@@ -316,44 +317,5 @@ def deliver(future: Any, dispatcher: Dispatcher, on_result: Callable[[Any], Any]
         if callback is not None and not callable(callback):
             raise MLConfigurationError(f"{name} must be a function, not "
                                        f"{type(callback).__name__}")
-    future.add_done_callback(_Delivery(dispatcher, on_result, on_error))
+    future.add_done_callback(Delivery(dispatcher, on_result, on_error, logger))
     return future
-
-
-class _Delivery:
-    """The done-callback of :func:`deliver`: posts the outcome, then lets go of everything.
-
-    It runs in whichever thread finished the future (or in the caller's, if the future had
-    already finished), and only posts: it never calls ``on_result`` or ``on_error`` itself.
-    A future keeps its done-callbacks, and is often freed by the worker thread, so the
-    callback lets go of the UI's objects as soon as it has posted: a worker that drops the
-    last reference to a Tk interpreter frees it on the wrong thread, which aborts the process.
-    """
-
-    __slots__ = ("dispatcher", "on_error", "on_result")
-
-    def __init__(self, dispatcher: Dispatcher, on_result: Callable[[Any], Any] | None,
-                 on_error: Callable[[BaseException], Any] | None) -> None:
-        self.dispatcher = dispatcher
-        self.on_result = on_result
-        self.on_error = on_error
-
-    def __call__(self, finished: Any) -> None:
-        dispatcher, on_result, on_error = self.dispatcher, self.on_result, self.on_error
-        self.dispatcher = self.on_result = self.on_error = None
-        error = _outcome_error(finished)
-        if error is None:
-            if on_result is not None:
-                dispatcher.post(on_result, finished.result())
-        elif on_error is not None:
-            dispatcher.post(on_error, error)
-        else:
-            logger.warning("a job delivered to the UI thread failed and no on_error was "
-                           "given: %s", error, exc_info=error)
-
-
-def _outcome_error(future: Any) -> BaseException | None:
-    if future.cancelled():
-        return MLCancelledError("the job was cancelled before it finished",
-                                hints=["a cancelled job delivers no result"])
-    return future.exception()

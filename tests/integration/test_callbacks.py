@@ -168,3 +168,36 @@ def test_registry_defaults_apply_to_every_callback():
     session = session_with("function on_fail() { return 1 / 0; }")
     registry = MLCallbackRegistry(session, defaults={"default_return": -1})
     assert registry.register_all()["on_fail"]() == -1
+
+
+def test_submit_runs_on_a_worker_and_hands_the_outcome_to_the_dispatcher():
+    import concurrent.futures
+
+    from mlpy.aio import AsyncEngine
+
+    class Recorder:  # a dispatcher: records where and what it was asked to run
+        def __init__(self):
+            self.posted = []
+
+        def post(self, fn, *args):
+            self.posted.append(threading.current_thread().name)
+            fn(*args)
+
+    session = session_with("function double(x) { return x * 2; } function boom() { return 1 / 0; }")
+    results, errors, dispatcher = [], [], Recorder()
+    with AsyncEngine(max_workers=1) as engine:
+        done = ml_callback(session, "double").submit(
+            21, dispatcher=dispatcher, on_result=results.append, executor=engine)
+        assert done.result(30) == 42
+        failed = ml_callback(session, "boom").submit(
+            dispatcher=dispatcher, on_error=errors.append, executor=engine)
+        with pytest.raises(MLRuntimeError):
+            failed.result(30)
+        swallowed = ml_callback(session, "boom", default_return=0).submit(
+            on_result=results.append, executor=engine)  # no dispatcher: runs in the worker
+        assert swallowed.result(30) == 0
+        concurrent.futures.wait([done, failed, swallowed], timeout=30)
+    assert results == [42, 0]
+    assert len(errors) == 1 and isinstance(errors[0], MLRuntimeError)
+    assert dispatcher.posted and all(name != threading.current_thread().name
+                                     for name in dispatcher.posted)
