@@ -83,3 +83,23 @@ def test_an_ml_function_returned_to_python_keeps_the_grants_of_its_execution():
     thread.start()
     thread.join()
     assert out["v"] == "env.read:HOME"  # from a thread with no scope, too
+
+
+def test_an_ml_function_returned_to_python_keeps_the_limits_of_its_execution_on_any_thread():
+    result = mlpy.Engine().execute("function spin() { while (true) {} } result = spin;",
+                                   timeout=0.3)
+    spin = result.value
+    outcomes = []
+
+    def call():
+        try:
+            spin()
+        except mlpy.MLTimeoutError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outcomes) == 3  # every thread's call stopped at the execution's time limit
