@@ -649,6 +649,16 @@ def current_capabilities() -> CapabilitySet:
     return grants_here(state) if state is not None else SCOPE.get()
 
 
+def inherited_capabilities() -> CapabilitySet | None:
+    """The grants an execution started here with no ``capabilities=`` inherits: those of the
+    execution running in this context (a nested execution never widens them), else those of
+    the host's :func:`mlpy.capability_scope`; None where neither is set."""
+    state = deciding_state()
+    if state is not None:
+        return grants_here(state)
+    return SCOPE.get(None)
+
+
 # The state where no execution runs: idle, so its first tick raises HostEntry.
 OUTSIDE = ExecutionState()
 OUTSIDE.idle = True
