@@ -52,7 +52,6 @@ from mlpy.engine import Engine
 from mlpy.errors import CapabilityError, MLBackpressureError, MLConfigurationError
 from mlpy.host import host_function
 from mlpy.language.parser import GRAMMAR_VERSION, get_parser
-from mlpy.modules.registry import STDLIB
 
 if TYPE_CHECKING:
     from mlpy.aio import AsyncEngine
@@ -101,7 +100,7 @@ class HealthReport:
                 "checks": {name: dict(found) for name, found in self.checks.items()}}
 
 
-def check(engine: "Engine | AsyncEngine | None" = None, *, deep: bool = False,
+def check(engine: Engine | AsyncEngine | None = None, *, deep: bool = False,
           timeout: float = 1.0) -> HealthReport:
     """Check ``engine`` (an :class:`~mlpy.Engine`, an :class:`~mlpy.aio.AsyncEngine`, or
     None for the default engine of :func:`mlpy.execute`); see the module for the checks.
@@ -126,7 +125,7 @@ def check(engine: "Engine | AsyncEngine | None" = None, *, deep: bool = False,
     return HealthReport(status, __version__, checks, time.perf_counter() - start)
 
 
-def _parts(engine: Any) -> tuple[Engine, "AsyncEngine | None"]:
+def _parts(engine: Any) -> tuple[Engine, AsyncEngine | None]:
     """The Engine to check, and the AsyncEngine over it when one was given."""
     if engine is None:
         import mlpy  # noqa: PLC0415 - the package imports this module's names lazily
@@ -185,7 +184,7 @@ def _module_registry(engine: Engine) -> dict[str, Any]:
     return _status(HEALTHY, **detail)
 
 
-def _executor(executor: "AsyncEngine | None") -> dict[str, Any]:
+def _executor(executor: AsyncEngine | None) -> dict[str, Any]:
     if executor is None:
         return _status(HEALTHY, enabled=False)
     stats = executor.stats()
@@ -211,12 +210,12 @@ def _executor(executor: "AsyncEngine | None") -> dict[str, Any]:
     return _status(HEALTHY, **detail)
 
 
-def _uses_sandbox(engine: Engine, executor: "AsyncEngine | None") -> bool:
+def _uses_sandbox(engine: Engine, executor: AsyncEngine | None) -> bool:
     return engine.isolation == "subprocess" or engine.sandbox is not None or (
         executor is not None and executor.isolation == "subprocess")
 
 
-def _sandbox_pool(engine: Engine, executor: "AsyncEngine | None") -> dict[str, Any]:
+def _sandbox_pool(engine: Engine, executor: AsyncEngine | None) -> dict[str, Any]:
     if not _uses_sandbox(engine, executor):
         return _status(HEALTHY, enabled=False)
     from mlpy.sandbox import SandboxConfig  # noqa: PLC0415 - only sandbox users pay for it
@@ -289,7 +288,7 @@ def _capabilities(timeout: float) -> dict[str, Any]:
     return _status(HEALTHY, denied=True, allowed=True, **detail)
 
 
-def _canaries(engine: Engine, executor: "AsyncEngine | None",
+def _canaries(engine: Engine, executor: AsyncEngine | None,
               timeout: float) -> dict[str, Any]:
     runs: dict[str, Callable[[], Any]] = {
         "inprocess": lambda: engine.execute(CANARY, filename=_CANARY_FILE, capabilities=(),
@@ -307,7 +306,7 @@ def _canaries(engine: Engine, executor: "AsyncEngine | None",
     return _status(status, reason, modes=modes)
 
 
-def _through(executor: "AsyncEngine", timeout: float) -> Any:
+def _through(executor: AsyncEngine, timeout: float) -> Any:
     """The canary's result through the executor's queue and workers."""
     future = executor.submit(CANARY, capabilities=(), timeout=timeout)
     try:
@@ -363,4 +362,4 @@ def _outcome(result: Any) -> str:
     return f"{type(error).__name__} {getattr(error, 'code', '')}".strip()
 
 
-__all__ = ["CANARY", "DEGRADED", "HEALTHY", "HealthReport", "UNHEALTHY", "check"]
+__all__ = ["CANARY", "DEGRADED", "HEALTHY", "UNHEALTHY", "HealthReport", "check"]

@@ -156,7 +156,7 @@ def test_an_async_engine_reports_its_workers_and_runs_the_async_canary():
 
 
 def test_a_stuck_worker_degrades_the_executor_and_replacements_keep_it_working(blocker):
-    block, entered, release = blocker
+    block, _entered, release = blocker
     executor = aio().AsyncEngine(max_workers=2, cancel_grace=0.05)
     try:
         result = executor.submit("result = block();", variables={"block": block},
@@ -174,7 +174,7 @@ def test_a_stuck_worker_degrades_the_executor_and_replacements_keep_it_working(b
 
 
 def test_all_workers_stuck_is_unhealthy_and_not_ready(blocker):
-    block, entered, release = blocker
+    block, _entered, release = blocker
     executor = aio().AsyncEngine(max_workers=1, cancel_grace=0.05)
     try:
         executor.submit("result = block();", variables={"block": block},
