@@ -44,7 +44,9 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home
+from mlpy.runtime.state import (
+    CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home, inherited_capabilities,
+)
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
@@ -132,7 +134,9 @@ class ExecutionResult:
 class Engine:
     """Compiles and runs ML programs; owns the program cache, the modules and default grants.
 
-    ``capabilities`` are the grants executions get unless a call passes its own; ``deny``
+    ``capabilities`` are the grants executions get when a call passes none and inherits none
+    (a :func:`~mlpy.capability_scope` in force, or the execution of a host function making the
+    call, gives its own: see :meth:`execution_capabilities`); ``deny``
     always wins, whatever a call grants; ``profiles`` name capability sets that calls select
     with ``capabilities="profile:<name>"``. ``timeout`` (seconds), ``max_steps``,
     ``max_depth`` (nested calls) and ``max_output`` (characters written) are the default
@@ -186,10 +190,19 @@ class Engine:
         self._running: dict[str, ExecutionState] = {}
 
     def resolve_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
-        """The set an execution given ``spec`` runs under (None: the engine's default)."""
+        """The set ``spec`` stands for on this engine (None: the engine's default)."""
         if spec is None:
             return self.capabilities
         return _capability_set(spec, self.profiles, self._deny)
+
+    def execution_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
+        """The set an execution given ``spec`` runs under: ``spec`` when given (host code is
+        trusted: it replaces what the caller holds); else the caller's -- the grants of the
+        execution running in this context, or of the host's capability scope -- and the
+        engine's default only where neither is set. The engine's denies apply to all."""
+        if spec is None:
+            spec = inherited_capabilities()
+        return self.resolve_capabilities(spec)
 
     # ------------------------------------------------------------------ compiling
 
@@ -363,7 +376,7 @@ class Engine:
              capabilities: CapabilitySpec | None = None, timeout: float | None = None,
              **kwargs: Any) -> Any:
         """Run a program, then call one of its functions; raise MLError on failure."""
-        session = self.session(capabilities=capabilities)
+        session = self.session(capabilities=self.execution_capabilities(capabilities))
         session.exec(source_or_program).raise_for_error()
         return session.function(function, timeout=timeout)(*args, **kwargs)
 
@@ -419,7 +432,7 @@ class Engine:
                           capabilities: CapabilitySpec | None, **options: Any
                           ) -> ExecutionResult:
         try:
-            grants = self.resolve_capabilities(capabilities)
+            grants = self.execution_capabilities(capabilities)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=options["execution_id"] or "")
         return self._sandbox_pool().execute(
@@ -460,7 +473,7 @@ class Engine:
 
     def _state(self, capabilities, timeout, max_steps, execution_id, capture_output, *,
                max_depth=None, max_output=None, max_memory=None) -> ExecutionState:
-        grants = self.resolve_capabilities(capabilities)
+        grants = self.execution_capabilities(capabilities)
         state = ExecutionState(
             timeout=self.timeout if timeout is None else timeout,
             max_steps=self.max_steps if max_steps is None else max_steps,

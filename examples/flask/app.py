@@ -16,7 +16,6 @@ from pathlib import Path
 from flask import Flask, abort, request
 
 import mlpy
-from mlpy.capabilities import current_capabilities
 from mlpy.integration.flask import current_engine, init_app
 
 HERE = Path(__file__).resolve().parent
@@ -62,8 +61,7 @@ def create_app() -> Flask:
         rules = app.extensions["rules"][tenant[0]]
         # Runs in the request thread, under the grants the resolver gave this request.
         result = current_engine().execute(
-            rules, {"order": request.get_json(), "fx_rate": fx_rate},
-            capabilities=current_capabilities())
+            rules, {"order": request.get_json(), "fx_rate": fx_rate})
         return result.unwrap()  # an MLError becomes a problem response
 
     return app

@@ -133,6 +133,24 @@ def log_error(error: BaseException) -> None:
         logger.debug("ML request failed: %s", error)
 
 
+def health_response(report: Any, route: str) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of a health route for a :class:`mlpy.health.HealthReport`
+    (the same for every framework). ``route`` is ``"ready"``: ``200`` when the report is
+    ready, else ``503``, with the overall and per-check statuses; or ``"detailed"``: the
+    whole report, ``503`` only when it is unhealthy (a degraded process still serves)."""
+    if route == "ready":
+        body = {"status": report.status, "ready": report.ready,
+                "checks": {name: found["status"] for name, found in report.checks.items()}}
+        return (200 if report.ready else 503), body
+    if route == "detailed":
+        return (503 if report.status == "unhealthy" else 200), report.to_dict()
+    raise ValueError(f"unknown health route {route!r}: use 'ready' or 'detailed'")
+
+
+# The body of the liveness route: the process answers, whatever state its parts are in.
+LIVENESS = {"status": "ok"}
+
+
 def _backpressure(error: BaseException) -> bool:
     """Whether ``error`` is the executor's "queue full" refusal (known by its code, so any
     executor's such error counts)."""
@@ -192,6 +210,7 @@ def scrub(text: str) -> str:
 
 
 __all__ = [
-    "BACKPRESSURE", "MAX_MESSAGE", "PROBLEM_JSON", "RESOLVER_FAILED", "log_error",
-    "problem_details", "public_message", "scrub", "status_for",
+    "BACKPRESSURE", "LIVENESS", "MAX_MESSAGE", "PROBLEM_JSON", "RESOLVER_FAILED",
+    "health_response", "log_error", "problem_details", "public_message", "scrub",
+    "status_for",
 ]
