@@ -11,6 +11,7 @@ The checks of integration spec §8.2, each ``ok``, ``failed`` or ``skipped`` wit
 ``capability_gate``   a call needing ``console.write`` is denied without the grant and runs
                       with it
 ``optional_deps``     whether prometheus-client and OpenTelemetry are installed (never fails)
+``health``            :func:`mlpy.health.check` on the same engine (fails when unhealthy)
 
 Exit 0 when every check passed, 7 otherwise.
 """
@@ -124,8 +125,18 @@ def validate_checks(deep: bool) -> dict[str, dict[str, Any]]:
             "async_engine": _guarded(lambda: _async_engine(engine)),
             "capability_gate": _guarded(_gate),
             "optional_deps": _guarded(_optional),
+            "health": _guarded(lambda: _health(engine, deep)),
         }
     return checks
+
+
+def _health(engine: Any, deep: bool) -> dict[str, Any]:
+    """mlpy.health's report on the same engine (its own checks and canaries)."""
+    from mlpy import health
+
+    report = health.check(engine, deep=deep, timeout=30.0).to_dict()
+    return {"status": "failed" if report["status"] == "unhealthy" else "ok",
+            "report_status": report["status"], "checks": report["checks"]}
 
 
 @click.group()
