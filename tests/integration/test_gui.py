@@ -1,17 +1,19 @@
 """GUI dispatchers against the real toolkits: Tk under Xvfb, Qt on its offscreen platform.
 
 Each toolkit test runs a real event loop on this (the main) thread while ML runs on a worker
-of a thread pool, and checks what a user would see: the loop kept ticking during a 2 s job
-(the longest gap between ticks of a 5 ms timer is printed; the bound asserted is generous,
-benchmarks/gui_bench.py reports the numbers), and the result arrived on the UI thread. Every
-loop runs under a watchdog timer, so a broken dispatcher fails the test instead of hanging.
+of an AsyncEngine, submitted the two ways the integration spec's recipe gives (section 3.4):
+``AsyncEngine.submit`` of a program with ``deliver``, and ``MLCallbackWrapper.submit`` with a
+dispatcher. They check what a user would see: the loop kept ticking during a 2 s job (the
+longest gap between ticks of a 5 ms timer is printed; the bound asserted is generous,
+benchmarks/gui_bench.py reports the numbers), the ML ran on a worker thread, and the result
+arrived on the UI thread. Every loop runs under a watchdog timer, so a broken dispatcher
+fails the test instead of hanging.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextvars
 import logging
 import subprocess
 import sys
@@ -24,6 +26,8 @@ from typing import Any
 import pytest
 
 import mlpy
+from mlpy.aio import AsyncEngine, AsyncMLResult
+from mlpy.callbacks import ml_callback
 from mlpy.capabilities import capability_scope, current_capabilities
 from mlpy.integration.gui import (
     AsyncioDispatcher,
@@ -45,27 +49,44 @@ function spin(seconds) {
     while (clock() < end) { n = n + 1; }
     return n;
 }
-result = {spins: spin(seconds), total: 6 * 7};
+function job(seconds) {
+    return {spins: spin(seconds), total: 6 * 7, worker: worker_name()};
+}
 """
-clock = mlpy.host_function(time.monotonic, name="clock")
+HOSTS = {"clock": mlpy.host_function(time.monotonic, name="clock"),
+         "worker_name": mlpy.host_function(lambda: threading.current_thread().name,
+                                           name="worker_name")}
+WORKER_PREFIX = "gui-worker"
+SUBMITS = ["AsyncEngine.submit", "MLCallbackWrapper.submit"]
 engine = mlpy.Engine(timeout=30.0)
-
-
-def ml_job(source: str, **variables: Any) -> Any:
-    """The value of an ML program, or raise its error (runs on a worker)."""
-    return engine.execute(source, variables).unwrap()
+session = engine.session(HOSTS)
+session.exec(SPIN, filename="spin.ml").raise_for_error()
+session.exec("""function ratio(a, b) {
+    return a / b;
+}
+function answer() { return 6 * 7; }
+""", filename="helpers.ml").raise_for_error()
 
 
 @pytest.fixture(scope="module")
-def workers():
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        yield pool
+def jobs():
+    """The AsyncEngine whose workers run the tests' ML jobs."""
+    runner = AsyncEngine(engine, max_workers=4, default_timeout=60.0,
+                         thread_name_prefix=WORKER_PREFIX)
+    yield runner
+    runner.shutdown()
 
 
-def submit(pool: concurrent.futures.Executor, fn: Callable[..., Any],
-           *args: Any, **kwargs: Any) -> concurrent.futures.Future:
-    # A pool does not copy the caller's context by itself (spec §5.6): do it here.
-    return pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+def start_job(how: str, jobs: AsyncEngine, dispatcher: Dispatcher, outcome: "Outcome") -> None:
+    """Start the 2 s ML job on a worker; its outcome comes back through ``dispatcher``."""
+    if how == "AsyncEngine.submit":
+        future = jobs.submit(SPIN + "result = job(seconds);",
+                             variables={**HOSTS, "seconds": JOB_SECONDS})
+        deliver(future, dispatcher, on_result=outcome.ml_result, on_error=outcome.error)
+    else:
+        ml_callback(session, "job").submit(JOB_SECONDS, dispatcher=dispatcher,
+                                           on_result=outcome.result, on_error=outcome.error,
+                                           executor=jobs)
 
 
 class Ticks:
@@ -103,6 +124,21 @@ class Outcome:
     def error(self, error: BaseException) -> None:
         self._arrive()
         self.errors.append(error)
+
+    def ml_result(self, result: AsyncMLResult) -> None:
+        """What ``AsyncEngine.submit``'s future holds: a value or the ML error, as a result."""
+        if result.success:
+            self.result(result.value)
+        else:
+            self.error(result.error_info)
+
+    def check_job(self, ui_thread: int) -> None:
+        """The 2 s job's value arrived, computed on a worker, delivered on the UI thread."""
+        assert self.errors == []
+        [value] = self.values
+        assert value["total"] == 42 and value["spins"] > 0
+        assert value["worker"].startswith(f"{WORKER_PREFIX}-")
+        assert self.threads == {ui_thread}
 
     def _arrive(self) -> None:
         self.arrived = time.perf_counter()
@@ -144,7 +180,8 @@ def tk_dispatcher(tk_root):
         dispatcher.close()
 
 
-def test_tk_window_keeps_ticking_during_a_2s_ml_job(tk_root, tk_dispatcher, workers):
+@pytest.mark.parametrize("how", SUBMITS)
+def test_tk_window_keeps_ticking_during_a_2s_ml_job(tk_root, tk_dispatcher, jobs, how):
     ticks = Ticks()
 
     def tick() -> None:
@@ -159,17 +196,13 @@ def test_tk_window_keeps_ticking_during_a_2s_ml_job(tk_root, tk_dispatcher, work
     def start() -> None:
         nonlocal started
         started = time.perf_counter()
-        deliver(submit(workers, ml_job, SPIN, clock=clock, seconds=JOB_SECONDS), dispatcher,
-                on_result=outcome.result, on_error=outcome.error)
+        start_job(how, jobs, dispatcher, outcome)
 
     tk_root.after(0, tick)
     tk_root.after(50, start)
     tk_root.mainloop()
 
-    assert outcome.errors == []
-    assert [value["total"] for value in outcome.values] == [42]
-    assert outcome.values[0]["spins"] > 0
-    assert outcome.threads == {ui_thread}
+    outcome.check_job(ui_thread)
     duration = outcome.arrived - started
     stall = ticks.longest_gap(started, outcome.arrived)
     print(f"\nTk: the {duration:.2f} s job stalled the loop at most {stall * 1000:.1f} ms "
@@ -178,21 +211,20 @@ def test_tk_window_keeps_ticking_during_a_2s_ml_job(tk_root, tk_dispatcher, work
     assert stall < 1.0
 
 
-def test_tk_ml_error_arrives_through_on_error_on_the_tk_thread(tk_root, tk_dispatcher,
-                                                               workers):
+def test_tk_ml_error_arrives_through_on_error_on_the_tk_thread(tk_root, tk_dispatcher, jobs):
     dispatcher = tk_dispatcher()
     outcome = Outcome(tk_root.quit)
-    deliver(submit(workers, ml_job, "x = 0;\nresult = 1 / x;"), dispatcher,
-            on_result=outcome.result, on_error=outcome.error)
+    ml_callback(session, "ratio").submit(1, 0, dispatcher=dispatcher, on_result=outcome.result,
+                                         on_error=outcome.error, executor=jobs)
     tk_root.mainloop()
     assert outcome.values == []
     [error] = outcome.errors
     assert isinstance(error, mlpy.MLRuntimeError)
-    assert (error.kind, error.ml_line) == ("division_by_zero", 2)
+    assert (error.kind, error.ml_file, error.ml_line) == ("division_by_zero", "helpers.ml", 2)
     assert outcome.threads == {threading.get_ident()}
 
 
-def test_tk_failing_on_result_is_logged_and_the_loop_goes_on(tk_root, tk_dispatcher, workers,
+def test_tk_failing_on_result_is_logged_and_the_loop_goes_on(tk_root, tk_dispatcher, jobs,
                                                              caplog):
     dispatcher = tk_dispatcher()
     later: list[str] = []
@@ -204,7 +236,8 @@ def test_tk_failing_on_result_is_logged_and_the_loop_goes_on(tk_root, tk_dispatc
         later.append("ran")
         tk_root.quit()
 
-    future = deliver(submit(workers, ml_job, "result = 6 * 7;"), dispatcher, on_result=broken)
+    future = ml_callback(session, "answer").submit(dispatcher=dispatcher, on_result=broken,
+                                                   executor=jobs)
     future.add_done_callback(lambda _: dispatcher.post(after_the_failure))
     with caplog.at_level(logging.ERROR, logger="mlpy.gui"):
         tk_root.mainloop()
@@ -247,7 +280,7 @@ def test_tk_posts_that_keep_coming_do_not_starve_the_window(tk_root, tk_dispatch
     assert any(0 < seen < chain_length for seen in seen_by_ticks)
 
 
-def test_tk_widget_destroyed_stops_its_dispatcher(tk_root, workers, caplog):
+def test_tk_widget_destroyed_stops_its_dispatcher(tk_root, jobs, caplog):
     import tkinter
 
     window = tkinter.Toplevel(tk_root)
@@ -262,7 +295,7 @@ def test_tk_widget_destroyed_stops_its_dispatcher(tk_root, workers, caplog):
     assert dispatcher.closed
     with caplog.at_level(logging.DEBUG, logger="mlpy.gui"):
         # From a worker, as a result finishing after the user closed the window would.
-        submit(workers, dispatcher.post, ran.append, 1).result(timeout=60)
+        jobs.submit_call(dispatcher.post, ran.append, 1).result(timeout=60)
         dispatcher.close()  # still harmless
     assert ran == []
     assert "not delivered" in caplog.text
@@ -327,7 +360,8 @@ def run_qt(app: Any) -> None:
     watchdog.stop()
 
 
-def test_qt_window_keeps_ticking_during_a_2s_ml_job(qt_app, workers):
+@pytest.mark.parametrize("how", SUBMITS)
+def test_qt_window_keeps_ticking_during_a_2s_ml_job(qt_app, jobs, how):
     from PySide6.QtCore import Qt, QTimer
 
     ticks = Ticks()
@@ -342,18 +376,14 @@ def test_qt_window_keeps_ticking_during_a_2s_ml_job(qt_app, workers):
     def start() -> None:
         nonlocal started
         started = time.perf_counter()
-        deliver(submit(workers, ml_job, SPIN, clock=clock, seconds=JOB_SECONDS), dispatcher,
-                on_result=outcome.result, on_error=outcome.error)
+        start_job(how, jobs, dispatcher, outcome)
 
     QTimer.singleShot(50, start)
     run_qt(qt_app)
     timer.stop()
     dispatcher.close()
 
-    assert outcome.errors == []
-    assert [value["total"] for value in outcome.values] == [42]
-    assert outcome.values[0]["spins"] > 0
-    assert outcome.threads == {threading.get_ident()}
+    outcome.check_job(threading.get_ident())
     duration = outcome.arrived - started
     stall = ticks.longest_gap(started, outcome.arrived)
     print(f"\nQt: the {duration:.2f} s job stalled the loop at most {stall * 1000:.1f} ms "
@@ -362,11 +392,11 @@ def test_qt_window_keeps_ticking_during_a_2s_ml_job(qt_app, workers):
     assert stall < 1.0
 
 
-def test_qt_ml_error_arrives_through_on_error_on_the_gui_thread(qt_app, workers):
+def test_qt_ml_error_arrives_as_a_failed_result_on_the_gui_thread(qt_app, jobs):
     dispatcher = QtDispatcher()
     outcome = Outcome(qt_app.quit)
-    deliver(submit(workers, ml_job, 'throw {code: "E1"};'), dispatcher,
-            on_result=outcome.result, on_error=outcome.error)
+    deliver(jobs.submit('throw {code: "E1"};'), dispatcher, on_result=outcome.ml_result,
+            on_error=outcome.error)
     run_qt(qt_app)
     dispatcher.close()
     [error] = outcome.errors
@@ -375,7 +405,7 @@ def test_qt_ml_error_arrives_through_on_error_on_the_gui_thread(qt_app, workers)
     assert outcome.threads == {threading.get_ident()}
 
 
-def test_qt_failing_on_result_is_logged_and_the_loop_goes_on(qt_app, workers, caplog):
+def test_qt_failing_on_result_is_logged_and_the_loop_goes_on(qt_app, jobs, caplog):
     dispatcher = QtDispatcher()
     later: list[str] = []
 
@@ -386,7 +416,8 @@ def test_qt_failing_on_result_is_logged_and_the_loop_goes_on(qt_app, workers, ca
         later.append("ran")
         qt_app.quit()
 
-    future = deliver(submit(workers, ml_job, "result = 6 * 7;"), dispatcher, on_result=broken)
+    future = ml_callback(session, "answer").submit(dispatcher=dispatcher, on_result=broken,
+                                                   executor=jobs)
     future.add_done_callback(lambda _: dispatcher.post(after_the_failure))
     with caplog.at_level(logging.ERROR, logger="mlpy.gui"):
         run_qt(qt_app)
@@ -418,8 +449,8 @@ def test_qt_close_stops_delivery(qt_app):
     assert ran == []
 
 
-def test_qt_dispatcher_must_be_created_on_the_gui_thread(qt_app, workers):
-    future = workers.submit(QtDispatcher)
+def test_qt_dispatcher_must_be_created_on_the_gui_thread(qt_app, jobs):
+    future = jobs.submit_call(QtDispatcher)
     with pytest.raises(mlpy.MLConfigurationError, match="GUI thread"):
         future.result(timeout=60)
 
@@ -455,12 +486,12 @@ def test_qt_dispatcher_without_an_application_or_pyside6_says_what_to_do():
 
 # --- asyncio ----------------------------------------------------------------------------------
 
-def test_asyncio_dispatcher_delivers_a_job_on_the_loop_thread(workers):
+def test_asyncio_dispatcher_delivers_a_job_on_the_loop_thread(jobs):
     async def main() -> tuple[Any, set[int], int]:
         done = asyncio.Event()
         outcome = Outcome(done.set)
-        deliver(submit(workers, ml_job, "result = [1, 2, 3].length * 14;"),
-                AsyncioDispatcher(), on_result=outcome.result, on_error=outcome.error)
+        deliver(jobs.submit("result = [1, 2, 3].length * 14;"), AsyncioDispatcher(),
+                on_result=outcome.ml_result, on_error=outcome.error)
         await asyncio.wait_for(done.wait(), WATCHDOG_MS / 1000)
         return outcome.values, outcome.threads, threading.get_ident()
 

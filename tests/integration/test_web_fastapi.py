@@ -19,31 +19,19 @@ with warnings.catch_warnings():  # Starlette 1.10 prefers httpx2 for its TestCli
     from fastapi.testclient import TestClient  # noqa: E402
 
 import mlpy  # noqa: E402
-from mlpy.capabilities import current_capabilities, require  # noqa: E402
+from mlpy.capabilities import current_capabilities  # noqa: E402
 from mlpy.integration.asgi import CapabilityMiddleware  # noqa: E402
 from mlpy.integration.fastapi import (  # noqa: E402
     get_async_engine, health_router, install_error_handlers, mlpy_lifespan,
 )
 from mlpy.integration.http import PROBLEM_JSON  # noqa: E402
+from tests.integration.conftest import SECRET, TENANTS, tenant, vault  # noqa: E402
 
-TENANTS = [f"t{i}" for i in range(50)]
-SECRET = "hunter2"
 VISIBLE = """
 seen = [];
 for (t in ids) { try { tenant(t); seen.append(t); } except (e) { } }
 result = seen;
 """
-
-
-@mlpy.host_function(capabilities=["tenant.read"])
-def tenant(tenant_id):
-    require("tenant.read", tenant_id)
-    return {"id": tenant_id}
-
-
-@mlpy.host_function
-def vault():
-    raise PermissionError(f"vault at /srv/secrets refused token {SECRET}")
 
 
 def grants_from_header(scope):
