@@ -556,7 +556,7 @@ def test_an_error_without_on_error_is_logged(caplog):
             future.set_exception(mlpy.MLTimeoutError("time limit reached"))
 
     asyncio.run(main())
-    assert "time limit reached" in caplog.text
+    assert "no on_error was given: MLTimeoutError MLL001" in caplog.text
 
 
 def test_deliver_refuses_what_is_not_a_dispatcher():
