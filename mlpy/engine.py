@@ -11,6 +11,7 @@ function a Python callable.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import reprlib
 import sys
@@ -34,6 +35,7 @@ from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry, paths_from_environment
+from mlpy.observability.logging import log_failure
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
     transpile_source, translate_error, user_names,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from mlpy.session import Session
     from mlpy.sandbox import SandboxConfig, SandboxPool
 
+_logger = logging.getLogger("mlpy.engine")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Words ML reserves: a variable with such a name could never be read.
 RESERVED = frozenset(
@@ -338,11 +341,11 @@ class Engine:
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=execution_id or "")
         if mode == "subprocess":
-            return self._execute_isolated(
+            return _logged(self._execute_isolated(
                 source_or_program, variables, filename=filename, capabilities=capabilities,
                 timeout=timeout, max_steps=max_steps, max_depth=max_depth,
                 max_output=max_output, max_memory=max_memory, result_name=result_name,
-                capture_output=capture_output, execution_id=execution_id)
+                capture_output=capture_output, execution_id=execution_id))
         start = time.perf_counter()
         variables = dict(variables or {})
         compile_start = time.perf_counter()
@@ -352,10 +355,11 @@ class Engine:
             namespace.update(_marshal_in(variables, allow_shadow))
         except MLError as error:
             captured = "" if capture_output else None
-            return ExecutionResult(False, error=error, stdout=captured, stderr=captured,
-                                   execution_id=execution_id or "",
-                                   timings={"compile": time.perf_counter() - compile_start,
-                                            "run": 0.0, "total": time.perf_counter() - start})
+            return _logged(ExecutionResult(
+                False, error=error, stdout=captured, stderr=captured,
+                execution_id=execution_id or "",
+                timings={"compile": time.perf_counter() - compile_start, "run": 0.0,
+                         "total": time.perf_counter() - start}))
         compiled = time.perf_counter()
         try:
             state = self._state(capabilities, timeout, max_steps, execution_id, capture_output,
@@ -495,9 +499,9 @@ class Engine:
         unmet = _unmet_request(program, state.capabilities)
         if unmet is not None:  # the program said what it needs: refuse before it starts
             captured = _captured(state.write_out)
-            return ExecutionResult(False, error=unmet, execution_id=state.execution_id,
-                                   stdout=captured, stderr=captured)
-        return self._exec(program, namespace, state, result_name, live)
+            return _logged(ExecutionResult(False, error=unmet, execution_id=state.execution_id,
+                                           stdout=captured, stderr=captured))
+        return _logged(self._exec(program, namespace, state, result_name, live))
 
     def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
               result_name: str, live: bool = False) -> ExecutionResult:
@@ -559,6 +563,15 @@ class Engine:
             usage={"steps": state.steps},
             capabilities_used=frozenset(state.used),
         )
+
+
+def _logged(result: ExecutionResult) -> ExecutionResult:
+    """``result``, its failure logged on ``mlpy.engine`` (ML errors at DEBUG: they are
+    results; see :mod:`mlpy.observability.logging`)."""
+    if result.error is not None:
+        log_failure(_logger, "the execution failed", result.error,
+                    execution_id=result.execution_id or None)
+    return result
 
 
 def _covered(request: Any, grants: CapabilitySet) -> bool:

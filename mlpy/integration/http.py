@@ -44,6 +44,7 @@ from mlpy.errors import (
     MLLimitError, MLMarshalError, MLResourceError, MLRuntimeError, MLTimeoutError,
     SecurityError,
 )
+from mlpy.observability.logging import log_failure
 
 logger = logging.getLogger("mlpy.integration")
 
@@ -121,16 +122,21 @@ def problem_details(error: BaseException) -> dict[str, Any]:
 
 
 def log_error(error: BaseException) -> None:
-    """Log ``error`` in full for the server's operators, at the level its status calls for:
-    server faults at ERROR with the traceback, timeouts, cancellation and backpressure at
-    INFO, the ML program's own failures at DEBUG (they are results, not system failures)."""
+    """Log ``error`` for the server's operators, at the level its status calls for: server
+    faults at ERROR, timeouts, cancellation and backpressure at INFO, the ML program's own
+    failures at DEBUG (they are results, not system failures). Above DEBUG an MLError is
+    named by type, code and ML position only (its message may quote the program's values);
+    its full report, with the traceback of a host exception it wraps, follows at DEBUG. An
+    exception that is no MLError is logged with its traceback (see
+    :func:`mlpy.observability.logging.log_failure`)."""
     status = status_for(error)
     if status >= 500 and status not in (503, 504):
-        logger.error("ML request failed: %s", error, exc_info=error)
+        level = logging.ERROR
     elif status in (429, 503, 504):
-        logger.info("ML request stopped: %s", error)
+        level = logging.INFO
     else:
-        logger.debug("ML request failed: %s", error)
+        level = logging.DEBUG
+    log_failure(logger, f"ML request failed ({status})", error, level=level)
 
 
 def health_response(report: Any, route: str) -> tuple[int, dict[str, Any]]:

@@ -26,6 +26,7 @@ from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet
 from mlpy.runtime.state import ExecutionState, deciding_state, grants_here
 
 _audit_logger = logging.getLogger("mlpy.audit")
+_logger = logging.getLogger("mlpy.capabilities")
 
 
 class AuditLog:
@@ -174,6 +175,9 @@ def _deny(state: ExecutionState, held: CapabilitySet, name: str, resource: str |
     target = f" for {shown}" if resource is not None else ""
     reason = _why_not(held, name, resource)
     names = ", ".join(sorted(held.names())) or "none"
+    # The resource may be a value of the program: DEBUG only (the engine logs the outcome).
+    _logger.debug("denied %s%s: %s", name, target, reason,
+                  extra={"required_capability": name})
     raise CapabilityError(
         f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
         required=name, resource=None if redact else reported,
