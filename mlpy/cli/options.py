@@ -197,9 +197,10 @@ def run_options(command: Callable) -> Callable:
         click.option("--max-output", type=int, default=None, help="Output limit in characters."),
         click.option("--max-memory", type=int, default=None,
                      help="Memory budget in bytes for the program's data."),
-        click.option("--isolate/--no-isolate", "isolate", default=None,
-                     help="Run in a worker process with operating-system limits (default: "
-                          "runtime.isolation, in-process)."),
+        click.option("--sandbox/--no-sandbox", "--isolate/--no-isolate", "isolate",
+                     default=None,
+                     help="Run in a sandbox worker process with operating-system limits "
+                          "(default: runtime.isolation, in-process)."),
         click.option("--var", "var", multiple=True, metavar="NAME=JSON",
                      help="Pass a variable to the program (repeatable)."),
         click.option("--json", "as_json", is_flag=True,
