@@ -25,6 +25,7 @@ PROGRAMS = {
     "fib.ml": "function fib(n) {\n  if (n < 2) { return n; }\n  return fib(n - 1) + fib(n - 2);"
               "\n}\nfunction go() { return fib(15); }\nresult = go();\n",
     "argv.ml": "import args;\nresult = args.all();\n",
+    "parts.ml": "subtotal = price * qty;\nresult = subtotal + 1;\n",
 }
 
 
@@ -215,3 +216,12 @@ def test_sandbox_and_no_sandbox_are_the_isolation_flags(work):
     assert value_of(invoke("run", "fib.ml", "--sandbox", "--json")) == 610
     assert value_of(invoke("run", "fib.ml", "--no-sandbox", "--json")) == 610
     assert value_of(invoke("run", "fib.ml", "--isolate", "--json")) == 610  # older name
+
+
+@pytest.mark.parametrize("isolation", ["--no-sandbox", "--sandbox"])
+def test_result_name_picks_the_variable_whose_value_is_the_result(work, isolation):
+    done = invoke("run", "parts.ml", "--var", "price=2", "--var", "qty=3", "--json",
+                  "--result-name", "subtotal", isolation)
+    assert value_of(done) == 6
+    assert value_of(invoke("run", "parts.ml", "--var", "price=2", "--var", "qty=3",
+                           "--json", isolation)) == 7

@@ -47,6 +47,7 @@ class RunRequest:
     variables: dict[str, Any]
     as_json: bool
     no_cache: bool = False
+    result_name: str = "result"
     emit_py: str | None = None
     profile: tuple[str, ...] = ()  # the --report types wanted; empty: no profiling
     profile_output: str | None = None
@@ -54,17 +55,17 @@ class RunRequest:
 
     @classmethod
     def from_flags(cls, allow, deny, caps_profile, timeout, max_steps, max_depth, max_output,
-                   max_memory, isolate, var, as_json, vars_file=None, no_cache=False,
-                   emit_py=None, profile=False, reports=(), profile_output=None,
-                   ) -> "RunRequest":
+                   max_memory, isolate, var, as_json, vars_file=None, result_name="result",
+                   no_cache=False, emit_py=None, profile=False, reports=(),
+                   profile_output=None) -> "RunRequest":
         check_capabilities("--allow", allow)
         check_capabilities("--deny", deny)
         variables = {**read_vars_file(vars_file), **parse_vars(var)}  # --var wins
         wanted = tuple(dict.fromkeys(reports)) or (
             ("ml-summary",) if profile or profile_output else ())
         return cls(allow, deny, caps_profile, timeout, max_steps, max_depth, max_output,
-                   max_memory, isolate, variables, as_json, no_cache, emit_py, wanted,
-                   profile_output)
+                   max_memory, isolate, variables, as_json, no_cache, result_name,
+                   emit_py, wanted, profile_output)
 
     @property
     def isolation(self) -> str:
@@ -119,6 +120,9 @@ def run_extras(command: Callable) -> Callable:
                      help="Variables from FILE: one object (table) in JSON (.json), TOML "
                           "(.toml) or YAML (.yaml, .yml; needs PyYAML). --var wins for a "
                           "name in both."),
+        click.option("--result-name", "result_name", default="result", show_default=True,
+                     metavar="NAME", help="The variable whose value is the program's "
+                     "value (the JSON document's 'value')."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Compile as if nothing were cached: build the parser tables "
                           "without reading or writing their cache on disk, and keep no "
@@ -230,7 +234,7 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
                 profiling(request.profile) as profiler:
             result = engine.execute(source if isolated else program, request.variables,
                                     filename=filename, capture_output=request.as_json,
-                                    **request.limits)
+                                    result_name=request.result_name, **request.limits)
         engine.close()
         result.timings["compile"] = compiled - start
         result.timings["cache_hit"] = False  # a new process: the program was just compiled
