@@ -44,14 +44,19 @@ Bad values
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib
+import importlib.util
+import inspect
 import json
 import os
 import re
+import threading
 import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from mlpy.errors import MLConfigurationError
 from mlpy.modules.paths import (
@@ -174,11 +179,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("runtime.max_recursion", "int", 500, "Deepest nesting of calls.",
            "Engine(max_depth=)", minimum=1, maximum=10000),
     Option("runtime.result_name", "str", "result", "The variable whose value is "
-           "`ExecutionResult.value`.", "Engine.execute(result_name=) default"),
+           "`ExecutionResult.value`."),
     Option("runtime.result_mode", "str", "plain", "How results cross to Python.",
            choices=("plain", "raw")),
     Option("runtime.capture_output", "bool", False, "Keep what programs print in the result "
-           "instead of writing it.", "Engine.execute(capture_output=) default"),
+           "instead of writing it."),
     Option("async.max_workers", "int", 4, "Executions an AsyncEngine runs at once.",
            "AsyncEngine(max_workers=)", minimum=1),
     Option("async.max_pending", "int", 1000, "Executions that may wait for a worker.",
@@ -624,7 +629,6 @@ class MLConfig:
         """The :class:`~mlpy.Engine` keyword arguments this config sets (``Engine(cfg)``
         uses them; its explicit keyword arguments win)."""
         from mlpy.runtime.gate import AuditLog
-        from mlpy.sandbox.config import SandboxConfig
 
         get = self.get
         audit = get("security.audit.enabled")
@@ -641,23 +645,30 @@ class MLConfig:
             "audit": AuditLog(get("security.audit.buffer") if audit else 0,
                               use_sample_rate=get("security.audit.sample_use") if audit else 0,
                               redact=get("security.redact_resources")),
-            "sandbox": SandboxConfig(
-                memory_limit=get("sandbox.memory_limit"),
-                cpu_timeout=get("sandbox.cpu_timeout"),
-                wall_timeout=get("sandbox.wall_timeout"),
-                file_size_limit=get("sandbox.file_size_limit"),
-                max_output=get("sandbox.max_output"),
-                pool_size=get("sandbox.pool_size"),
-                max_tasks_per_worker=get("sandbox.max_tasks_per_worker"),
-                network_isolation={"capability": "none", "os": "os"}[
-                    get("sandbox.network_isolation")],
-                env_passthrough=get("sandbox.env_passthrough"),
-                require_limits=get("sandbox.require_limits")),
+            "sandbox": self.sandbox_config(),
             "extension_paths": get(EXTENSION_KEY),
             "ml_module_paths": get(ML_KEY),
-            "result_name": get("runtime.result_name"),
-            "capture_output": get("runtime.capture_output"),
         }
+
+    def sandbox_config(self, **changes: Any) -> Any:
+        """The :class:`~mlpy.sandbox.SandboxConfig` of the ``sandbox`` section, with
+        ``changes`` (its field names) applied."""
+        from mlpy.sandbox.config import SandboxConfig
+
+        get = self.get
+        settings = dict(
+            memory_limit=get("sandbox.memory_limit"),
+            cpu_timeout=get("sandbox.cpu_timeout"),
+            wall_timeout=get("sandbox.wall_timeout"),
+            file_size_limit=get("sandbox.file_size_limit"),
+            max_output=get("sandbox.max_output"),
+            pool_size=get("sandbox.pool_size"),
+            max_tasks_per_worker=get("sandbox.max_tasks_per_worker"),
+            network_isolation={"capability": "none", "os": "os"}[
+                get("sandbox.network_isolation")],
+            env_passthrough=get("sandbox.env_passthrough"),
+            require_limits=get("sandbox.require_limits"))
+        return SandboxConfig(**{**settings, **changes})
 
     def async_options(self) -> dict[str, Any]:
         """The :class:`~mlpy.aio.AsyncEngine` keyword arguments this config sets."""
@@ -745,6 +756,150 @@ def _nested(flat: Mapping[str, Any], plain: bool = True) -> dict[str, Any]:
             node = node.setdefault(section, {})
         node[leaf] = _plain(value) if plain else value
     return tree
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+def as_config(config: "MLConfig | str | os.PathLike[str]") -> MLConfig:
+    """``config`` as an :class:`MLConfig`: one is taken as it is, a path is loaded with
+    :meth:`MLConfig.load` (so its overlay and the ``MLPY_*`` variables count too)."""
+    if isinstance(config, MLConfig):
+        return config
+    if isinstance(config, (str, os.PathLike)):
+        return MLConfig.load(config)
+    raise MLConfigurationError(f"config= takes an MLConfig or the path of a config file, not "
+                               f"{type(config).__name__}", code="E_CONFIG")
+
+
+def takes_config(merge: Callable[[MLConfig, dict[str, Any]], dict[str, Any]]) -> Callable:
+    """Give an ``__init__`` with a ``config`` parameter its settings from the config.
+
+    When ``config`` is given, ``merge(config, given)`` -- ``given`` being the arguments the
+    caller passed explicitly, which win -- makes the arguments ``__init__`` is called with,
+    and the config's observability settings are applied first (:func:`apply_observability`),
+    so that a metrics collector sees the object being made. Without ``config`` the call goes
+    through untouched.
+    """
+    def decorate(init: Callable) -> Callable:
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def with_config(self: Any, *args: Any, **kwargs: Any) -> None:
+            if not args and kwargs.get("config") is None:
+                return init(self, **kwargs)
+            given = dict(signature.bind(self, *args, **kwargs).arguments)
+            given.pop(next(iter(signature.parameters)))  # self
+            config = given.pop("config", None)
+            if config is None:
+                return init(self, *args, **kwargs)
+            config = as_config(config)
+            arguments = merge(config, given)
+            apply_observability(config)
+            return init(self, config=config, **arguments)
+
+        return with_config
+    return decorate
+
+
+def engine_arguments(config: MLConfig, given: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`~mlpy.Engine` arguments of ``config`` with the ``given`` ones winning,
+    except that denies add up (a config's deny is never lifted by an argument) and the
+    module directories given come first, before the config's; a ``registry`` given is
+    used as it is."""
+    options = config.engine_options()
+    given = dict(given)
+    if "deny" in given:
+        deny = given.pop("deny")
+        options["deny"] = (*([deny] if isinstance(deny, str) else deny), *options["deny"])
+    extension, ml = options.pop("extension_paths"), options.pop("ml_module_paths")
+    if given.get("registry") is None:
+        from mlpy.modules.registry import ModuleRegistry
+
+        # The config's lists already hold MLPY_EXTENSION_PATHS / MLPY_ML_MODULE_PATHS (unless
+        # it was loaded isolated): the registry is made here so the engine does not add them
+        # a second time.
+        options["registry"] = ModuleRegistry([*given.pop("extension_paths", ()), *extension],
+                                             [*given.pop("ml_module_paths", ()), *ml])
+    return {**options, **given}
+
+
+def async_arguments(config: MLConfig, given: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`~mlpy.aio.AsyncEngine` arguments of ``config``, the ``given`` ones
+    winning (the engine it makes gets the config too)."""
+    return {**config.async_options(), **given}
+
+
+# (config key prefix, module under mlpy.observability, extra, package the extra brings)
+_INSTALLERS = (("metrics", "prometheus", "prometheus", "prometheus_client"),
+               ("tracing", "otel", "otel", "opentelemetry.trace"))
+_installed: set[str] = set()
+_install_lock = threading.Lock()
+
+
+def apply_observability(config: MLConfig) -> None:
+    """Put the config's observability settings in force, for the whole process.
+
+    Logging: when the config sets ``observability.logging.level`` or ``.format`` (any
+    source but the default), :func:`mlpy.observability.logging.configure` installs its
+    handler on the ``mlpy`` logger (never the root logger); a config that sets neither
+    leaves logging to the application. Metrics and tracing: when enabled, the ``install``
+    of :mod:`mlpy.observability.prometheus` / :mod:`mlpy.observability.otel` runs, once
+    per process; when their extra is missing, an :class:`~mlpy.errors.MLConfigurationError`
+    names it.
+    """
+    apply_logging(config)
+    for section, module, _, _ in _INSTALLERS:
+        if not config.get(f"observability.{section}.enabled"):
+            continue
+        with _install_lock:
+            if module in _installed:
+                continue
+            install = _installer(config, section)
+            try:
+                install(legacy_names=config.get(f"observability.{section}.legacy_names"))
+            except ImportError as error:
+                raise _missing_extra(config, section, error) from None
+            _installed.add(module)
+
+
+def apply_logging(config: MLConfig) -> bool:
+    """Configure the ``mlpy`` logger from ``observability.logging`` when the config sets it
+    (see :func:`apply_observability`); whether it did."""
+    keys = ("observability.logging.level", "observability.logging.format")
+    if all(config.explain(key).source == "default" for key in keys):
+        return False
+    from mlpy.observability.logging import configure
+
+    configure(config.get(keys[0]), config.get(keys[1]))
+    return True
+
+
+def check_observability(config: MLConfig) -> None:
+    """Raise what :func:`apply_observability` would for a missing extra, installing
+    nothing (``mlpy config validate``)."""
+    for section, _, _, _ in _INSTALLERS:
+        if config.get(f"observability.{section}.enabled"):
+            _installer(config, section)
+
+
+def _installer(config: MLConfig, section: str) -> Callable[..., Any]:
+    module, package = next((m, p) for s, m, _, p in _INSTALLERS if s == section)
+    try:
+        if importlib.util.find_spec(package) is None:
+            raise ImportError(f"No module named {package!r}")
+        return importlib.import_module(f"mlpy.observability.{module}").install
+    except (ImportError, AttributeError) as error:
+        raise _missing_extra(config, section, error) from None
+
+
+def _missing_extra(config: MLConfig, section: str, why: BaseException) -> MLConfigurationError:
+    extra = next(e for s, _, e, _ in _INSTALLERS if s == section)
+    key = f"observability.{section}.enabled"
+    return MLConfigurationError(
+        f"{key} is true ({config.explain(key).source}), but {section} need mlpy's "
+        f"'{extra}' extra, which is not installed ({why})", code="E_CONFIG",
+        hints=[f"pip install 'mlpy[{extra}]', or set {key} to false"])
 
 
 # ----------------------------------------------------------------------------- docs
