@@ -478,6 +478,13 @@ class Explanation:
     def __str__(self) -> str:
         return f"{self.key} = {_shown(_plain(self.value))}  ({self.source})"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``key``, ``value``, ``source``, ``layers`` (``[{source, value}]``,
+        highest first), ``description``."""
+        return {"key": self.key, "value": _plain(self.value), "source": self.source,
+                "layers": [{"source": s, "value": _plain(v)} for s, v in self.layers],
+                "description": self.description}
+
 
 @dataclass(frozen=True)
 class _Layer:
