@@ -29,6 +29,12 @@ def _shown(value: Any) -> str:
     return json.dumps(value)
 
 
+def _say(text: str) -> None:
+    """A human line on stderr, unless -q."""
+    if global_options().verbosity >= 0:
+        echo_err(text)
+
+
 def _header(config: Any) -> dict[str, Any]:
     return {"files": [str(f) for f in config.files], "environment": config.environment,
             "warnings": list(config.warnings)}
@@ -52,7 +58,7 @@ def config_show(as_json: bool) -> None:
             {"key": r["key"], "value": r["value"], "source": r["source"]} for r in rows],
             "environments": loaded.to_dict()["environments"]})
         return
-    echo_err(f"configuration: {', '.join(map(str, loaded.files)) or 'no file (defaults)'}"
+    _say(f"configuration: {', '.join(map(str, loaded.files)) or 'no file (defaults)'}"
              + (f", environment {loaded.environment}" if loaded.environment else ""))
     width = max(len(r["key"]) for r in rows)
     for row in rows:
@@ -79,7 +85,7 @@ def config_validate(as_json: bool) -> None:
         emit_json({"ok": True, **_header(loaded)})
         return
     where = ", ".join(map(str, loaded.files)) or "no configuration file; the defaults"
-    echo_err(f"configuration ok: {where}"
+    _say(f"configuration ok: {where}"
              + (f" (environment {loaded.environment})" if loaded.environment else ""))
 
 
