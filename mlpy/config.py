@@ -232,7 +232,8 @@ OPTIONS: tuple[Option, ...] = (
 _BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
 _VALUES = tuple(o for o in OPTIONS if o.key != ENVIRONMENTS)
 # Every prefix of a key, e.g. "compiler" and "compiler.cache": a mapping may set them.
-_SECTIONS = frozenset(o.key.rsplit(".", n)[0] for o in _VALUES for n in range(1, o.key.count(".") + 1))
+_SECTIONS = frozenset(o.key.rsplit(".", n)[0] for o in _VALUES
+                      for n in range(1, o.key.count(".") + 1))
 TOP_LEVEL_KEYS = frozenset(o.key.partition(".")[0] for o in OPTIONS)
 _PATH_LISTS = (EXTENSION_KEY, ML_KEY)
 # Where a source ranks; later layers of the same rank win.

@@ -29,6 +29,26 @@ def _shown(value: Any) -> str:
     return json.dumps(value)
 
 
+def _source(source: str) -> str:
+    """A provenance string as a person reads it: a file's path relative to the working
+    directory when inside it (``--json`` keeps the absolute ones)."""
+    from mlpy.modules.paths import shown_path
+
+    def one(part: str) -> str:
+        if not part.startswith("file:"):
+            return part
+        path, hash_, overlay = part[len("file:"):].partition("#")
+        return f"file:{shown_path(path)}{hash_}{overlay}"
+
+    return " + ".join(one(part) for part in source.split(" + "))
+
+
+def _files(config: Any) -> str:
+    from mlpy.modules.paths import shown_path
+
+    return ", ".join(shown_path(f) for f in config.files)
+
+
 def _say(text: str) -> None:
     """A human line on stderr, unless -q."""
     if global_options().verbosity >= 0:
@@ -58,11 +78,11 @@ def config_show(as_json: bool) -> None:
             {"key": r["key"], "value": r["value"], "source": r["source"]} for r in rows],
             "environments": loaded.to_dict()["environments"]})
         return
-    _say(f"configuration: {', '.join(map(str, loaded.files)) or 'no file (defaults)'}"
+    _say(f"configuration: {_files(loaded) or 'no file (defaults)'}"
              + (f", environment {loaded.environment}" if loaded.environment else ""))
     width = max(len(r["key"]) for r in rows)
     for row in rows:
-        click.echo(f"{row['key']:<{width}}  {_shown(row['value'])}  ({row['source']})")
+        click.echo(f"{row['key']:<{width}}  {_shown(row['value'])}  ({_source(row['source'])})")
 
 
 @config.command("validate")
@@ -84,7 +104,7 @@ def config_validate(as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, **_header(loaded)})
         return
-    where = ", ".join(map(str, loaded.files)) or "no configuration file; the defaults"
+    where = _files(loaded) or "no configuration file; the defaults"
     _say(f"configuration ok: {where}"
              + (f" (environment {loaded.environment})" if loaded.environment else ""))
 
@@ -106,9 +126,10 @@ def config_explain(key: str, as_json: bool) -> None:
         emit_json(found)
         return
     click.echo(f"{key} = {_shown(found['value'])}")
-    click.echo(f"  from {found['source']}")
+    click.echo(f"  from {_source(found['source'])}")
     click.echo("  sources, highest precedence first:")
-    width = max(len(layer["source"]) for layer in found["layers"])
-    for layer in found["layers"]:
-        click.echo(f"    {layer['source']:<{width}}  {_shown(layer['value'])}")
+    layers = [(_source(layer["source"]), _shown(layer["value"])) for layer in found["layers"]]
+    width = max(len(source) for source, _ in layers)
+    for source, value in layers:
+        click.echo(f"    {source:<{width}}  {value}")
     click.echo(f"  {found['description']}")
