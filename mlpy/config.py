@@ -53,7 +53,7 @@ import os
 import re
 import threading
 import warnings as _warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
