@@ -83,6 +83,8 @@ _LAZY = {
                      "set_default_async_engine"), "mlpy.aio"),
     **dict.fromkeys(("CallbackStats", "MLCallbackRegistry", "MLCallbackWrapper",
                      "ml_callback"), "mlpy.callbacks"),
+    **dict.fromkeys(("MLConfig", "MLConfigWarning"), "mlpy.config"),
+    "HealthReport": "mlpy.health",
 }
 
 
