@@ -11,6 +11,9 @@ share what a process may have only one of:
   their root, which the garbage collector may free on a worker thread (that aborts the
   process: "Tcl_AsyncDelete: async handler deleted by the wrong thread");
 * one QApplication (``qt_app``), on Qt's offscreen platform.
+
+``tk_root`` and ``qt_loop`` run those event loops under a watchdog (``WATCHDOG_MS``): a
+dispatcher that loses a result fails its test instead of hanging it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 import pytest
 
 _TK_ROOT: list[Any] = []
+WATCHDOG_MS = 60_000  # a loop that is still waiting after a minute is broken, not slow
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +72,34 @@ def qt_app():
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance() or QApplication([])
+
+
+@pytest.fixture
+def tk_root(tk_session_root):
+    """The root, with a watchdog, and no timer of the test left behind."""
+    root = tk_session_root
+
+    def timers() -> set[str]:
+        return set(root.tk.splitlist(root.tk.call("after", "info")))
+
+    before = timers()
+    root.after(WATCHDOG_MS, root.quit)
+    yield root
+    for timer in timers() - before:
+        root.after_cancel(timer)
+
+
+@pytest.fixture
+def qt_loop(qt_app):
+    """Runs the Qt event loop until something calls ``qt_app.quit()``, or the watchdog does."""
+    from PySide6.QtCore import QTimer
+
+    def run() -> None:
+        watchdog = QTimer()  # a timer object, stopped below: the application outlives a test
+        watchdog.setSingleShot(True)
+        watchdog.timeout.connect(qt_app.quit)
+        watchdog.start(WATCHDOG_MS)
+        qt_app.exec()
+        watchdog.stop()
+
+    return run

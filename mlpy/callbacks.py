@@ -37,6 +37,7 @@ from mlpy.errors import MLCallError, MLCancelledError, MLConfigurationError, MLE
 from mlpy.function import _PLAIN, MLFunction, call_ml, is_ml_function
 from mlpy.language.codegen import py_name
 from mlpy.observability import events
+from mlpy.observability.logging import log_failure
 from mlpy.program import user_names
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import CapabilitySet, CapabilitySpec
@@ -330,9 +331,11 @@ class MLCallbackWrapper(MLFunction):
         execution_id = getattr(error, "execution_id", None)
         if execution_id is None:  # failed before an execution began (a bad name, say)
             execution_id = error.execution_id = new_execution_id()
-        logger.warning("ML callback %s failed (execution %s): %s", self._shown(),
-                       execution_id, error.message,
-                       extra={"execution_id": execution_id, "callback": self.name})
+        # WARNING for a swallowed error (integration spec 4); the message may quote values
+        # of the program, so it is named only, and reported in full at DEBUG.
+        log_failure(logger, f"ML callback {self._shown()} failed (execution {execution_id})",
+                    error, level=logging.WARNING, execution_id=execution_id,
+                    callback=self.name)
         if self.error_handler is not None:
             return self.error_handler(error)
         return self.default_return
@@ -543,8 +546,8 @@ class Delivery:
         elif on_error is not None:
             dispatcher.post(on_error, error)
         else:
-            self.log.warning("a job delivered through a dispatcher failed and no on_error "
-                             "was given: %s", error, exc_info=error)
+            log_failure(self.log, "a job delivered through a dispatcher failed and no "
+                        "on_error was given", error, level=logging.WARNING)
 
 
 def _outcome_error(future: Any) -> BaseException | None:

@@ -11,6 +11,7 @@ function a Python callable.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import reprlib
 import sys
@@ -35,6 +36,7 @@ from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry, paths_from_environment
 from mlpy.observability import events
+from mlpy.observability.logging import log_failure
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
     transpile_source, translate_error, user_names,
@@ -45,7 +47,9 @@ from mlpy.runtime.capabilities import (
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
-from mlpy.runtime.state import CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home
+from mlpy.runtime.state import (
+    CURRENT, DEFAULT_MAX_DEPTH, ExecutionState, Home, inherited_capabilities,
+)
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
     from mlpy.session import Session
     from mlpy.sandbox import SandboxConfig, SandboxPool
 
+_logger = logging.getLogger("mlpy.engine")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Words ML reserves: a variable with such a name could never be read.
 RESERVED = frozenset(
@@ -133,7 +138,9 @@ class ExecutionResult:
 class Engine:
     """Compiles and runs ML programs; owns the program cache, the modules and default grants.
 
-    ``capabilities`` are the grants executions get unless a call passes its own; ``deny``
+    ``capabilities`` are the grants executions get when a call passes none and inherits none
+    (a :func:`~mlpy.capability_scope` in force, or the execution of a host function making the
+    call, gives its own: see :meth:`execution_capabilities`); ``deny``
     always wins, whatever a call grants; ``profiles`` name capability sets that calls select
     with ``capabilities="profile:<name>"``. ``timeout`` (seconds), ``max_steps``,
     ``max_depth`` (nested calls) and ``max_output`` (characters written) are the default
@@ -189,10 +196,19 @@ class Engine:
             events.engine_created(self)
 
     def resolve_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
-        """The set an execution given ``spec`` runs under (None: the engine's default)."""
+        """The set ``spec`` stands for on this engine (None: the engine's default)."""
         if spec is None:
             return self.capabilities
         return _capability_set(spec, self.profiles, self._deny)
+
+    def execution_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
+        """The set an execution given ``spec`` runs under: ``spec`` when given (host code is
+        trusted: it replaces what the caller holds); else the caller's -- the grants of the
+        execution running in this context, or of the host's capability scope -- and the
+        engine's default only where neither is set. The engine's denies apply to all."""
+        if spec is None:
+            spec = inherited_capabilities()
+        return self.resolve_capabilities(spec)
 
     # ------------------------------------------------------------------ compiling
 
@@ -354,7 +370,7 @@ class Engine:
         """The grants an execution given ``spec`` runs under, for its span (None when the
         spec is wrong: the execution itself reports that)."""
         try:
-            return self.resolve_capabilities(spec)
+            return self.execution_capabilities(spec)
         except MLError:
             return None
 
@@ -373,11 +389,11 @@ class Engine:
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=execution_id or "")
         if mode == "subprocess":
-            return self._execute_isolated(
+            return _logged(self._execute_isolated(
                 source_or_program, variables, filename=filename, capabilities=capabilities,
                 timeout=timeout, max_steps=max_steps, max_depth=max_depth,
                 max_output=max_output, max_memory=max_memory, result_name=result_name,
-                capture_output=capture_output, execution_id=execution_id)
+                capture_output=capture_output, execution_id=execution_id))
         start = time.perf_counter()
         variables = dict(variables or {})
         compile_start = time.perf_counter()
@@ -387,10 +403,11 @@ class Engine:
             namespace.update(_marshal_in(variables, allow_shadow))
         except MLError as error:
             captured = "" if capture_output else None
-            return ExecutionResult(False, error=error, stdout=captured, stderr=captured,
-                                   execution_id=execution_id or "",
-                                   timings={"compile": time.perf_counter() - compile_start,
-                                            "run": 0.0, "total": time.perf_counter() - start})
+            return _logged(ExecutionResult(
+                False, error=error, stdout=captured, stderr=captured,
+                execution_id=execution_id or "",
+                timings={"compile": time.perf_counter() - compile_start, "run": 0.0,
+                         "total": time.perf_counter() - start}))
         compiled = time.perf_counter()
         try:
             state = self._state(capabilities, timeout, max_steps, execution_id, capture_output,
@@ -411,7 +428,7 @@ class Engine:
              capabilities: CapabilitySpec | None = None, timeout: float | None = None,
              **kwargs: Any) -> Any:
         """Run a program, then call one of its functions; raise MLError on failure."""
-        session = self.session(capabilities=capabilities)
+        session = self.session(capabilities=self.execution_capabilities(capabilities))
         session.exec(source_or_program).raise_for_error()
         return session.function(function, timeout=timeout)(*args, **kwargs)
 
@@ -467,7 +484,7 @@ class Engine:
                           capabilities: CapabilitySpec | None, **options: Any
                           ) -> ExecutionResult:
         try:
-            grants = self.resolve_capabilities(capabilities)
+            grants = self.execution_capabilities(capabilities)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=options["execution_id"] or "")
         result = self._sandbox_pool().execute(
@@ -511,7 +528,7 @@ class Engine:
 
     def _state(self, capabilities, timeout, max_steps, execution_id, capture_output, *,
                max_depth=None, max_output=None, max_memory=None) -> ExecutionState:
-        grants = self.resolve_capabilities(capabilities)
+        grants = self.execution_capabilities(capabilities)
         state = ExecutionState(
             timeout=self.timeout if timeout is None else timeout,
             max_steps=self.max_steps if max_steps is None else max_steps,
@@ -535,9 +552,9 @@ class Engine:
             if events.ACTIVE:
                 events.capability_checked(unmet.required, False, unmet.resource)
             captured = _captured(state.write_out)
-            return ExecutionResult(False, error=unmet, execution_id=state.execution_id,
-                                   stdout=captured, stderr=captured)
-        return self._exec(program, namespace, state, result_name, live)
+            return _logged(ExecutionResult(False, error=unmet, execution_id=state.execution_id,
+                                           stdout=captured, stderr=captured))
+        return _logged(self._exec(program, namespace, state, result_name, live))
 
     def _exec(self, program: Program, namespace: dict[str, Any], state: ExecutionState,
               result_name: str, live: bool = False) -> ExecutionResult:
@@ -609,6 +626,15 @@ def _report_remote_checks(result: ExecutionResult) -> None:
     error = result.error
     if isinstance(error, CapabilityError) and error.required:
         events.capability_checked(error.required, False, error.resource)
+
+
+def _logged(result: ExecutionResult) -> ExecutionResult:
+    """``result``, its failure logged on ``mlpy.engine`` (ML errors at DEBUG: they are
+    results; see :mod:`mlpy.observability.logging`)."""
+    if result.error is not None:
+        log_failure(_logger, "the execution failed", result.error,
+                    execution_id=result.execution_id or None)
+    return result
 
 
 def _covered(request: Any, grants: CapabilitySet) -> bool:

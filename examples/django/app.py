@@ -22,7 +22,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 import mlpy
-from mlpy.capabilities import current_capabilities
 from mlpy.integration.django import get_engine
 
 HERE = Path(__file__).resolve().parent
@@ -84,8 +83,7 @@ def price(request):
     # Runs in the request thread, under the grants the middleware gave this request; an
     # MLError becomes a problem response.
     result = get_engine().execute(rules_of(tenant[0]),
-                                  {"order": json.loads(request.body), "fx_rate": fx_rate},
-                                  capabilities=current_capabilities())
+                                  {"order": json.loads(request.body), "fx_rate": fx_rate})
     return JsonResponse(result.unwrap())
 
 

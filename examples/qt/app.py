@@ -9,24 +9,24 @@ that runs on the GUI thread directly. Run it with ``python app.py`` (needs ``mlp
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextvars
 import sys
 from typing import Any
 
 from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 import mlpy
+from mlpy.aio import AsyncEngine, AsyncMLResult
 from mlpy.integration.gui import QtDispatcher, deliver
 
 # [engine]
-# Formulas get no capabilities (the engine grants none) and at most a second each.
-engine = mlpy.Engine(timeout=1.0)
+# Formulas get no capabilities: the engine grants none.
+engine = mlpy.Engine()
 
 
-def evaluate(formula: str) -> Any:
-    """The value of an ML formula, or raise its MLError (runs on a worker thread)."""
-    return engine.execute(as_program(formula), filename="formula.ml").unwrap()
+def formula_runner() -> AsyncEngine:
+    """Where formulas run: on one worker thread, one at a time, at most a second each."""
+    return AsyncEngine(engine, max_workers=1, default_timeout=1.0,
+                       thread_name_prefix="formula")
 # [/engine]
 
 
@@ -40,7 +40,7 @@ class Calculator(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.workers = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="formula")
+        self.runner = formula_runner()
         self.dispatcher = QtDispatcher()  # created on the GUI thread, like every widget
         self.formula = QLineEdit("(12.5 * 4) * (1 - 0.1)")
         self.button = QPushButton("Run")
@@ -70,24 +70,28 @@ class Calculator(QWidget):
             return
         self.button.setEnabled(False)
         self.answer.setText("running...")
-        job = self.workers.submit(contextvars.copy_context().run, evaluate, self.formula.text())
-        deliver(job, self.dispatcher, on_result=self.show_answer, on_error=self.show_error)
+        # A concurrent.futures.Future of the AsyncMLResult: done when the formula ends.
+        job = self.runner.submit(as_program(self.formula.text()))
+        deliver(job, self.dispatcher, on_result=self.show_result, on_error=self.show_error)
 
-    def show_answer(self, value: Any) -> None:
-        """Runs on the GUI thread, posted there by the dispatcher."""
-        self.answer.setText(f"= {value}")
+    def show_result(self, result: AsyncMLResult) -> None:
+        """Runs on the GUI thread, posted there by the dispatcher: the formula's value, or
+        the MLError that stopped it, which says what went wrong in the formula."""
+        if result.success:
+            self.answer.setText(f"= {result.value}")
+        else:
+            self.answer.setText(f"error: {result.error_info.message}")
         self.button.setEnabled(True)
 
     def show_error(self, error: BaseException) -> None:
-        """Runs on the GUI thread: an MLError says what went wrong in the formula."""
-        message = error.message if isinstance(error, mlpy.MLError) else repr(error)
-        self.answer.setText(f"error: {message}")
+        """Runs on the GUI thread: the job did not run (it was cancelled, say)."""
+        self.answer.setText(f"error: {error}")
         self.button.setEnabled(True)
     # [/run]
 
     def closeEvent(self, event: Any) -> None:  # Qt calls it when the window closes
         self.dispatcher.close()
-        self.workers.shutdown(cancel_futures=True)
+        self.runner.shutdown(wait=False, cancel_pending=True)
         super().closeEvent(event)
 
 

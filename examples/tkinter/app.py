@@ -9,23 +9,22 @@ Run it with ``python app.py``.
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextvars
 import tkinter as tk
 from tkinter import ttk
-from typing import Any
 
 import mlpy
+from mlpy.aio import AsyncEngine, AsyncMLResult
 from mlpy.integration.gui import TkDispatcher, deliver
 
 # [engine]
-# Formulas get no capabilities (the engine grants none) and at most a second each.
-engine = mlpy.Engine(timeout=1.0)
+# Formulas get no capabilities: the engine grants none.
+engine = mlpy.Engine()
 
 
-def evaluate(formula: str) -> Any:
-    """The value of an ML formula, or raise its MLError (runs on a worker thread)."""
-    return engine.execute(as_program(formula), filename="formula.ml").unwrap()
+def formula_runner() -> AsyncEngine:
+    """Where formulas run: on one worker thread, one at a time, at most a second each."""
+    return AsyncEngine(engine, max_workers=1, default_timeout=1.0,
+                       thread_name_prefix="formula")
 # [/engine]
 
 
@@ -39,7 +38,7 @@ class Calculator:
 
     def __init__(self, root: tk.Tk) -> None:
         self.root = root
-        self.workers = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="formula")
+        self.runner = formula_runner()
         self.dispatcher = TkDispatcher(root)  # created on the Tk thread, like every widget
         self.formula = tk.StringVar(value="(12.5 * 4) * (1 - 0.1)")
         self.answer = tk.StringVar()
@@ -70,24 +69,28 @@ class Calculator:
             return
         self.button.state(["disabled"])
         self.answer.set("running...")
-        job = self.workers.submit(contextvars.copy_context().run, evaluate, self.formula.get())
-        deliver(job, self.dispatcher, on_result=self.show_answer, on_error=self.show_error)
+        # A concurrent.futures.Future of the AsyncMLResult: done when the formula ends.
+        job = self.runner.submit(as_program(self.formula.get()))
+        deliver(job, self.dispatcher, on_result=self.show_result, on_error=self.show_error)
 
-    def show_answer(self, value: Any) -> None:
-        """Runs on the Tk thread, posted there by the dispatcher."""
-        self.answer.set(f"= {value}")
+    def show_result(self, result: AsyncMLResult) -> None:
+        """Runs on the Tk thread, posted there by the dispatcher: the formula's value, or
+        the MLError that stopped it, which says what went wrong in the formula."""
+        if result.success:
+            self.answer.set(f"= {result.value}")
+        else:
+            self.answer.set(f"error: {result.error_info.message}")
         self.button.state(["!disabled"])
 
     def show_error(self, error: BaseException) -> None:
-        """Runs on the Tk thread: an MLError says what went wrong in the formula."""
-        message = error.message if isinstance(error, mlpy.MLError) else repr(error)
-        self.answer.set(f"error: {message}")
+        """Runs on the Tk thread: the job did not run (it was cancelled, say)."""
+        self.answer.set(f"error: {error}")
         self.button.state(["!disabled"])
     # [/run]
 
     def close(self) -> None:
         self.dispatcher.close()
-        self.workers.shutdown(cancel_futures=True)
+        self.runner.shutdown(wait=False, cancel_pending=True)
 
 
 def main() -> None:

@@ -80,24 +80,20 @@ def test_run_shows_the_value_of_the_formula(calculator):
     assert calculator.button.instate(["!disabled"])
 
 
-def test_the_formula_runs_on_a_worker_and_the_answer_is_shown_by_the_tk_thread(
-        calculator, monkeypatch):
-    threads: dict[str, int] = {}
+def test_the_formula_runs_on_a_worker_and_the_answer_is_shown_by_the_tk_thread(calculator):
+    seen: list[tuple[str, int]] = []
+    show = calculator.show_result
 
-    def evaluate(formula: str) -> Any:
-        threads["formula"] = threading.get_ident()
-        return app.engine.execute(app.as_program(formula)).unwrap()
+    def recording(result: Any) -> None:
+        seen.append((result.worker, threading.get_ident()))
+        show(result)
 
-    def show(value: Any) -> None:
-        threads["answer"] = threading.get_ident()
-        shown(value)
-
-    monkeypatch.setattr(app, "evaluate", evaluate)
-    shown, calculator.show_answer = calculator.show_answer, show
+    calculator.show_result = recording
     press_run(calculator, "6 * 7")
     assert calculator.answer.get() == "= 42"
-    assert threads["answer"] == threading.get_ident()
-    assert threads["formula"] != threading.get_ident()
+    [(worker, thread)] = seen
+    assert worker.startswith("formula-")  # a thread of the calculator's AsyncEngine
+    assert thread == threading.get_ident()  # the answer was shown by the UI thread
 
 
 def test_an_error_in_the_formula_is_shown_with_its_message(calculator):

@@ -25,7 +25,7 @@ from mlpy.engine import Engine
 from mlpy.errors import MLConfigurationError
 from mlpy.program import Program
 from mlpy.runtime.capabilities import CapabilitySpec
-from mlpy.runtime.state import CURRENT, SCOPE, current_capabilities, new_execution_id
+from mlpy.runtime.state import inherited_capabilities, new_execution_id
 
 
 class _Marker:
@@ -223,9 +223,7 @@ class AsyncEngine:
             return capabilities
         if self.capabilities is not None:
             return self.capabilities
-        if SCOPE.get(None) is not None or not CURRENT.get().idle:
-            return current_capabilities()
-        return None
+        return inherited_capabilities()  # taken here: the job runs on another thread
 
     def _timeout(self, timeout: Any) -> float | None:
         value = self.default_timeout if timeout is DEFAULT else timeout

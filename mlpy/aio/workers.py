@@ -28,6 +28,7 @@ import concurrent.futures
 import contextvars
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections import deque
@@ -40,6 +41,8 @@ from mlpy.errors import (
 )
 from mlpy.runtime.awaiting import OWNER_LOOP
 from mlpy.runtime.state import CURRENT, OUTSIDE, ExecutionState
+
+_logger = logging.getLogger("mlpy.async")
 
 # Seconds between two attempts to stop a job that was told to stop and still runs (it may
 # have been between two executions when first told).
@@ -156,6 +159,9 @@ class WorkerPool:
                     f"the queue is full ({self.max_pending} jobs wait for "
                     f"{self.max_workers} workers): the job was refused",
                     hints=["retry later, raise max_pending or max_workers, or shed load"]))
+                _logger.info("%s was refused: the queue is full (%d jobs wait for %d "
+                             "workers)", job.what, self.max_pending, self.max_workers,
+                             extra={"execution_id": job.execution_id or None})
                 return
             self._queue.append(job)
             if job.queue_deadline is not None:
@@ -299,6 +305,9 @@ class WorkerPool:
                     f"the job waited {now - job.enqueued:.3g} s for a worker, longer than "
                     "its queue_timeout: it was not run",
                     hints=["retry later, raise queue_timeout or max_workers"]))
+                _logger.info("%s was not run: it waited %.3g s for a worker, longer than "
+                             "its queue_timeout", job.what, now - job.enqueued,
+                             extra={"execution_id": job.execution_id or None})
         if deadlines:
             wake = _earliest(wake, deadlines[0][0])
         return wake
@@ -333,6 +342,15 @@ class WorkerPool:
         if worker is not None and not worker.stuck:
             worker.stuck = True
             self._stuck += 1
+            _logger.warning(
+                "%s did not stop within cancel_grace (%g s) after its %s: its worker thread "
+                "%s is set aside as stuck (%d stuck)", job.what, self.cancel_grace,
+                "time limit" if job.stopping == "timeout" else "cancellation", worker.name,
+                self._stuck, extra={"execution_id": job.execution_id or None})
+            if self._stuck == self.max_stuck:
+                _logger.error("%d worker threads are stuck in host calls (max_stuck): the "
+                              "executor is unhealthy and starts no more replacements",
+                              self._stuck)
             if not self.closed:
                 self._grow_locked()
 

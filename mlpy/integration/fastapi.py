@@ -23,15 +23,15 @@ with an ``application/problem+json`` body (:func:`~mlpy.integration.http.problem
 and :func:`~mlpy.integration.http.status_for`'s status: ``504`` for a timeout, ``429`` when
 the executor's queue is full, and so on.
 
-:func:`health_router` has ``GET /health`` (liveness: the process answers, always ``200``),
-``GET /health/ready`` and ``GET /health/detailed`` (the executor's statistics; ``503`` when
-the executor reports itself unhealthy, that is when too many of its workers are stuck in
-host calls that never returned).
+:func:`health_router` serves :func:`mlpy.health.check`: ``GET /health`` (liveness: the
+process answers, always ``200``), ``GET /health/ready`` (readiness: ``200`` when no check is
+unhealthy and a sandbox pool, if used, is warm, else ``503``) and ``GET /health/detailed``
+(the whole report; ``503`` only when it is unhealthy). The checks run in FastAPI's thread
+pool, never on the event loop.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
@@ -39,7 +39,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mlpy.errors import MLConfigurationError, MLError
-from mlpy.integration.http import PROBLEM_JSON, log_error, problem_details
+from mlpy.integration.http import (
+    LIVENESS, PROBLEM_JSON, health_response, log_error, problem_details,
+)
 
 if TYPE_CHECKING:
     from mlpy import Engine
@@ -82,39 +84,34 @@ async def _ml_error(request: Request, error: MLError) -> JSONResponse:
     return JSONResponse(details, status_code=details["status"], media_type=PROBLEM_JSON)
 
 
-def health_router(engine: "AsyncEngine | None" = None, *, prefix: str = "/health") -> APIRouter:
-    """Health routes for the AsyncEngine ``engine`` (by default the application's, from
-    :func:`mlpy_lifespan`); see the module."""
+def health_router(engine: "AsyncEngine | Engine | None" = None,
+                  prefix: str = "/health") -> APIRouter:
+    """Health routes (see the module) for ``engine``: an AsyncEngine or an Engine, by
+    default the application's AsyncEngine from :func:`mlpy_lifespan`."""
+    from mlpy import health  # noqa: PLC0415 - loaded by the applications that probe
+
     router = APIRouter(prefix=prefix, tags=["health"])
 
-    def executor(request: Request) -> "AsyncEngine":
+    def checked(request: Request) -> "AsyncEngine | Engine":
         return engine if engine is not None else get_async_engine(request)
+
+    def respond(request: Request, route: str) -> JSONResponse:
+        status, body = health_response(health.check(checked(request)), route)
+        return JSONResponse(body, status_code=status)
 
     @router.get("")
     async def live() -> dict[str, str]:
-        return {"status": "ok"}
+        return dict(LIVENESS)
 
     @router.get("/ready")
-    async def ready(request: Request) -> JSONResponse:
-        return _report(executor(request), detailed=False)
+    def ready(request: Request) -> JSONResponse:
+        return respond(request, "ready")
 
     @router.get("/detailed")
-    async def detailed(request: Request) -> JSONResponse:
-        return _report(executor(request), detailed=True)
+    def detailed(request: Request) -> JSONResponse:
+        return respond(request, "detailed")
 
     return router
-
-
-def _report(engine: "AsyncEngine", *, detailed: bool) -> JSONResponse:
-    stats = engine.stats()
-    status = "unhealthy" if stats.unhealthy else "degraded" if stats.stuck else "healthy"
-    body: dict[str, Any] = {"status": status}
-    if detailed:
-        body["executor"] = dataclasses.asdict(stats)
-    else:
-        body.update(workers=stats.workers, busy=stats.busy, queued=stats.queued,
-                    stuck=stats.stuck)
-    return JSONResponse(body, status_code=503 if stats.unhealthy else 200)
 
 
 __all__ = ["get_async_engine", "health_router", "install_error_handlers", "mlpy_lifespan"]

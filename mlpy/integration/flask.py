@@ -31,6 +31,12 @@ request:
 Sync workers run ML in the request thread: ``Engine.call`` with
 ``capabilities=current_capabilities()``, or a handle made with
 ``with_capabilities("caller")``.
+
+:func:`health_blueprint` serves :func:`mlpy.health.check` with the routes of the FastAPI
+helper: ``GET /health`` (liveness, always ``200``), ``GET /health/ready`` (``200`` or
+``503``) and ``GET /health/detailed`` (the whole report; ``503`` only when unhealthy)::
+
+    app.register_blueprint(health_blueprint())
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ from mlpy import Engine
 from mlpy.capabilities import CapabilitySpec, capability_scope
 from mlpy.errors import MLConfigurationError, MLError
 from mlpy.integration.http import (
-    PROBLEM_JSON, RESOLVER_FAILED, log_error, logger, problem_details,
+    LIVENESS, PROBLEM_JSON, RESOLVER_FAILED, health_response, log_error, logger,
+    problem_details,
 )
 from mlpy.integration.wsgi import run_in_own_context
 
@@ -94,6 +101,27 @@ def current_engine() -> Engine:
     return engine
 
 
+def health_blueprint(engine: Any = None, url_prefix: str = "/health",
+                     name: str = "mlpy_health") -> flask.Blueprint:
+    """Health routes (see the module) for ``engine`` (an Engine or an AsyncEngine; by
+    default the application's engine from :func:`init_app`). ``name`` is the blueprint's
+    name, which must be unique in the application."""
+    from mlpy import health  # noqa: PLC0415 - loaded by the applications that probe
+
+    blueprint = flask.Blueprint(name, __name__, url_prefix=url_prefix)
+
+    def respond(route: str) -> flask.Response:
+        status, body = health_response(health.check(
+            engine if engine is not None else current_engine()), route)
+        return flask.current_app.response_class(json.dumps(body), status=status,
+                                                mimetype="application/json")
+
+    blueprint.add_url_rule("", "live", lambda: dict(LIVENESS))
+    blueprint.add_url_rule("/ready", "ready", lambda: respond("ready"))
+    blueprint.add_url_rule("/detailed", "detailed", lambda: respond("detailed"))
+    return blueprint
+
+
 def _note_streaming(response: flask.Response) -> flask.Response:
     if response.is_streamed:
         setattr(flask.g, _STREAMED, True)
@@ -130,4 +158,4 @@ def _problem(details: dict[str, Any]) -> flask.Response:
                                             mimetype=PROBLEM_JSON)
 
 
-__all__ = ["DEFAULT_TIMEOUT", "current_engine", "init_app"]
+__all__ = ["DEFAULT_TIMEOUT", "current_engine", "health_blueprint", "init_app"]

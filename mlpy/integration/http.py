@@ -44,6 +44,7 @@ from mlpy.errors import (
     MLLimitError, MLMarshalError, MLResourceError, MLRuntimeError, MLTimeoutError,
     SecurityError,
 )
+from mlpy.observability.logging import log_failure
 
 logger = logging.getLogger("mlpy.integration")
 
@@ -121,16 +122,39 @@ def problem_details(error: BaseException) -> dict[str, Any]:
 
 
 def log_error(error: BaseException) -> None:
-    """Log ``error`` in full for the server's operators, at the level its status calls for:
-    server faults at ERROR with the traceback, timeouts, cancellation and backpressure at
-    INFO, the ML program's own failures at DEBUG (they are results, not system failures)."""
+    """Log ``error`` for the server's operators, at the level its status calls for: server
+    faults at ERROR, timeouts, cancellation and backpressure at INFO, the ML program's own
+    failures at DEBUG (they are results, not system failures). Above DEBUG an MLError is
+    named by type, code and ML position only (its message may quote the program's values);
+    its full report, with the traceback of a host exception it wraps, follows at DEBUG. An
+    exception that is no MLError is logged with its traceback (see
+    :func:`mlpy.observability.logging.log_failure`)."""
     status = status_for(error)
     if status >= 500 and status not in (503, 504):
-        logger.error("ML request failed: %s", error, exc_info=error)
+        level = logging.ERROR
     elif status in (429, 503, 504):
-        logger.info("ML request stopped: %s", error)
+        level = logging.INFO
     else:
-        logger.debug("ML request failed: %s", error)
+        level = logging.DEBUG
+    log_failure(logger, f"ML request failed ({status})", error, level=level)
+
+
+def health_response(report: Any, route: str) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of a health route for a :class:`mlpy.health.HealthReport`
+    (the same for every framework). ``route`` is ``"ready"``: ``200`` when the report is
+    ready, else ``503``, with the overall and per-check statuses; or ``"detailed"``: the
+    whole report, ``503`` only when it is unhealthy (a degraded process still serves)."""
+    if route == "ready":
+        body = {"status": report.status, "ready": report.ready,
+                "checks": {name: found["status"] for name, found in report.checks.items()}}
+        return (200 if report.ready else 503), body
+    if route == "detailed":
+        return (503 if report.status == "unhealthy" else 200), report.to_dict()
+    raise ValueError(f"unknown health route {route!r}: use 'ready' or 'detailed'")
+
+
+# The body of the liveness route: the process answers, whatever state its parts are in.
+LIVENESS = {"status": "ok"}
 
 
 def _backpressure(error: BaseException) -> bool:
@@ -192,6 +216,7 @@ def scrub(text: str) -> str:
 
 
 __all__ = [
-    "BACKPRESSURE", "MAX_MESSAGE", "PROBLEM_JSON", "RESOLVER_FAILED", "log_error",
-    "problem_details", "public_message", "scrub", "status_for",
+    "BACKPRESSURE", "LIVENESS", "MAX_MESSAGE", "PROBLEM_JSON", "RESOLVER_FAILED",
+    "health_response", "log_error", "problem_details", "public_message", "scrub",
+    "status_for",
 ]

@@ -9,9 +9,11 @@ next to user sources; if the cache directory is not writable the tables are simp
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from mlpy.errors import Diagnostic, MLSyntaxError, Span, clip_text
 from mlpy.language import ast
 from mlpy.language.transform import ToAST, TreeError
 
+_logger = logging.getLogger("mlpy.compiler")
 _lock = threading.Lock()
 _parser: lark.Lark | None = None
 
@@ -42,11 +45,17 @@ def _build() -> lark.Lark:
     options = dict(parser="lalr", lexer="contextual", maybe_placeholders=True,
                    transformer=ToAST())
     cache_file = cache_dir() / f"grammar-{GRAMMAR_VERSION}-lark{lark.__version__}.pickle"
+    start = time.perf_counter()
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        return lark.Lark(GRAMMAR, cache=str(cache_file), **options)
-    except OSError:
-        return lark.Lark(GRAMMAR, **options)
+        parser = lark.Lark(GRAMMAR, cache=str(cache_file), **options)
+    except OSError as error:
+        _logger.warning("the parser cache %s is unusable (%s): the parser tables are built "
+                        "at every start", cache_file.parent, error.strerror or error)
+        parser = lark.Lark(GRAMMAR, **options)
+    _logger.debug("parser ready in %.3f s (grammar %s)", time.perf_counter() - start,
+                  GRAMMAR_VERSION)
+    return parser
 
 
 def get_parser() -> lark.Lark:

@@ -24,9 +24,10 @@ from typing import Any, Callable
 from mlpy.errors import CapabilityError
 from mlpy.observability import events
 from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet
-from mlpy.runtime.state import ExecutionState, current_state, grants_here
+from mlpy.runtime.state import ExecutionState, deciding_state, grants_here
 
 _audit_logger = logging.getLogger("mlpy.audit")
+_logger = logging.getLogger("mlpy.capabilities")
 
 
 class AuditLog:
@@ -64,7 +65,7 @@ class AuditLog:
 
 
 def _running() -> tuple[ExecutionState | None, CapabilitySet]:
-    state = current_state()
+    state = deciding_state()
     if state is None:
         return None, EMPTY
     if state.tripped is not None:  # a stopped execution has no more effects
@@ -181,6 +182,9 @@ def _deny(state: ExecutionState, held: CapabilitySet, name: str, resource: str |
     target = f" for {shown}" if resource is not None else ""
     reason = _why_not(held, name, resource)
     names = ", ".join(sorted(held.names())) or "none"
+    # The resource may be a value of the program: DEBUG only (the engine logs the outcome).
+    _logger.debug("denied %s%s: %s", name, target, reason,
+                  extra={"required_capability": name})
     raise CapabilityError(
         f"{subject} the capability '{name}'{target}, {reason} (granted: {names})",
         required=name, resource=None if redact else reported,
@@ -216,7 +220,7 @@ def call_host(fn: Callable[..., Any], args: tuple, required: tuple[str, ...], wh
     """Call host code on behalf of ML: nothing runs once the execution is stopped, the
     capabilities are checked, and a deadline that passed (or a cancel that came) while the
     host code ran stops the execution as soon as control is back."""
-    state = current_state()
+    state = deciding_state()
     if state is None:  # host code calling directly: trusted
         return fn(*args)
     if state.tripped is not None:

@@ -584,6 +584,29 @@ def current_state() -> ExecutionState | None:
     return None if state.idle else state
 
 
+def deciding_state() -> ExecutionState | None:
+    """The state a capability decision is made for: the running execution's, or None for
+    host code -- which is trusted -- running with no ML code on the stack.
+
+    ML code can run outside any execution for a moment: the pure prefix of an ML function
+    the host called directly runs before the function's first tick finds that out (see
+    :mod:`mlpy.language.codegen.functions`). Host code it reaches there -- a property
+    getter, an operator of a host object -- must not be taken for trusted host code: the
+    decision raises :class:`HostEntry` instead, the function's prologue answers it by
+    entering an execution of its own, and the prefix runs again inside it, under the grants
+    of the function's home.
+    """
+    state = CURRENT.get()
+    if not state.idle:
+        return state
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "__ml_ns__" in frame.f_globals:
+            raise HostEntry()
+        frame = frame.f_back
+    return None
+
+
 def grants_here(state: ExecutionState) -> CapabilitySet:
     """The grants a gated call made now runs under: the execution's, narrowed to those of
     the home of the ML function making the call when it comes from another execution (a
@@ -622,8 +645,18 @@ def write_output(text: str, *, error: bool = False) -> None:
 
 def current_capabilities() -> CapabilitySet:
     """The grants of the running execution, else those of the host's capability scope."""
-    state = current_state()
+    state = deciding_state()
     return grants_here(state) if state is not None else SCOPE.get()
+
+
+def inherited_capabilities() -> CapabilitySet | None:
+    """The grants an execution started here with no ``capabilities=`` inherits: those of the
+    execution running in this context (a nested execution never widens them), else those of
+    the host's :func:`mlpy.capability_scope`; None where neither is set."""
+    state = deciding_state()
+    if state is not None:
+        return grants_here(state)
+    return SCOPE.get(None)
 
 
 # The state where no execution runs: idle, so its first tick raises HostEntry.

@@ -25,6 +25,7 @@ functions and extension modules of the host's engine do not exist in the worker.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -52,6 +53,11 @@ from mlpy.sandbox.wire import (
     ProtocolViolation, encode_frame, error_from_wire, from_wire, task_fingerprint,
     variables_to_wire,
 )
+
+_logger = logging.getLogger("mlpy.sandbox")
+# Why a worker ended, when the program reached a limit (INFO); any other end is an ERROR,
+# except a pool closed while an execution ran.
+_LIMITS = frozenset({"timeout", "cpu_limit", "memory_limit"})
 
 # Seconds allowed on top of the time limit before the pool kills a worker, so that the
 # worker's own, cooperative stop (which reports the ML position) normally comes first.
@@ -247,6 +253,7 @@ class SandboxPool:
             reply = worker.run(task.frame, execution_id, deadline)
             result, warnings, healthy = self._from_reply(reply, task, worker)
         except WorkerEnded as ended:
+            _log_ending(ended.ending, worker.pid, execution_id)
             result, warnings = self._from_ending(ended, task, time.perf_counter() - queued), []
         finally:
             with self._cond:
@@ -458,6 +465,19 @@ def _deliver_output(result: ExecutionResult, capture_output: bool) -> ExecutionR
         ok=result.ok, value=result.value, error=result.error, globals=result.globals,
         stdout=None, stderr=None, execution_id=result.execution_id, timings=result.timings,
         usage=result.usage, capabilities_used=result.capabilities_used)
+
+
+def _log_ending(ending: Any, pid: int | None, execution_id: str) -> None:
+    """Log how a worker ended under an execution: at INFO when the program reached a limit
+    (or the pool closed), else at ERROR. The detail may quote the worker's own log, which
+    holds what the program wrote: DEBUG only."""
+    level = logging.INFO if ending.reason in _LIMITS or ending.reason == "closed" \
+        else logging.ERROR
+    _logger.log(level, "sandbox worker %s ended (%s, exit status %s)", pid,
+                ending.reason, ending.returncode,
+                extra={"execution_id": execution_id, "reason": ending.reason})
+    _logger.debug("sandbox worker %s: %s", pid, ending.detail,
+                  extra={"execution_id": execution_id})
 
 
 def _shutdown(owner: int, workers: set[WorkerProcess], idle: deque[WorkerProcess]) -> None:

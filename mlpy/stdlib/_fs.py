@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from mlpy.capabilities import current_capabilities, require
-from mlpy.runtime.state import current_state
+from mlpy.runtime.state import deciding_state
 from mlpy.runtime.values import typeof
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -153,7 +153,7 @@ def is_directory(status: os.stat_result | None) -> bool:
 
 def running() -> bool:
     """Whether an ML execution is running (host code calling a bridge directly is trusted)."""
-    return current_state() is not None
+    return deciding_state() is not None
 
 
 def admits(area_action: str):

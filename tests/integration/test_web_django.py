@@ -18,8 +18,11 @@ from django.test import AsyncClient, Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 import mlpy  # noqa: E402
-from mlpy.capabilities import current_capabilities, require  # noqa: E402
+from mlpy.capabilities import current_capabilities  # noqa: E402
 from mlpy.integration.http import PROBLEM_JSON  # noqa: E402
+from tests.integration.conftest import (  # noqa: E402
+    RULES, SECRET, TENANTS, grants_from_header, tenant, vault,
+)
 
 if not settings.configured:  # no project: a minimal configuration, as Django's own tests do
     settings.configure(INSTALLED_APPS=["mlpy.integration.django.MLPyConfig"],
@@ -27,34 +30,6 @@ if not settings.configured:  # no project: a minimal configuration, as Django's 
     django.setup()
 
 from mlpy.integration.django import MLPyConfig, get_engine  # noqa: E402
-
-TENANTS = [f"t{i}" for i in range(50)]
-SECRET = "hunter2"
-RULES = """
-function visible(ids) {
-    seen = [];
-    for (t in ids) { try { tenant(t); seen.append(t); } except (e) { } }
-    return seen;
-}
-function spin() { while (true) { } }
-function leak() { return vault(); }
-"""
-
-
-@mlpy.host_function(capabilities=["tenant.read"])
-def tenant(tenant_id):
-    require("tenant.read", tenant_id)
-    return {"id": tenant_id}
-
-
-@mlpy.host_function
-def vault():
-    raise PermissionError(f"vault at /srv/secrets refused token {SECRET}")
-
-
-def grants_from_header(request):
-    name = request.headers.get("X-Tenant")
-    return [f"tenant.read:{name}"] if name else None
 
 
 async def grants_from_header_async(request):

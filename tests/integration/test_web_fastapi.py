@@ -1,10 +1,10 @@
-"""mlpy.integration.fastapi through FastAPI's TestClient: problem responses, the health
-routes, and -- with mlpy.aio -- the lifespan-owned AsyncEngine under per-request grants."""
+"""mlpy.integration.fastapi through FastAPI's TestClient: problem responses and -- with
+mlpy.aio -- the lifespan-owned AsyncEngine under per-request grants (the health routes are
+tested with the health checks, in tests/operations/test_health_web.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import warnings
 
 import pytest
@@ -19,31 +19,19 @@ with warnings.catch_warnings():  # Starlette 1.10 prefers httpx2 for its TestCli
     from fastapi.testclient import TestClient  # noqa: E402
 
 import mlpy  # noqa: E402
-from mlpy.capabilities import current_capabilities, require  # noqa: E402
+from mlpy.capabilities import current_capabilities  # noqa: E402
 from mlpy.integration.asgi import CapabilityMiddleware  # noqa: E402
 from mlpy.integration.fastapi import (  # noqa: E402
     get_async_engine, health_router, install_error_handlers, mlpy_lifespan,
 )
 from mlpy.integration.http import PROBLEM_JSON  # noqa: E402
+from tests.integration.conftest import SECRET, TENANTS, tenant, vault  # noqa: E402
 
-TENANTS = [f"t{i}" for i in range(50)]
-SECRET = "hunter2"
 VISIBLE = """
 seen = [];
 for (t in ids) { try { tenant(t); seen.append(t); } except (e) { } }
 result = seen;
 """
-
-
-@mlpy.host_function(capabilities=["tenant.read"])
-def tenant(tenant_id):
-    require("tenant.read", tenant_id)
-    return {"id": tenant_id}
-
-
-@mlpy.host_function
-def vault():
-    raise PermissionError(f"vault at /srv/secrets refused token {SECRET}")
 
 
 def grants_from_header(scope):
@@ -101,47 +89,6 @@ def test_ml_errors_become_problem_responses_that_reveal_nothing():
 def test_the_dependency_without_the_lifespan_is_a_500_problem():
     response = TestClient(sync_app()).get("/needs-executor")
     assert response.status_code == 500 and response.json()["detail"] == "internal error"
-
-
-@dataclasses.dataclass
-class Stats:
-    workers: int = 4
-    busy: int = 0
-    queued: int = 0
-    stuck: int = 0
-    completed: int = 0
-    failed: int = 0
-    timeouts: int = 0
-    cancelled: int = 0
-    rejected: int = 0
-    unhealthy: bool = False
-
-
-class Reporting:
-    """Reports given statistics: health_router reads nothing else of an executor."""
-
-    def __init__(self, stats):
-        self._stats = stats
-
-    def stats(self):
-        return self._stats
-
-
-@pytest.mark.parametrize("stats, status, code", [
-    (Stats(), "healthy", 200),
-    (Stats(stuck=1), "degraded", 200),
-    (Stats(stuck=4, unhealthy=True), "unhealthy", 503),
-])
-def test_health_routes_report_the_executor(stats, status, code):
-    app = FastAPI()
-    app.include_router(health_router(Reporting(stats)))
-    client = TestClient(app)
-    assert client.get("/health").json() == {"status": "ok"}
-    ready = client.get("/health/ready")
-    assert ready.status_code == code and ready.json()["status"] == status
-    detailed = client.get("/health/detailed")
-    assert detailed.status_code == code
-    assert detailed.json()["executor"] == dataclasses.asdict(stats)
 
 
 # ------------------------------------------------------------------ with the AsyncEngine

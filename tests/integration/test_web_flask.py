@@ -11,38 +11,13 @@ import pytest
 flask = pytest.importorskip("flask")
 
 import mlpy  # noqa: E402
-from mlpy.capabilities import current_capabilities, require  # noqa: E402
+from mlpy.capabilities import current_capabilities  # noqa: E402
 from mlpy.integration.flask import current_engine, init_app  # noqa: E402
 from mlpy.integration.http import PROBLEM_JSON  # noqa: E402
+from tests.integration.conftest import (  # noqa: E402
+    RULES, SECRET, TENANTS, grants_from_header, tenant, vault,
+)
 
-TENANTS = [f"t{i}" for i in range(50)]
-SECRET = "hunter2"
-
-RULES = """
-function visible(ids) {
-    seen = [];
-    for (t in ids) { try { tenant(t); seen.append(t); } except (e) { } }
-    return seen;
-}
-function spin() { while (true) { } }
-function leak() { return vault(); }
-"""
-
-
-@mlpy.host_function(capabilities=["tenant.read"])
-def tenant(tenant_id):
-    require("tenant.read", tenant_id)
-    return {"id": tenant_id}
-
-
-@mlpy.host_function
-def vault():
-    raise PermissionError(f"vault at /srv/secrets refused token {SECRET}")
-
-
-def grants_from_header(request):
-    name = request.headers.get("X-Tenant")
-    return [f"tenant.read:{name}"] if name else None
 
 
 def make_app(resolver=grants_from_header, barrier=None):

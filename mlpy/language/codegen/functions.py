@@ -11,7 +11,9 @@ The first tick is also where a function finds out that the host called it direct
 any execution: the tick raises, and the prologue calls the function again through the
 runtime's host-call entry, which runs it as an execution of its own. Running the pure prefix
 a second time is harmless, which is why the prefix must be pure; an error the prefix raises
-outside an execution is handled the same way, so the host gets it as an ML error. The
+outside an execution is handled the same way, so the host gets it as an ML error -- and so
+is a capability decision the prefix causes there (a host property getter asking the gate, see
+:func:`mlpy.runtime.state.deciding_state`), so the gate decides it inside that execution. The
 prologue finds its own function by a hidden name bound right after the definition: the ML
 name may be rebound, the hidden one cannot.
 
