@@ -25,6 +25,8 @@ events:
   (or died), a worker was replaced;
 * ``session_opened(session)``, ``session_closed(session)``, ``engine_created(engine)`` --
   objects whose state a collector reads when it is scraped (an Engine or an AsyncEngine);
+* ``host_call_started(HostCall)`` and ``host_call_finished(HostCall)`` -- ML called a
+  host function (as for executions, in its thread and context);
 * ``trace_context()`` -- the carrier (``{"traceparent": ...}``) a sandbox run frame takes.
 
 A listener that raises never breaks an execution: the exception is logged once per
@@ -78,6 +80,10 @@ class Listener:
     def session_closed(self, session: Any) -> None: ...
 
     def engine_created(self, engine: Any) -> None: ...
+
+    def host_call_started(self, call: "HostCall") -> None: ...
+
+    def host_call_finished(self, call: "HostCall") -> None: ...
 
     def trace_context(self) -> dict[str, str]:
         return {}
@@ -217,6 +223,8 @@ class Execution:
             error, value = result.error, result.value
             execution_id = result.execution_id
             steps = result.usage.get("steps")
+            if self.mode == "sandbox":  # the wait for a worker process, as the pool saw it
+                self.queue_time = result.timings.get("queue", 0.0)
         elif error is None and value is _UNFINISHED:
             error = _UNFINISHED_ERROR
         self.error = error
@@ -322,6 +330,32 @@ def session_closed(session: Any) -> None:
 
 def engine_created(engine: Any) -> None:
     _notify("engine_created", engine)
+
+
+class HostCall:
+    """One call of a host function from ML: ``name``, and when it ended ``error`` and
+    ``duration``; ``data`` as for :class:`Execution`."""
+
+    __slots__ = ("name", "error", "duration", "data", "_start")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.error: BaseException | None = None
+        self.duration = 0.0
+        self.data: dict[Any, Any] = {}
+        self._start = time.perf_counter()
+
+    def end(self, error: BaseException | None = None) -> None:
+        self.duration = time.perf_counter() - self._start
+        self.error = error
+        _notify("host_call_finished", self)
+
+
+def host_call_started(name: str) -> HostCall:
+    """Report a host function call; call ``.end(error)`` on what it returns, always."""
+    call = HostCall(name)
+    _notify("host_call_started", call)
+    return call
 
 
 def trace_context() -> dict[str, str]:
