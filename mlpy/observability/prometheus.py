@@ -49,8 +49,8 @@ LEGACY_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10)
 class _Bounded:
     """A label's values: the first ``limit`` distinct plain names, then ``other``."""
 
-    def __init__(self, limit: int = LABEL_LIMIT):
-        self._limit = limit
+    def __init__(self) -> None:
+        self._limit = LABEL_LIMIT
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
