@@ -218,7 +218,7 @@ class MLCallbackWrapper(MLFunction):
         run = events.execution_started(
             "callback", callback=self.name, function=self.function_name,
             args_count=len(args) + len(kwargs), timeout=self.timeout,
-            capabilities=self._reported_grants())
+            capabilities=self._reported_grants)
         value = failure = None
         finished = False
         try:

@@ -348,20 +348,22 @@ class Engine:
         still apply); the limits default to the engine's. ``isolation`` overrides the
         engine's choice for this execution.
         """
-        arguments = (source_or_program, variables, filename, capabilities, timeout, max_steps,
-                     max_depth, max_output, max_memory, result_name, capture_output,
-                     execution_id, isolation, allow_shadow)
         if not events.ACTIVE:
-            return self._execute(*arguments)
+            return self._execute(source_or_program, variables, filename, capabilities, timeout,
+                                 max_steps, max_depth, max_output, max_memory, result_name,
+                                 capture_output, execution_id, isolation, allow_shadow)
         sandboxed = (isolation or self.isolation) == "subprocess"
         run = events.execution_started(
             "sandbox" if sandboxed else "inprocess", execution_id=execution_id,
             timeout=self.timeout if timeout is None else timeout,
-            capabilities=self._reported_grants(capabilities),
+            capabilities=lambda: self._reported_grants(capabilities),
             code_length=len(source_or_program) if isinstance(source_or_program, str) else None)
         result = None
         try:
-            result = self._execute(*arguments)
+            result = self._execute(source_or_program, variables, filename, capabilities,
+                                   timeout, max_steps, max_depth, max_output, max_memory,
+                                   result_name, capture_output, execution_id, isolation,
+                                   allow_shadow)
             return result
         finally:
             run.end(result)

@@ -335,7 +335,7 @@ def _observed(engine: Engine, job: Job, arguments: tuple) -> Any:
     source, timeout, execution_id = arguments[0], arguments[4], arguments[11]
     run = events.execution_started(
         "async", execution_id=execution_id, timeout=timeout, queue_time=job.queue_time,
-        capabilities=engine._reported_grants(arguments[3]),
+        capabilities=lambda: engine._reported_grants(arguments[3]),
         code_length=len(source) if isinstance(source, str) else None)
     result = None
     try:

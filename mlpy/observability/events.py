@@ -94,6 +94,7 @@ def add_listener(listener: Listener) -> None:
     with _lock:
         if listener not in _listeners:
             _listeners = (*_listeners, listener)
+        _route()
         ACTIVE = True
 
 
@@ -101,6 +102,7 @@ def remove_listener(listener: Listener) -> None:
     global ACTIVE, _listeners
     with _lock:
         _listeners = tuple(known for known in _listeners if known is not listener)
+        _route()
         ACTIVE = bool(_listeners)
         _warned.discard(id(listener))
 
@@ -109,16 +111,33 @@ def listeners() -> tuple[Listener, ...]:
     return _listeners
 
 
+# Event name -> the (listener, bound method) pairs that handle it: only the methods a
+# listener overrides, looked up once when listeners change rather than on every event.
+_handlers: dict[str, tuple[tuple[Listener, Any], ...]] = {}
+_EVENTS = tuple(name for name in vars(Listener) if not name.startswith("_"))
+
+
+def _route() -> None:
+    global _handlers
+    _handlers = {
+        name: tuple((listener, getattr(listener, name)) for listener in _listeners
+                    if getattr(type(listener), name) is not getattr(Listener, name))
+        for name in _EVENTS}
+
+
 def _notify(method: str, *args: Any) -> None:
-    for listener in _listeners:
+    for listener, handler in _handlers.get(method, ()):
         try:
-            getattr(listener, method)(*args)
+            handler(*args)
         except Exception:  # noqa: BLE001 - a collector must never break an execution
-            if id(listener) not in _warned:
-                _warned.add(id(listener))
-                logger.warning("the observability listener %r failed in %s (reported once; "
-                               "its later failures are ignored)", listener, method,
-                               exc_info=True)
+            _failed(listener, method)
+
+
+def _failed(listener: Listener, method: str) -> None:
+    if id(listener) not in _warned:
+        _warned.add(id(listener))
+        logger.warning("the observability listener %r failed in %s (reported once; its "
+                       "later failures are ignored)", listener, method, exc_info=True)
 
 
 # ----------------------------------------------------------------------------- compiles
@@ -179,17 +198,19 @@ _UNFINISHED_ERROR = RuntimeError("the execution ended by an exception out of mlp
 class Execution:
     """One execution as listeners see it.
 
-    Set at the start: ``mode`` (one of :data:`MODES`), ``timeout``, ``capabilities`` (a
-    CapabilitySet or None), ``queue_time`` (seconds waited for a worker), ``execution_id``
+    Set at the start: ``mode`` (one of :data:`MODES`), ``timeout``, the grants (read them
+    with :meth:`grants`: a CapabilitySet or None), ``queue_time`` (seconds waited for a worker), ``execution_id``
     when known, and for callbacks ``callback`` (the wrapper's name), ``function`` (the ML
     function) and ``args_count``; ``code_length`` when the source text is at hand. Set by
     :meth:`end`: ``status`` (one of :data:`STATUSES`), ``error``, ``result_type`` (the ML
-    type name of the value), ``steps``, ``duration`` (seconds). ``data`` is where each
+    type name of the value, None after an error), ``steps``, ``duration`` (seconds). What
+    only some listeners need -- the grants, the type name -- is worked out when asked for,
+    so that metrics do not pay for what tracing reads. ``data`` is where each
     listener keeps what it needs between start and end (its span, say), keyed by itself.
     """
 
-    __slots__ = ("mode", "timeout", "capabilities", "queue_time", "execution_id", "callback",
-                 "function", "args_count", "code_length", "status", "error", "result_type",
+    __slots__ = ("mode", "timeout", "_grants", "queue_time", "execution_id", "callback",
+                 "function", "args_count", "code_length", "status", "error", "_value",
                  "steps", "duration", "data", "_start")
 
     def __init__(self, mode: str, timeout: float | None, capabilities: Any,
@@ -197,7 +218,7 @@ class Execution:
                  function: str | None, args_count: int | None, code_length: int | None):
         self.mode = mode
         self.timeout = timeout
-        self.capabilities = capabilities
+        self._grants = capabilities  # a CapabilitySet, None, or what returns one
         self.queue_time = queue_time
         self.execution_id = execution_id
         self.callback = callback
@@ -206,7 +227,7 @@ class Execution:
         self.code_length = code_length
         self.status = "internal_error"
         self.error: BaseException | None = None
-        self.result_type: str | None = None
+        self._value: Any = _UNFINISHED
         self.steps: int | None = None
         self.duration = 0.0
         self.data: dict[Any, Any] = {}
@@ -230,13 +251,25 @@ class Execution:
         self.error = error
         self.status = status_of(error)
         if error is None:
-            self.result_type = typeof(value)
+            self._value = value
         elif execution_id is None:
             execution_id = getattr(error, "execution_id", None)
         if execution_id:
             self.execution_id = execution_id
         self.steps = steps
         _notify("execution_finished", self)
+
+    def grants(self) -> Any:
+        """The CapabilitySet the execution runs under (None when not known)."""
+        grants = self._grants
+        if callable(grants):
+            grants = self._grants = grants()
+        return grants
+
+    @property
+    def result_type(self) -> str | None:
+        value = self._value
+        return None if value is _UNFINISHED else typeof(value)
 
 
 def execution_started(mode: str, *, timeout: float | None = None, capabilities: Any = None,
@@ -245,7 +278,8 @@ def execution_started(mode: str, *, timeout: float | None = None, capabilities: 
                       args_count: int | None = None,
                       code_length: int | None = None) -> Execution:
     """Report the start of an execution; call ``.end(...)`` on what it returns, always (in
-    a ``finally``), in the same thread."""
+    a ``finally``), in the same thread. ``capabilities`` is the CapabilitySet, or a
+    function of no arguments that returns it (called only if a listener asks)."""
     run = Execution(mode, timeout, capabilities, queue_time, execution_id, callback,
                     function, args_count, code_length)
     _notify("execution_started", run)
@@ -361,12 +395,9 @@ def host_call_started(name: str) -> HostCall:
 def trace_context() -> dict[str, str]:
     """What the listeners put in a sandbox run frame to continue the current trace."""
     carrier: dict[str, str] = {}
-    for listener in _listeners:
+    for listener, handler in _handlers.get("trace_context", ()):
         try:
-            carrier.update(listener.trace_context())
+            carrier.update(handler())
         except Exception:  # noqa: BLE001 - as in _notify
-            if id(listener) not in _warned:
-                _warned.add(id(listener))
-                logger.warning("the observability listener %r failed in trace_context",
-                               listener, exc_info=True)
+            _failed(listener, "trace_context")
     return carrier

@@ -68,8 +68,9 @@ class _Tracing(events.Listener):
             attributes["mlpy.timeout_s"] = float(run.timeout)
         if run.execution_id:
             attributes["mlpy.execution.id"] = run.execution_id
-        if run.capabilities is not None:
-            attributes["mlpy.capabilities"] = self._names(run.capabilities)
+        grants = run.grants()
+        if grants is not None:
+            attributes["mlpy.capabilities"] = self._names(grants)
         if run.mode == "callback":
             name = "mlpy.callback"
             attributes.update({"mlpy.callback.name": run.callback or "",
@@ -92,15 +93,16 @@ class _Tracing(events.Listener):
         if span is None:
             return
         try:
-            span.set_attribute("mlpy.status", run.status)
+            ended: dict[str, Any] = {"mlpy.status": run.status}
             if run.execution_id:
-                span.set_attribute("mlpy.execution.id", run.execution_id)
-            if run.result_type is not None:
-                span.set_attribute("mlpy.result.type", run.result_type)
+                ended["mlpy.execution.id"] = run.execution_id
             if run.steps is not None:
-                span.set_attribute("mlpy.steps", run.steps)
+                ended["mlpy.steps"] = run.steps
             if run.error is not None:
                 _failed(span, run.error)
+            else:
+                ended["mlpy.result.type"] = run.result_type
+            span.set_attributes(ended)
         finally:
             otel_context.detach(token)
             span.end()

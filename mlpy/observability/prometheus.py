@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left
 import weakref
 from typing import Any, Iterable, Iterator
 
@@ -28,7 +29,9 @@ from mlpy.observability import events
 
 try:
     from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
-    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.core import (
+        CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily,
+    )
 except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "mlpy.observability.prometheus needs prometheus_client: install the extra "
@@ -93,26 +96,13 @@ class _Metrics(events.Listener):
             return made(Gauge(full(name), text, tuple(labels), registry=registry))
 
         self.legacy = legacy
-        self.callback_label = _Bounded()
         self.capability_label = _Bounded()
-        # With legacy names the shared names carry the proposal's label too (one metric
-        # of a name per registry): function_name = callback, capability_type = capability.
-        callback_labels = ("callback", "function_name") if legacy else ("callback",)
+        # With legacy names the shared name carries the proposal's label too (one metric
+        # of a name per registry): capability_type = capability.
         violation_labels = ("capability", "capability_type") if legacy else ("capability",)
-        self.executions = counter("executions_total", "Executions that ended, by mode and "
-                                  "status.", ("mode", "status"))
-        self.duration = histogram("execution_duration_seconds", "Wall time of executions.",
-                                  ("mode", "status"))
-        self.queue = histogram("execution_queue_seconds", "Time executions waited for a "
-                               "worker (async and sandbox).", ("mode",))
-        self.in_flight = gauge("executions_in_flight", "Executions running now.", ("mode",))
         self.compile_duration = histogram("compile_duration_seconds", "Compile time, cache "
                                           "hits included.", ("cache",))
         self.compiles = counter("compile_total", "Compiles, by result.", ("result",))
-        self.callbacks = counter("callback_invocations_total", "Callback calls, by callback "
-                                 "and status.", (*callback_labels, "status"))
-        self.callback_duration = histogram("callback_duration_seconds", "Wall time of "
-                                           "callback calls.", callback_labels)
         self.checks = counter("capability_checks_total", "Capability gate decisions.",
                               ("capability", "result"))
         self.violations = counter("capability_violations_total", "Capability denials.",
@@ -122,53 +112,15 @@ class _Metrics(events.Listener):
         self.memory_peak = histogram("sandbox_memory_peak_bytes", "Peak resident memory of "
                                      "a sandbox worker after an execution.",
                                      buckets=MEMORY_BUCKETS)
-        if legacy:
-            self.legacy_executions = counter("async_executions_total", "Async executions "
-                                             "(proposal name).", ("status",))
-            self.legacy_duration = histogram("async_execution_duration_seconds", "Async "
-                                             "execution time (proposal name).",
-                                             buckets=LEGACY_BUCKETS)
-            self.legacy_active = gauge("active_async_executions", "Async executions "
-                                       "running now (proposal name).")
-        self._ended: dict[tuple[str, str], tuple[Any, Any]] = {}
-        self._callback: dict[tuple[str, str], tuple[Any, Any]] = {}
-        self._running = {mode: self.in_flight.labels(mode) for mode in events.MODES}
+        self.executions = _Executions(namespace, legacy)
 
     # ------------------------------------------------------------------ events
 
     def execution_started(self, run: events.Execution) -> None:
-        self._running[run.mode].inc()
-        if self.legacy and run.mode == "async":
-            self.legacy_active.inc()
+        self.executions.started(run.mode)
 
     def execution_finished(self, run: events.Execution) -> None:
-        mode, status = run.mode, run.status
-        self._running[mode].dec()
-        ended = self._ended.get((mode, status))
-        if ended is None:
-            ended = self._ended[mode, status] = (self.executions.labels(mode, status),
-                                                 self.duration.labels(mode, status))
-        ended[0].inc()
-        ended[1].observe(run.duration)
-        if mode == "async" or mode == "sandbox":
-            self.queue.labels(mode).observe(run.queue_time)
-        if mode == "callback":
-            self._callback_ended(run)
-        if self.legacy and mode == "async":
-            self.legacy_active.dec()
-            self.legacy_executions.labels("ok" if status == "ok" else "error").inc()
-            self.legacy_duration.observe(run.duration)
-
-    def _callback_ended(self, run: events.Execution) -> None:
-        key = (run.callback or "", run.status)
-        series = self._callback.get(key)
-        if series is None:
-            name = self.callback_label(run.callback)
-            names = (name, name) if self.legacy else (name,)
-            series = self._callback[key] = (self.callbacks.labels(*names, run.status),
-                                            self.callback_duration.labels(*names))
-        series[0].inc()
-        series[1].observe(run.duration)
+        self.executions.finished(run)
 
     def compiled(self, event: events.Compile) -> None:
         self.compile_duration.labels("hit" if event.cache_hit else "miss").observe(
@@ -187,6 +139,154 @@ class _Metrics(events.Listener):
 
     def sandbox_restarted(self, reason: str) -> None:
         self.restarts.labels(reason).inc()
+
+
+class _Series:
+    """One histogram series: the count in each bucket (the last is +Inf) and the sum."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(EXECUTION_BUCKETS) + 1)
+        self.total = 0.0
+
+    def cumulative(self, bounds: tuple = EXECUTION_BUCKETS) -> list[tuple[str, int]]:
+        """The ``le`` buckets of ``bounds`` (each one of EXECUTION_BUCKETS) and +Inf."""
+        found, running = [], 0
+        wanted = set(bounds)
+        for bound, count in zip(EXECUTION_BUCKETS, self.counts):
+            running += count
+            if bound in wanted:
+                found.append((_le(bound), running))
+        found.append(("+Inf", running + self.counts[-1]))
+        return found
+
+    def add(self, other: "_Series") -> None:
+        self.counts = [a + b for a, b in zip(self.counts, other.counts)]
+        self.total += other.total
+
+
+def _le(bound: float) -> str:
+    return repr(float(bound))
+
+
+class _Executions:
+    """The execution metrics (counts, durations, queue times, in flight, callbacks) kept
+    here under one lock and exposed at scrape time: an execution costs one lock and a few
+    additions rather than a prometheus_client call per metric. The legacy async metrics
+    are derived from the same series (their buckets are among EXECUTION_BUCKETS)."""
+
+    def __init__(self, namespace: str, legacy: bool):
+        self.namespace = namespace
+        self.legacy = legacy
+        self.callback_label = _Bounded()
+        self._lock = threading.Lock()
+        self._running = dict.fromkeys(events.MODES, 0)
+        self._ended: dict[tuple[str, str], _Series] = {}
+        self._queued: dict[str, _Series] = {}
+        self._callbacks: dict[tuple[str, str], _Series] = {}  # (label, status)
+
+    def started(self, mode: str) -> None:
+        with self._lock:
+            self._running[mode] += 1
+
+    def finished(self, run: events.Execution) -> None:
+        mode, duration = run.mode, run.duration
+        slot = bisect_left(EXECUTION_BUCKETS, duration)
+        callback = self.callback_label(run.callback) if mode == "callback" else None
+        with self._lock:
+            self._running[mode] -= 1
+            series = self._ended.get((mode, run.status))
+            if series is None:
+                series = self._ended[mode, run.status] = _Series()
+            series.counts[slot] += 1
+            series.total += duration
+            if mode == "async" or mode == "sandbox":
+                waited = self._queued.get(mode)
+                if waited is None:
+                    waited = self._queued[mode] = _Series()
+                waited.counts[bisect_left(EXECUTION_BUCKETS, run.queue_time)] += 1
+                waited.total += run.queue_time
+            elif callback is not None:
+                calls = self._callbacks.get((callback, run.status))
+                if calls is None:
+                    calls = self._callbacks[callback, run.status] = _Series()
+                calls.counts[slot] += 1
+                calls.total += duration
+
+    def collect(self) -> list[Any]:
+        name = f"{self.namespace}_"
+        with self._lock:
+            running = dict(self._running)
+            ended = {key: _copy(series) for key, series in self._ended.items()}
+            queued = {key: _copy(series) for key, series in self._queued.items()}
+            callbacks = {key: _copy(series) for key, series in self._callbacks.items()}
+        total = CounterMetricFamily(name + "executions_total", "Executions that ended, by "
+                                    "mode and status.", labels=("mode", "status"))
+        duration = HistogramMetricFamily(name + "execution_duration_seconds", "Wall time "
+                                         "of executions.", labels=("mode", "status"))
+        for labels, series in sorted(ended.items()):
+            total.add_metric(labels, sum(series.counts))
+            duration.add_metric(labels, series.cumulative(), series.total)
+        waits = HistogramMetricFamily(name + "execution_queue_seconds", "Time executions "
+                                      "waited for a worker (async and sandbox).",
+                                      labels=("mode",))
+        for mode, series in sorted(queued.items()):
+            waits.add_metric((mode,), series.cumulative(), series.total)
+        in_flight = GaugeMetricFamily(name + "executions_in_flight", "Executions running "
+                                      "now.", labels=("mode",))
+        for mode, count in running.items():
+            in_flight.add_metric((mode,), count)
+        found = [total, duration, waits, in_flight, *self._callback_families(callbacks)]
+        if self.legacy:
+            found += _legacy_async(name, ended, running["async"])
+        return found
+
+    def _callback_families(self, callbacks: dict[tuple[str, str], _Series]) -> list[Any]:
+        # With legacy names: function_name, the proposal's label, is the callback name.
+        labels = ("callback", "function_name") if self.legacy else ("callback",)
+        name = f"{self.namespace}_"
+        calls = CounterMetricFamily(name + "callback_invocations_total", "Callback calls, "
+                                    "by callback and status.", labels=(*labels, "status"))
+        duration = HistogramMetricFamily(name + "callback_duration_seconds", "Wall time of "
+                                         "callback calls.", labels=labels)
+        by_name: dict[str, _Series] = {}
+        for (callback, status), series in sorted(callbacks.items()):
+            names = (callback,) * len(labels)
+            calls.add_metric((*names, status), sum(series.counts))
+            by_name.setdefault(callback, _Series()).add(series)
+        for callback, series in by_name.items():
+            duration.add_metric((callback,) * len(labels), series.cumulative(), series.total)
+        return [calls, duration]
+
+
+def _copy(series: _Series) -> _Series:
+    copy = _Series()
+    copy.counts, copy.total = list(series.counts), series.total
+    return copy
+
+
+def _legacy_async(name: str, ended: dict[tuple[str, str], _Series], running: int
+                  ) -> list[Any]:
+    """The proposal's async metrics, from the async series: status ok or error."""
+    total = CounterMetricFamily(name + "async_executions_total", "Async executions "
+                                "(proposal name).", labels=("status",))
+    merged = _Series()
+    by_status: dict[str, int] = {}
+    for (mode, status), series in ended.items():
+        if mode == "async":
+            outcome = "ok" if status == "ok" else "error"
+            by_status[outcome] = by_status.get(outcome, 0) + sum(series.counts)
+            merged.add(series)
+    for outcome, count in sorted(by_status.items()):
+        total.add_metric((outcome,), count)
+    duration = HistogramMetricFamily(name + "async_execution_duration_seconds", "Async "
+                                     "execution time (proposal name).")
+    duration.add_metric((), merged.cumulative(LEGACY_BUCKETS), merged.total)
+    active = GaugeMetricFamily(name + "active_async_executions", "Async executions running "
+                               "now (proposal name).")
+    active.add_metric((), running)
+    return [total, duration, active]
 
 
 class _State:
@@ -266,16 +366,21 @@ def _sandbox_states(pool: Any, counts: dict[str, int]) -> None:
 
 
 class _Collector:
-    """The scrape-time gauges as a prometheus_client collector."""
+    """What is read at scrape time -- the execution series and the state gauges -- as a
+    prometheus_client collector."""
 
-    def __init__(self, state: _State):
+    def __init__(self, executions: _Executions, state: _State):
+        self._executions = executions
         self._state = state
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        return self._state.collect()
+    def collect(self) -> Iterator[Any]:
+        yield from self._executions.collect()
+        yield from self._state.collect()
 
     def describe(self) -> list[Any]:  # lets the registry check names without collecting
-        return list(_State(self._state.namespace, (), self._state.legacy).collect())
+        namespace, legacy = self._state.namespace, self._state.legacy
+        return [*_Executions(namespace, legacy).collect(),
+                *_State(namespace, (), legacy).collect()]
 
 
 class _Listener(_Metrics):
@@ -286,7 +391,7 @@ class _Listener(_Metrics):
         self.state = state
         try:
             super().__init__(registry, namespace, legacy)
-            collector = _Collector(state)
+            collector = _Collector(self.executions, state)
             registry.register(collector)
         except BaseException:  # a name taken: leave the registry as it was
             for metric in getattr(self, "collectors", ()):
