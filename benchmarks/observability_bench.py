@@ -156,7 +156,7 @@ def measure(count: int) -> dict[str, list[float]]:
     program = engine.compile(PROGRAM)
     chosen = setups()
     samples: dict[str, list[float]] = {name: [] for name in chosen}
-    for name, (install, uninstall) in chosen.items():  # warm-up, each set-up once
+    for install, uninstall in chosen.values():  # warm-up, each set-up once
         install()
         timed(engine, program, BLOCK)
         uninstall()

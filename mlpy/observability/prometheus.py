@@ -2,10 +2,13 @@
 
 :func:`install` registers the metrics on a ``prometheus_client`` registry and listens to
 :mod:`mlpy.observability.events`; :func:`uninstall` (or the handle's ``uninstall()``)
-removes them again. Counters and histograms are updated as the events arrive; gauges that
-describe state -- executor queues and workers, sandbox workers, open sessions, program
-cache entries -- are read when the registry is scraped, from the engines, AsyncEngines and
-sessions this process created after the install (plus the ``engines`` given).
+removes them again. The execution series (counts, durations, queue times, in flight,
+callbacks) are kept here under one lock as the events arrive and read when the registry is
+scraped; compiles, capability checks and the sandbox's restarts and memory use are
+prometheus_client metrics updated as they happen; the gauges that describe state --
+executor queues and workers, sandbox workers, open sessions, program cache entries -- are
+read at scrape time from the engines, AsyncEngines and sessions this process created after
+the install (plus the ``engines`` given).
 
 Cardinality: label values come only from fixed sets (modes, statuses, cache, results,
 worker states, restart reasons) or from names the host's code chooses (callback names,
@@ -13,22 +16,22 @@ capability names ``area.action``, AsyncEngine ``thread_name_prefix``); never pro
 hashes, execution ids, user data, file paths or scopes. Each chosen-name label keeps the
 first :data:`LABEL_LIMIT` distinct values it sees and reports every later one as
 ``other``, and a value that is not a plain name (``[A-Za-z_][A-Za-z0-9_.-]*``, at most 64
-characters) is ``other`` from the start: a program that declares ten thousand made-up
-capabilities makes one series, not ten thousand.
+characters) is ``other`` from the start: callbacks made with names built from data make
+one series, not one per name.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_left
 import weakref
+from bisect import bisect_left
 from typing import Any, Iterable, Iterator
 
 from mlpy.observability import events
 
 try:
-    from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+    from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
     from prometheus_client.core import (
         CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily,
     )
@@ -92,9 +95,6 @@ class _Metrics(events.Listener):
             return made(Histogram(full(name), text, tuple(labels), buckets=buckets,
                                   registry=registry))
 
-        def gauge(name: str, text: str, labels: Iterable[str] = ()) -> Gauge:
-            return made(Gauge(full(name), text, tuple(labels), registry=registry))
-
         self.legacy = legacy
         self.capability_label = _Bounded()
         # With legacy names the shared name carries the proposal's label too (one metric
@@ -154,7 +154,7 @@ class _Series:
         """The ``le`` buckets of ``bounds`` (each one of EXECUTION_BUCKETS) and +Inf."""
         found, running = [], 0
         wanted = set(bounds)
-        for bound, count in zip(EXECUTION_BUCKETS, self.counts):
+        for bound, count in zip(EXECUTION_BUCKETS, self.counts[:-1], strict=True):
             running += count
             if bound in wanted:
                 found.append((_le(bound), running))
@@ -162,7 +162,7 @@ class _Series:
         return found
 
     def add(self, other: "_Series") -> None:
-        self.counts = [a + b for a, b in zip(self.counts, other.counts)]
+        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
         self.total += other.total
 
 
