@@ -117,10 +117,12 @@ class _Metrics(events.Listener):
     # ------------------------------------------------------------------ events
 
     def execution_started(self, run: events.Execution) -> None:
+        run.data[self] = True  # in flight as far as these metrics know
         self.executions.started(run.mode)
 
     def execution_finished(self, run: events.Execution) -> None:
-        self.executions.finished(run)
+        # One that started before the install is counted, but was never in flight here.
+        self.executions.finished(run, run.data.pop(self, False))
 
     def compiled(self, event: events.Compile) -> None:
         self.compile_duration.labels("hit" if event.cache_hit else "miss").observe(
@@ -190,12 +192,13 @@ class _Executions:
         with self._lock:
             self._running[mode] += 1
 
-    def finished(self, run: events.Execution) -> None:
+    def finished(self, run: events.Execution, was_started: bool) -> None:
         mode, duration = run.mode, run.duration
         slot = bisect_left(EXECUTION_BUCKETS, duration)
         callback = self.callback_label(run.callback) if mode == "callback" else None
         with self._lock:
-            self._running[mode] -= 1
+            if was_started:
+                self._running[mode] -= 1
             series = self._ended.get((mode, run.status))
             if series is None:
                 series = self._ended[mode, run.status] = _Series()

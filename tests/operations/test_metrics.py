@@ -139,6 +139,28 @@ def test_in_flight_while_an_execution_runs(registry, blocker):
     assert value(registry, "mlpy_executions_in_flight", mode="inprocess") == 0
 
 
+def test_an_execution_running_at_install_time_is_counted_but_never_in_flight(blocker):
+    """It started observed (another listener was installed) before the metrics were."""
+    block, entered, release = blocker
+    engine = mlpy.Engine()
+    other = events.Listener()
+    events.add_listener(other)
+    worker = threading.Thread(target=engine.execute, args=("result = block();",),
+                              kwargs={"variables": {"block": block}})
+    worker.start()
+    entered.wait(30)
+    registry = CollectorRegistry()
+    handle = prometheus.install(registry=registry)
+    try:
+        release.set()
+        worker.join(30)
+        assert value(registry, "mlpy_executions_total", mode="inprocess", status="ok") == 1
+        assert value(registry, "mlpy_executions_in_flight", mode="inprocess") == 0
+    finally:
+        handle.uninstall()
+        events.remove_listener(other)
+
+
 def test_compile_hits_misses_and_results(registry):
     engine = mlpy.Engine()
     engine.compile("result = 2;")
