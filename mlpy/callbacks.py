@@ -36,6 +36,7 @@ from mlpy.engine import _IDENTIFIER
 from mlpy.errors import MLCallError, MLCancelledError, MLConfigurationError, MLError
 from mlpy.function import _PLAIN, MLFunction, call_ml, is_ml_function
 from mlpy.language.codegen import py_name
+from mlpy.observability import events
 from mlpy.observability.logging import log_failure
 from mlpy.program import user_names
 from mlpy.runtime import ops
@@ -207,6 +208,41 @@ class MLCallbackWrapper(MLFunction):
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if events.ACTIVE:
+            return self._observed_call(args, kwargs)
+        value, failure = self._call(args, kwargs)
+        return value if failure is None else self._recover(failure)
+
+    def _observed_call(self, args: tuple, kwargs: dict) -> Any:
+        """A call reported to the observability listeners as a ``callback`` execution."""
+        run = events.execution_started(
+            "callback", callback=self.name, function=self.function_name,
+            args_count=len(args) + len(kwargs), timeout=self.timeout,
+            capabilities=self._reported_grants)
+        value = failure = None
+        finished = False
+        try:
+            value, failure = self._call(args, kwargs)
+            finished = True
+        finally:
+            if failure is not None:
+                run.end(error=failure)
+            elif finished:
+                run.end(value=value)
+            else:  # raised out of mlpy's own code
+                run.end()
+        return value if failure is None else self._recover(failure)
+
+    def _reported_grants(self) -> CapabilitySet | None:
+        """The grants a call now runs under, for its span (None if the target is gone: the
+        call itself reports that)."""
+        try:
+            return self._grants_now()
+        except MLError:
+            return None
+
+    def _call(self, args: tuple, kwargs: dict) -> tuple[Any, MLError | None]:
+        """The call: ``(value, None)``, or ``(None, error)`` for the error contract."""
         lock = self._lock
         lock.acquire()
         start = perf_counter()
@@ -232,16 +268,15 @@ class MLCallbackWrapper(MLFunction):
             stats = self.stats
             stats.calls += 1
             stats.total_time += perf_counter() - start
-            return value
+            return value, None
         except MLError as error:
-            failure = error
             stats = self.stats
             stats.calls += 1
             stats.errors += 1
             stats.total_time += perf_counter() - start
+            return None, error
         finally:
             lock.release()
-        return self._recover(failure)
 
     def submit(self, *args: Any, dispatcher: Any = None,
                on_result: Callable[[Any], Any] | None = None,

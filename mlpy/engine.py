@@ -36,6 +36,7 @@ from mlpy.language.codegen import LAST, py_name
 from mlpy.language.parser import cache_dir
 from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry, paths_from_environment
+from mlpy.observability import events
 from mlpy.observability.logging import log_failure
 from mlpy.program import (
     Program, TranspileResult, check_source, compile_program, fingerprint, new_namespace, runtime_builtins,
@@ -203,6 +204,8 @@ class Engine:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._running: dict[str, ExecutionState] = {}
+        if events.ACTIVE:
+            events.engine_created(self)
 
     def resolve_capabilities(self, spec: CapabilitySpec | None) -> CapabilitySet:
         """The set ``spec`` stands for on this engine (None: the engine's default)."""
@@ -248,6 +251,15 @@ class Engine:
         if not isinstance(text, str):
             raise TypeError("ML source must be a str or a path")
         filename = filename or "<string>"
+        if events.ACTIVE:
+            return events.observe_compile(self._compile_text, text, filename, inputs,
+                                          prior_def_only, session, prior_imports)
+        return self._compile_text(text, filename, inputs, prior_def_only, session,
+                                  prior_imports)
+
+    def _compile_text(self, text: str, filename: str, inputs: Iterable[str],
+                      prior_def_only: Iterable[str], session: bool,
+                      prior_imports: Iterable[tuple[str, str, bool]]) -> tuple[Program, bool]:
         if session:  # a session's chunk: compiled once, for one namespace; not cached
             return compile_program(text, filename, self.registry, inputs=inputs,
                                    prior_def_only=prior_def_only, key=uuid.uuid4().hex,
@@ -348,6 +360,44 @@ class Engine:
         still apply); the limits default to the engine's. ``isolation`` overrides the
         engine's choice for this execution.
         """
+        if not events.ACTIVE:
+            return self._execute(source_or_program, variables, filename, capabilities, timeout,
+                                 max_steps, max_depth, max_output, max_memory, result_name,
+                                 capture_output, execution_id, isolation, allow_shadow)
+        sandboxed = (isolation or self.isolation) == "subprocess"
+        run = events.execution_started(
+            "sandbox" if sandboxed else "inprocess", execution_id=execution_id,
+            timeout=self.timeout if timeout is None else timeout,
+            capabilities=lambda: self._reported_grants(capabilities),
+            code_length=len(source_or_program) if isinstance(source_or_program, str) else None)
+        result = None
+        try:
+            result = self._execute(source_or_program, variables, filename, capabilities,
+                                   timeout, max_steps, max_depth, max_output, max_memory,
+                                   result_name, capture_output, execution_id, isolation,
+                                   allow_shadow)
+            return result
+        finally:
+            run.end(result)
+
+    def _reported_grants(self, spec: CapabilitySpec | None) -> CapabilitySet | None:
+        """The grants an execution given ``spec`` runs under, for its span (None when the
+        spec is wrong: the execution itself reports that)."""
+        try:
+            return self.execution_capabilities(spec)
+        except MLError:
+            return None
+
+    def _execute(self, source_or_program: str | Program,
+                 variables: Mapping[str, Any] | None = None, filename: str | None = None,
+                 capabilities: CapabilitySpec | None = None, timeout: float | None = None,
+                 max_steps: int | None = None, max_depth: int | None = None,
+                 max_output: int | None = None, max_memory: int | None = None,
+                 result_name: str = "result", capture_output: bool = False,
+                 execution_id: str | None = None, isolation: str | None = None,
+                 allow_shadow: bool = False) -> ExecutionResult:
+        """:meth:`execute` unobserved: an execution that reports itself to the
+        observability listeners (AsyncEngine's) runs this."""
         try:
             mode = _isolation(isolation or self.isolation)
         except MLError as error:
@@ -451,7 +501,7 @@ class Engine:
             grants = self.execution_capabilities(capabilities)
         except MLError as error:
             return ExecutionResult(False, error=error, execution_id=options["execution_id"] or "")
-        return self._sandbox_pool().execute(
+        result = self._sandbox_pool().execute(
             source_or_program, variables, capabilities=grants,
             timeout=self.timeout if timeout is None else timeout,
             max_steps=self.max_steps if max_steps is None else max_steps,
@@ -460,6 +510,9 @@ class Engine:
             max_memory=self.max_memory if max_memory is None else max_memory,
             extension_paths=self.registry.extension_paths,
             ml_module_paths=self.registry.ml_module_paths, **options)
+        if events.ACTIVE:  # the worker's gate decisions, as the reply reports them
+            _report_remote_checks(result)
+        return result
 
     def _sandbox_pool(self) -> "SandboxPool":
         with self._lock:
@@ -510,6 +563,8 @@ class Engine:
              result_name: str, live: bool = False) -> ExecutionResult:
         unmet = _unmet_request(program, state.capabilities)
         if unmet is not None:  # the program said what it needs: refuse before it starts
+            if events.ACTIVE:
+                events.capability_checked(unmet.required, False, unmet.resource)
             captured = _captured(state.write_out)
             return _logged(ExecutionResult(False, error=unmet, execution_id=state.execution_id,
                                            stdout=captured, stderr=captured))
@@ -575,6 +630,16 @@ class Engine:
             usage={"steps": state.steps},
             capabilities_used=frozenset(state.used),
         )
+
+
+def _report_remote_checks(result: ExecutionResult) -> None:
+    """A sandboxed execution's capability checks ran in its worker: each capability it
+    used counts as one allowed check, its denial (the error, if that is one) as denied."""
+    for name in sorted(result.capabilities_used):
+        events.capability_checked(name, True)
+    error = result.error
+    if isinstance(error, CapabilityError) and error.required:
+        events.capability_checked(error.required, False, error.resource)
 
 
 def _logged(result: ExecutionResult) -> ExecutionResult:

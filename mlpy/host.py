@@ -16,6 +16,7 @@ from inspect import isawaitable
 from typing import Any, Callable, Iterable
 
 from mlpy.errors import MLError, MLHostError
+from mlpy.observability import events
 from mlpy.runtime import awaiting, gate, ops
 from mlpy.runtime.values import HostObject
 
@@ -34,6 +35,23 @@ class HostFunction:
         self._ml_description = description
 
     def __call__(self, *args: Any) -> Any:
+        if events.ACTIVE:
+            return self._observed_call(args)
+        return self._call(args)
+
+    def _observed_call(self, args: tuple) -> Any:
+        """A call reported to the observability listeners (spans, when asked for)."""
+        call = events.host_call_started(self.__name__)
+        error: BaseException | None = None
+        try:
+            return self._call(args)
+        except BaseException as raised:
+            error = raised
+            raise
+        finally:
+            call.end(error)
+
+    def _call(self, args: tuple) -> Any:
         try:
             result = gate.call_host(self.__wrapped__, tuple(ops.release(arg) for arg in args),
                                     self._ml_capabilities, self.__name__)

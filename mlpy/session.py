@@ -17,6 +17,7 @@ from mlpy.errors import MLCallError, MLError
 from mlpy.function import MLFunction, is_ml_function
 from mlpy.language.checks import module_var
 from mlpy.language.codegen import LAST, py_name
+from mlpy.observability import events
 from mlpy.program import Program, new_namespace, user_names
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import Capability, CapabilitySet
@@ -52,6 +53,8 @@ class Session:
             self._namespace.update(_marshal_in(variables))
         # The top-level names chunks may use: kept up to date instead of listed per chunk.
         self._known: dict[str, None] = dict.fromkeys(user_names(self._namespace))
+        if events.ACTIVE:
+            events.session_opened(self)
 
     def _new_namespace(self) -> dict[str, Any]:
         return new_namespace(self.engine._builtins, self._home)
@@ -91,6 +94,25 @@ class Session:
         ``result_name`` variable if it assigns one, else the value of its final expression
         statement (``result_name=None``: only the latter). ``output`` receives what the
         chunk prints, as it prints it."""
+        if not events.ACTIVE:
+            return self._exec(source, filename, timeout, max_steps, capture_output,
+                              execution_id, result_name, output)
+        run = events.execution_started(
+            "session", execution_id=execution_id, capabilities=self._grants,
+            timeout=self.engine.timeout if timeout is None else timeout,
+            code_length=len(source) if isinstance(source, str) else None)
+        result = None
+        try:
+            result = self._exec(source, filename, timeout, max_steps, capture_output,
+                                execution_id, result_name, output)
+            return result
+        finally:
+            run.end(result)
+
+    def _exec(self, source: str | Program, filename: str | None, timeout: float | None,
+              max_steps: int | None, capture_output: bool, execution_id: str | None,
+              result_name: str | None, output: Callable[[str], Any] | None
+              ) -> ExecutionResult:
         with self.lock:
             self._chunks += 1
             if isinstance(source, Program):
@@ -215,6 +237,8 @@ class Session:
 
     def close(self) -> None:
         self.reset()
+        if events.ACTIVE:
+            events.session_closed(self)
 
 
 @dataclass(frozen=True)

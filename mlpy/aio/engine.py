@@ -24,6 +24,7 @@ from mlpy.aio.workers import Job, WorkerPool
 from mlpy.config import async_arguments, takes_config
 from mlpy.engine import Engine
 from mlpy.errors import MLConfigurationError
+from mlpy.observability import events
 from mlpy.program import Program
 from mlpy.runtime.capabilities import CapabilitySpec
 from mlpy.runtime.state import inherited_capabilities, new_execution_id
@@ -92,6 +93,8 @@ class AsyncEngine:
             max_workers=max_workers, max_pending=max_pending, cancel_grace=cancel_grace,
             max_stuck=self.max_stuck, thread_name_prefix=thread_name_prefix,
             cancel_execution=engine.cancel, on_closed=self._finish)
+        if events.ACTIVE:  # its queue and workers are read when metrics are scraped
+            events.engine_created(self)
 
     # ------------------------------------------------------------------ submitting
 
@@ -188,17 +191,22 @@ class AsyncEngine:
         isolation = self.isolation
 
         def run(job: Job) -> AsyncMLResult:
-            result = self.engine.execute(
-                code_or_program, values, capabilities=grants, timeout=limit,
-                capture_output=capture_output, execution_id=execution_id,
-                isolation=isolation)
+            if events.ACTIVE:  # reported as one "async" execution, queue time included
+                result = _observed(self.engine, job, (
+                    code_or_program, values, None, grants, limit, None, None, None, None,
+                    "result", capture_output, execution_id, isolation))
+            else:
+                result = self.engine.execute(
+                    code_or_program, values, capabilities=grants, timeout=limit,
+                    capture_output=capture_output, execution_id=execution_id,
+                    isolation=isolation)
             return AsyncMLResult.from_execution(result, queue_time=job.queue_time,
                                                 worker=job.worker.name if job.worker else "")
 
         # A sandboxed execution's time limit is the pool's: it kills the worker process.
         watched = None if isolation == "subprocess" else limit
         return self._job(run, watched, queue_timeout, as_result=True,
-                         execution_id=execution_id, what="the execution")
+                         execution_id=execution_id, what="the execution", observed=True)
 
     def _call_runner(self, target: Any, function: str, args: tuple, kwargs: dict,
                      capabilities: Any) -> Callable[[Job], Any]:
@@ -242,7 +250,7 @@ class AsyncEngine:
 
     def _job(self, run: Callable[[Job], Any], timeout: float | None,
              queue_timeout: float | None, *, as_result: bool, execution_id: str = "",
-             what: str) -> Job:
+             what: str, observed: bool = False) -> Job:
         """Queue a job (or settle it at once as refused); it is returned either way.
         ``timeout`` is what the watchdog enforces on the run."""
         if queue_timeout is not None and (isinstance(queue_timeout, bool) or not isinstance(
@@ -250,7 +258,7 @@ class AsyncEngine:
             raise MLConfigurationError(f"queue_timeout must be a positive number of seconds "
                                        f"or None, not {queue_timeout!r}")
         job = Job(run, timeout=timeout, queue_timeout=queue_timeout, as_result=as_result,
-                  execution_id=execution_id, what=what)
+                  execution_id=execution_id, what=what, observed=observed)
         self._pool.submit(job)
         return job
 
@@ -326,6 +334,22 @@ AsyncMLExecutor = AsyncEngine
 
 
 
+
+
+def _observed(engine: Engine, job: Job, arguments: tuple) -> Any:
+    """The execution ``arguments`` (Engine._execute's, in order) describe, reported as an
+    ``async`` execution rather than as the in-process or sandboxed one it runs."""
+    source, timeout, execution_id = arguments[0], arguments[4], arguments[11]
+    run = events.execution_started(
+        "async", execution_id=execution_id, timeout=timeout, queue_time=job.queue_time,
+        capabilities=lambda: engine._reported_grants(arguments[3]),
+        code_length=len(source) if isinstance(source, str) else None)
+    result = None
+    try:
+        result = engine._execute(*arguments)
+        return result
+    finally:
+        run.end(result)
 
 
 def _join(workers: list[threading.Thread]) -> None:

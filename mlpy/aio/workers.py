@@ -39,6 +39,7 @@ from mlpy.errors import (
     MLBackpressureError, MLCancelledError, MLConfigurationError, MLError, MLHostError,
     MLTimeoutError,
 )
+from mlpy.observability import events
 from mlpy.runtime.awaiting import OWNER_LOOP
 from mlpy.runtime.state import CURRENT, OUTSIDE, ExecutionState
 
@@ -59,11 +60,11 @@ class Job:
 
     __slots__ = ("run", "context", "future", "timeout", "queue_deadline", "as_result",
                  "loop", "outer", "execution_id", "enqueued", "started", "worker", "stopping",
-                 "stop_by", "what", "given_up", "cancel_sent")
+                 "stop_by", "what", "given_up", "cancel_sent", "observed")
 
     def __init__(self, run: Callable[["Job"], Any], *, timeout: float | None,
                  queue_timeout: float | None, as_result: bool, execution_id: str = "",
-                 what: str = "the job"):
+                 what: str = "the job", observed: bool = False):
         self.run = run
         self.context = contextvars.copy_context()
         self.future: concurrent.futures.Future = concurrent.futures.Future()
@@ -84,6 +85,8 @@ class Job:
         self.what = what
         self.given_up = False  # the caller cancelled it
         self.cancel_sent = False  # the pool's cancel_execution was called for it
+        # An execution the metrics and spans see as "async": reported when it never runs.
+        self.observed = observed
 
     @property
     def queue_time(self) -> float:
@@ -184,6 +187,9 @@ class WorkerPool:
             if job.started is None:
                 if job in self._queue:
                     self._queue.remove(job)
+                if events.ACTIVE:
+                    _refused(job, MLCancelledError("the execution was cancelled before it "
+                                                   "started"))
             elif job in self._running and job.stopping is None:
                 job.stopping, job.stop_by = "cancel", time.monotonic() + self.cancel_grace
                 self._stop_locked(job)
@@ -262,6 +268,8 @@ class WorkerPool:
         except concurrent.futures.InvalidStateError:  # the caller cancelled it meanwhile
             return
         self._counts[_kind(outcome)] += 1
+        if job.started is None and events.ACTIVE:  # refused, timed out or cancelled queued
+            _refused(job, outcome)
 
     # ------------------------------------------------------------------ the watchdog
 
@@ -398,6 +406,13 @@ def _invoke(job: Job) -> Any:
         # job's ML calls get states of their own, which only the job can reach.
         CURRENT.set(OUTSIDE)
     return job.run(job)
+
+
+def _refused(job: Job, error: BaseException | None) -> None:
+    """Report an observed job that ended before it ran, in the caller's context."""
+    if job.observed and error is not None:
+        job.context.run(events.execution_refused, "async", error,
+                        execution_id=job.execution_id or None, queue_time=job.queue_time)
 
 
 def _as_result(job: Job, value: Any, error: BaseException | None) -> AsyncMLResult:

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from typing import Any, Callable
 
 from mlpy.errors import CapabilityError
+from mlpy.observability import events
 from mlpy.runtime.capabilities import EMPTY, USES, Capability, CapabilitySet
 from mlpy.runtime.state import ExecutionState, deciding_state, grants_here
 
@@ -104,6 +105,8 @@ def _check_held(state: ExecutionState, held: CapabilitySet, required: tuple[str,
         if grant.max_uses is not None:
             paid[name] = grant
         state.used.add(name)
+        if events.ACTIVE:
+            events.capability_checked(name, True)
         if state.audit is not None:
             state.audit.use(requirement=name, execution_id=state.execution_id)
     return paid
@@ -135,6 +138,8 @@ def require(area_action: str, resource: Any = None, *, shown: str | None = None
     if grant is not charged and grant.max_uses is not None:
         _pay_for(grant, area_action, charged, paid, state, held, text, shown)
     state.used.add(area_action)
+    if events.ACTIVE:
+        events.capability_checked(area_action, True)
     return grant
 
 
@@ -171,6 +176,8 @@ def _deny(state: ExecutionState, held: CapabilitySet, name: str, resource: str |
     if audit is not None:
         audit.record("deny", requirement=name, resource=resource,
                      execution_id=state.execution_id)
+    if events.ACTIVE:
+        events.capability_checked(name, False, None if redact else reported)
     subject = f"{what} requires" if what else "this needs"
     target = f" for {shown}" if resource is not None else ""
     reason = _why_not(held, name, resource)

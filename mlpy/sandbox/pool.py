@@ -41,9 +41,10 @@ from typing import Any, Iterable, Mapping
 from mlpy.engine import ExecutionResult
 from mlpy.errors import (
     MLCancelledError, MLConfigurationError, MLError, MLLimitError, MLMarshalError,
-    MLSandboxError,
+    MLSandboxError, MLTimeoutError,
 )
 from mlpy.language.parser import get_parser
+from mlpy.observability import events
 from mlpy.program import Program
 from mlpy.runtime.capabilities import USES, CapabilitySet, CapabilitySpec, as_capability_set
 from mlpy.sandbox.config import SandboxConfig
@@ -248,17 +249,20 @@ class SandboxPool:
             self._running[execution_id] = worker
             self._counts["executions"] += 1
         deadline = time.monotonic() + task.timeout + _grace(task.timeout)
-        healthy = False
+        healthy, ending, pid, started_ns = False, None, worker.pid, time.time_ns()
         try:
             reply = worker.run(task.frame, execution_id, deadline)
             result, warnings, healthy = self._from_reply(reply, task, worker)
         except WorkerEnded as ended:
+            ending = ended.ending.reason
             _log_ending(ended.ending, worker.pid, execution_id)
             result, warnings = self._from_ending(ended, task, time.perf_counter() - queued), []
         finally:
             with self._cond:
                 self._running.pop(execution_id, None)
-            self._checkin(worker, healthy)
+            restart = self._checkin(worker, healthy)
+        if events.ACTIVE:
+            _report(result, pid, ending, restart, started_ns)
         result.timings.update(queue=queued - start, total=time.perf_counter() - start)
         return _deliver_output(result, capture_output), warnings
 
@@ -282,6 +286,8 @@ class SandboxPool:
             "limits": {"timeout": timeout, "cpu": self.config.cpu_timeout,
                        **{name: _count(name, value) for name, value in limits.items()}},
         }
+        if events.ACTIVE:  # the worker's part of the trace continues the caller's
+            frame["trace"] = events.trace_context()
         data = encode_frame(frame)
         if len(data) > self.config.frame_limit:
             raise MLMarshalError(
@@ -383,8 +389,9 @@ class SandboxPool:
             raise
         return worker
 
-    def _checkin(self, worker: WorkerProcess, healthy: bool) -> None:
-        """Return a worker after an execution; replace it when it must not run more."""
+    def _checkin(self, worker: WorkerProcess, healthy: bool) -> bool:
+        """Return a worker after an execution; replace it when it must not run more.
+        Whether it was replaced."""
         retire = not healthy or not worker.alive or self._closed \
             or worker.tasks >= self.config.max_tasks_per_worker
         if retire:
@@ -398,6 +405,7 @@ class SandboxPool:
                 if not self._closed:
                     self._replace_locked()
             self._cond.notify_all()
+        return retire and not self._closed
 
     def _replace_locked(self) -> None:
         """Start a replacement now, so it is warm by the time it is needed. A failure is
@@ -465,6 +473,34 @@ def _deliver_output(result: ExecutionResult, capture_output: bool) -> ExecutionR
         ok=result.ok, value=result.value, error=result.error, globals=result.globals,
         stdout=None, stderr=None, execution_id=result.execution_id, timings=result.timings,
         usage=result.usage, capabilities_used=result.capabilities_used)
+
+
+def _report(result: ExecutionResult, pid: int | None, ending: str | None, restarted: bool,
+            started_ns: int) -> None:
+    """Tell the observability listeners what the worker did (its figures, as it measured
+    them or as the pool reaped it) and why it was replaced, if it was."""
+    usage = result.usage
+    exit_reason = ending or "completed"
+    events.sandbox_ran(events.SandboxRun(
+        pid or 0, exit_reason, usage.get("max_rss_bytes"), usage.get("cpu_time"),
+        started_ns, time.time_ns()))
+    if restarted:
+        events.sandbox_restarted(_restart_reason(ending, result.error))
+
+
+def _restart_reason(ending: str | None, error: MLError | None) -> str:
+    """Why a worker was replaced, as the §9.2 ``reason`` label: the limit it reached (as
+    the kernel or the worker itself reported it); ``crash`` when it died or broke the
+    protocol; else ``recycle`` (it ran its ``max_tasks_per_worker``, or stopped at a limit
+    of the program's -- steps, depth, output -- and is replaced as a precaution)."""
+    if ending in _LIMITS:
+        return ending
+    if ending is not None or isinstance(error, MLSandboxError):
+        return "crash"
+    if isinstance(error, MLTimeoutError):
+        return "timeout"
+    resource = getattr(error, "resource", None) if isinstance(error, MLLimitError) else None
+    return {"cpu": "cpu_limit", "memory": "memory_limit"}.get(resource, "recycle")
 
 
 def _log_ending(ending: Any, pid: int | None, execution_id: str) -> None:

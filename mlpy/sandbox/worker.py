@@ -155,6 +155,11 @@ class Task:
         self.engine_limits = {name: limits[name] for name in _ENGINE_LIMITS
                               if limits.get(name) is not None}
         self.result_name = str(frame.get("result_name", "result"))
+        # The W3C traceparent of the caller's span, when the host traces. The worker exports
+        # nothing: the host builds the run's span from the reply's figures.
+        trace = frame.get("trace") or {}
+        parent = trace.get("traceparent") if isinstance(trace, dict) else None
+        self.traceparent = parent if isinstance(parent, str) else None
 
 
 class Worker:
