@@ -192,6 +192,68 @@ def allow_option(help_text: str) -> Callable:
     return click.option("--allow", "allow", multiple=True, metavar="CAP", help=help_text)
 
 
+class Size(click.ParamType):
+    """A size in bytes: plain bytes (``1048576``) or a number and a unit -- ``KB``/``MB``/
+    ``GB``/``TB`` powers of 1000, ``KiB``/``MiB``/``GiB``/``TiB`` powers of 1024 (the
+    sandbox's rule), and ``k``/``m``/``g``/``t`` for the decimal ones (``512k`` is 512 KB).
+    Units are case-insensitive. A bad value is a usage error naming the flag and the form."""
+
+    name = "size"
+    FORM = "bytes (1048576) or a number and a unit (512k, 100MB, 2GiB)"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        from mlpy.errors import MLConfigurationError
+        from mlpy.sandbox.config import parse_size
+
+        text = str(value).strip()
+        if text[-1:].lower() in ("k", "m", "g", "t"):
+            text += "B"  # the one-letter forms are the decimal units
+        try:
+            return parse_size(text)
+        except MLConfigurationError:
+            self.fail(f"{value!r} is not a size: write {self.FORM}", param, ctx)
+
+
+SIZE = Size()
+
+
+class Seconds(click.ParamType):
+    """A positive number of seconds."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if not 0 < seconds < float("inf"):
+            self.fail(f"{value!r} is not a positive number of seconds (such as 2 or 0.5)",
+                      param, ctx)
+        return seconds
+
+
+SECONDS = Seconds()
+
+
+# mlpy always rejects programs with critical or high static security findings (integration
+# spec 2.2 `strict=True`, the configuration's compiler.strict_security, which cannot be
+# turned off): --strict says so, --no-strict is refused rather than ignored.
+STRICT = click.option("--strict/--no-strict", "strict", default=None,
+                      help="Reject programs with critical or high static security findings "
+                           "(always on: --no-strict is refused).")
+
+
+def check_strict(strict: bool | None) -> None:
+    if strict is False:
+        raise click.UsageError(
+            "--no-strict is not available: mlpy always rejects programs with critical or high "
+            "static security findings (compiler.strict_security cannot be turned off); "
+            "`mlpy check FILE` lists the findings")
+
+
 def run_options(command: Callable) -> Callable:
     """The flags ``run`` and ``exec`` share: grants, limits, isolation, variables, JSON."""
     options = [
@@ -202,23 +264,33 @@ def run_options(command: Callable) -> Callable:
         click.option("--caps-profile", "caps_profile", default=None, metavar="NAME",
                      help="Grant the named capability set of the configuration's "
                           "security.profiles."),
-        click.option("--timeout", type=float, default=None,
+        click.option("--timeout", type=SECONDS, default=None, metavar="S",
                      help="Wall-time limit in seconds (default: runtime.timeout)."),
+        click.option("--cpu-time", "cpu_time", type=SECONDS, default=None, metavar="S",
+                     help="CPU-time limit in seconds, enforced by the operating system in "
+                          "the sandbox worker (default: sandbox.cpu_timeout); refused with "
+                          "--no-sandbox."),
         click.option("--max-steps", type=int, default=None,
                      help="Step limit (default: runtime.max_steps)."),
         click.option("--max-depth", type=int, default=None,
                      help="Nested-call limit (default: runtime.max_recursion, 500)."),
-        click.option("--max-output", type=int, default=None, help="Output limit in characters."),
-        click.option("--max-memory", type=int, default=None,
-                     help="Memory budget in bytes for the program's data."),
+        click.option("--max-output", "max_output", type=SIZE, default=None, metavar="SIZE",
+                     help="The most the program may print (characters; 64k, 1MB); more "
+                          "stops it with a resource-limit error."),
+        click.option("--memory", "--max-memory", "max_memory", type=SIZE, default=None,
+                     metavar="SIZE",
+                     help="Memory budget for the program's data (100MB, 512k, 2GiB or bytes), "
+                          "in either mode."),
         click.option("--sandbox/--no-sandbox", "--isolate/--no-isolate", "isolate",
                      default=None,
-                     help="Run in a sandbox worker process with operating-system limits "
-                          "(default: runtime.isolation, in-process)."),
+                     help="Run in a sandbox worker process with operating-system limits, or "
+                          "in this process (default: the sandbox, unless the configuration "
+                          "sets runtime.isolation)."),
         click.option("--var", "var", multiple=True, metavar="NAME=JSON",
                      help="Pass a variable to the program (repeatable)."),
         click.option("--json", "as_json", is_flag=True,
                      help="Print one JSON document on stdout."),
+        STRICT,
     ]
     for option in reversed(options):
         command = option(command)

@@ -80,6 +80,8 @@ def exit_reason(error: MLError | None) -> str:
         return "capability_denied"
     if isinstance(error, MLMarshalError):
         return "marshal_error"
+    if isinstance(error, MLSandboxError):  # how the worker ended: crash(SIGSEGV), ...
+        return getattr(error, "termination_reason", None) or "sandbox_error"
     return "error"
 
 

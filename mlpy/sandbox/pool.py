@@ -19,8 +19,13 @@ What differs from in-process (integration spec 2.5, wire boundary): inputs and r
 copies; a result that is a function or host object is an ``MLMarshalError``; globals with no
 wire form (functions, host objects) are left out of ``ExecutionResult.globals``; output is
 delivered when the execution ends, and is lost if the worker is killed; ``input()`` reads an
-empty stream; relative file paths in ML code start at the execution's own directory; host
-functions and extension modules of the host's engine do not exist in the worker.
+empty stream; host functions and extension modules of the host's engine do not exist in
+the worker. What stays the same: relative file paths in ML code start at the caller's working
+directory (at the call; ``working_dir`` in SandboxConfig sets another), as relative grants do,
+and the ``args`` module shows the caller's command line (see
+:func:`mlpy.stdlib.args_bridge.program_arguments`), never the worker's; both travel in the
+run frame. The worker process itself runs, and keeps its ``HOME`` and ``TMPDIR``, in a fresh
+private directory per execution.
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ from mlpy.sandbox.wire import (
     ProtocolViolation, encode_frame, error_from_wire, from_wire, task_fingerprint,
     variables_to_wire,
 )
+from mlpy.stdlib._fs import working_directory
+from mlpy.stdlib.args_bridge import current_arguments
 
 _logger = logging.getLogger("mlpy.sandbox")
 # Why a worker ended, when the program reached a limit (INFO); any other end is an ERROR,
@@ -283,6 +290,9 @@ class SandboxPool:
             "modules": {"extension_paths": [os.path.abspath(p) for p in module_paths[0]],
                         "ml_module_paths": [os.path.abspath(p) for p in module_paths[1]]},
             "capabilities": grants.to_wire(self._key),
+            # Where the program's relative paths start and the command line it sees: the
+            # caller's, as in-process (the worker's own would show host paths).
+            "cwd": working_directory(), "argv": current_arguments(),
             "limits": {"timeout": timeout, "cpu": self.config.cpu_timeout,
                        **{name: _count(name, value) for name, value in limits.items()}},
         }

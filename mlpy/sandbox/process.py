@@ -34,6 +34,7 @@ import mlpy
 from mlpy.errors import (
     MLConfigurationError, MLError, MLResourceError, MLSandboxError, MLTimeoutError,
 )
+from mlpy.language import parser as _parser
 from mlpy.language.parser import cache_dir as parser_cache_dir
 from mlpy.sandbox.channel import Channel, ChannelClosed, ChannelTimeout
 from mlpy.sandbox.config import SandboxConfig
@@ -84,10 +85,11 @@ def worker_command(config: SandboxConfig, read_fd: int, write_fd: int, cancel_fd
 def worker_environment(config: SandboxConfig, root: str) -> dict[str, str]:
     """A minimal environment: a system PATH, HOME and TMPDIR in the worker's own directory,
     the host's parser cache (so a worker loads the parser tables instead of rebuilding
-    them), the passed-through host variables, then ``extra_env``."""
+    them; when the host runs without that cache, ``mlpy run --no-cache``, a directory of the
+    worker's own, removed with it), the passed-through host variables, then ``extra_env``."""
+    cache = str(parser_cache_dir()) if _parser.DISK_CACHE else os.path.join(root, "cache")
     env = {"PATH": os.defpath.lstrip(os.pathsep) or "/usr/bin:/bin", "HOME": root,
-           "TMPDIR": root, "TMP": root, "TEMP": root,
-           "MLPY_CACHE_DIR": str(parser_cache_dir())}
+           "TMPDIR": root, "TMP": root, "TEMP": root, "MLPY_CACHE_DIR": cache}
     for name in config.env_passthrough:
         if name in os.environ:
             env[name] = os.environ[name]

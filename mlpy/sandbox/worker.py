@@ -8,10 +8,12 @@ and builds its parser before any work arrives, then talks to the pool over its p
    environment), the limits to apply, output caps. The worker applies its OS limits and
    answers ``ready{pid, version, package, limits}``, or ``startup_error{error}`` and exits.
 2. ``run{execution_id, program{source, filename, inputs, fingerprint}, variables,
-   capabilities, limits}``, one at a time. The worker recomputes the program's fingerprint
+   capabilities, cwd, argv, limits}``, one at a time. The worker recomputes the program's fingerprint
    (it covers the mlpy and grammar versions too), verifies the capability set's signature,
    compiles with its own engine and compile cache, and runs the program with those grants
-   in a fresh working directory. It answers ``result{...}`` or ``error{...}`` -- both with
+   in a fresh private directory (the worker's own ``HOME`` and ``TMPDIR``), its relative
+   paths starting at the caller's working directory ``cwd`` and its ``args`` module showing
+   the caller's ``argv``. It answers ``result{...}`` or ``error{...}`` -- both with
    the captured output, usage figures and the capabilities used -- or ``refused{message}``
    for a frame it will not run (a bad signature, a stale fingerprint, an unknown type).
 3. Cancellation: the pool writes the execution id to a third pipe and sends ``SIGUSR1``;
@@ -56,6 +58,8 @@ from mlpy.sandbox.wire import (
     EXIT_OUT_OF_MEMORY, ProtocolViolation, encode_frame, error_to_wire, from_wire,
     task_fingerprint,
 )
+from mlpy.stdlib._fs import working_directory_of
+from mlpy.stdlib.args_bridge import program_arguments
 
 # Frames the pool sends before the worker knows its limits are small.
 _HELLO_LIMIT = 1 << 16
@@ -144,6 +148,12 @@ class Task:
                              tuple(modules.get("ml_module_paths", ())))
         if not all(isinstance(path, str) for paths in self.module_paths for path in paths):
             raise ProtocolViolation("the module paths of a run frame are malformed")
+        self.cwd = frame.get("cwd")
+        if self.cwd is not None and not (isinstance(self.cwd, str) and os.path.isabs(self.cwd)):
+            raise ProtocolViolation("the working directory of a run frame is not absolute")
+        self.argv = frame.get("argv") or []
+        if not isinstance(self.argv, list) or not all(isinstance(a, str) for a in self.argv):
+            raise ProtocolViolation("the arguments of a run frame are malformed")
         self.capabilities = CapabilitySet.from_wire(frame["capabilities"], key)
         self.variables = from_wire(frame["variables"])
         if not isinstance(self.variables, dict):
@@ -277,8 +287,11 @@ class Worker:
     @contextmanager
     def _surroundings(self, task: Task, stdout: CappedOutput,
                       stderr: CappedOutput) -> Iterator[None]:
-        """One execution's directory, output streams, CPU budget and cancel handling."""
+        """One execution's directories, command line, output streams, CPU budget and cancel
+        handling."""
         directory = self._enter_directory()
+        # An explicit working_dir is where relative paths start; else the caller's directory.
+        relative_to = self.settings.get("working_dir") or task.cwd
         saved = sys.stdout, sys.stderr
         peak_memory_reset()
         self.cpu.arm(task.cpu)
@@ -288,7 +301,8 @@ class Worker:
         self._busy = True
         self._on_cancel(0, None)
         try:
-            yield
+            with working_directory_of(relative_to), program_arguments(task.argv):
+                yield
         finally:
             self._busy = False
             signal.setitimer(signal.ITIMER_REAL, 0)

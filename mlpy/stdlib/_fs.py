@@ -7,6 +7,11 @@ what the bridge passes to ``require()`` *and* what it touches: on systems with `
 :func:`open_no_follow` walks to it one directory at a time refusing every symbolic link, so a
 link swapped in after the capability check makes the operation fail instead of redirecting it
 outside the granted scope.
+
+Relative paths start at the *program's* working directory: the process's own, unless the
+sandbox worker running the program set the caller's (:func:`working_directory_of`), so that
+a relative path and a relative grant (made absolute in the host) mean the same directory in
+a worker as in the host, while the worker process itself stays in a private directory.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from mlpy.capabilities import current_capabilities, require
@@ -34,6 +40,33 @@ _AT_SUPPORTED = bool(NOFOLLOW and getattr(os, "O_DIRECTORY", 0)) and {
     os.open, os.stat, os.unlink, os.rename} <= os.supports_dir_fd
 
 
+# The directory relative paths start at when it is not the process's (None: the process's).
+_WORKING_DIRECTORY: ContextVar[str | None] = ContextVar("mlpy_working_directory", default=None)
+
+
+def working_directory() -> str:
+    """The directory a program's relative paths start at."""
+    return _WORKING_DIRECTORY.get() or os.getcwd()
+
+
+@contextmanager
+def working_directory_of(directory: str | None) -> Iterator[None]:
+    """Relative paths start at the absolute ``directory`` for the block (None: the
+    process's working directory)."""
+    if directory is not None and not os.path.isabs(directory):
+        raise ValueError(f"the working directory must be absolute, not {directory!r}")
+    token = _WORKING_DIRECTORY.set(directory)
+    try:
+        yield
+    finally:
+        _WORKING_DIRECTORY.reset(token)
+
+
+def absolute(path: str) -> str:
+    """``os.path.abspath`` against the program's working directory."""
+    return os.path.normpath(os.path.join(working_directory(), path))
+
+
 class Target(NamedTuple):
     """A path a script named: ``shown`` as written, ``real`` canonical (what is checked and
     touched), ``named`` absolute but unresolved (to tell whether the name is a link)."""
@@ -48,7 +81,7 @@ class Target(NamedTuple):
 
 
 def target(value: Any, what: str = "path") -> Target:
-    """Resolve a path argument: ``~`` expanded, made absolute against the process working
+    """Resolve a path argument: ``~`` expanded, made absolute against the program's working
     directory, ``..`` collapsed and symbolic links resolved."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a string, not {typeof(value)}")
@@ -56,8 +89,8 @@ def target(value: Any, what: str = "path") -> Target:
         raise ValueError(f"{what} must not be empty")
     if "\0" in value:
         raise ValueError(f"{what} must not contain a NUL character")
-    absolute = os.path.abspath(expand_home(value))
-    return Target(value, os.path.realpath(absolute), absolute)
+    named = absolute(expand_home(value))
+    return Target(value, os.path.realpath(named), named)
 
 
 def expand_home(path: str) -> str:

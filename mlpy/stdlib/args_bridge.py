@@ -3,12 +3,18 @@
 Reading the command line is an effect (it can carry paths, tokens, options of the host), so
 ``all()``, ``script()`` and ``rest()`` need ``args.read``, and so does ``ArgParser.parse()``
 when it is given no array and parses the process's arguments. The arguments are the host
-process's ``sys.argv`` as it is at the call. Parsing an array the script built needs nothing.
+process's ``sys.argv`` as it is at the call, unless the host runs the program with arguments
+of its own (:func:`program_arguments`: ``mlpy run FILE -- ARGS`` gives FILE and ARGS); a
+sandbox worker shows the arguments of the host that sent the program, never its own command
+line. Parsing an array the script built needs nothing.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from mlpy.capabilities import require
@@ -16,8 +22,32 @@ from mlpy.ext import ml_class, ml_function, ml_module
 from mlpy.runtime.values import display, typeof
 
 
+# The command line programs see when it is not the process's (None: sys.argv).
+_ARGUMENTS: ContextVar[tuple[str, ...] | None] = ContextVar("mlpy_program_arguments",
+                                                            default=None)
+
+
+def current_arguments() -> list[str]:
+    """The command line a program run now sees: the one given to
+    :func:`program_arguments`, else the host process's ``sys.argv``."""
+    given = _ARGUMENTS.get()
+    return list(given) if given is not None else [str(item) for item in sys.argv]
+
+
+@contextmanager
+def program_arguments(argv: Sequence[str]) -> Iterator[None]:
+    """Programs run in the block see ``argv`` (the program first) as their command line."""
+    if isinstance(argv, str) or not all(isinstance(item, str) for item in argv):
+        raise TypeError("the program's arguments must be a sequence of strings")
+    token = _ARGUMENTS.set(tuple(argv))
+    try:
+        yield
+    finally:
+        _ARGUMENTS.reset(token)
+
+
 def _argv() -> list[str]:
-    return [str(item) for item in sys.argv]
+    return current_arguments()
 
 
 def _text(value: Any, what: str, empty: bool = False) -> str:
@@ -215,7 +245,8 @@ class ArgParser:
 class Args:
     """The process's arguments need ``args.read``; parsing a given array needs nothing."""
 
-    @ml_function("The host process's whole command line (sys.argv), as an array of strings",
+    @ml_function("The program's whole command line (the host's sys.argv, or what the host "
+                 "ran the program with), as an array of strings",
                  name="all", capabilities=["args.read"])
     def all_(self):
         return _argv()

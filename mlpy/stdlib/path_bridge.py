@@ -21,8 +21,8 @@ from mlpy.capabilities import require
 from mlpy.ext import ml_function, ml_module
 from mlpy.runtime.values import typeof
 from mlpy.stdlib._fs import (
-    Target, admits, expand_home, home_of, host_error, is_directory, is_regular, lstat,
-    require_directory, target,
+    Target, absolute, admits, expand_home, home_of, host_error, is_directory, is_regular,
+    lstat, require_directory, target, working_directory,
 )
 
 _MAGIC = frozenset("*?[")
@@ -256,7 +256,7 @@ class Path:
                  capabilities=["path.read"])
     def glob(self, pattern):
         pattern = _string(pattern, "pattern")
-        base, segments = _split_pattern(os.path.abspath(expand_home(pattern)))
+        base, segments = _split_pattern(absolute(expand_home(pattern)))
         where = target(base, "pattern")
         require_directory("path.read", where.real, pattern)
         if not is_directory(lstat(where)):
@@ -306,9 +306,10 @@ class Path:
         except OSError as error:
             raise host_error(error, where.shown) from None
 
-    @ml_function("The working directory of the host process", capabilities=["path.read"])
+    @ml_function("The working directory (the host process's, also in a sandbox worker)",
+                 capabilities=["path.read"])
     def cwd(self):
-        here = os.getcwd()
+        here = working_directory()
         require_directory("path.read", os.path.realpath(here), ".")
         return here
 
@@ -341,5 +342,5 @@ class Path:
         if home is not None:
             require_directory("path.read", os.path.realpath(home), p)
         elif not os.path.isabs(p):
-            require_directory("path.read", os.path.realpath(os.getcwd()), p)
-        return os.path.abspath(expand_home(p))
+            require_directory("path.read", os.path.realpath(working_directory()), p)
+        return absolute(expand_home(p))

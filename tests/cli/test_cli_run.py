@@ -153,7 +153,7 @@ def test_no_cache_neither_writes_nor_needs_the_parser_cache(work, tmp_path_facto
 
 
 def test_profile_prints_each_ml_function_with_its_calls(work):
-    done = invoke("run", "fib.ml", "--profile")
+    done = invoke("run", "fib.ml", "--profile", "--no-sandbox")
     assert done.exit_code == 0, done.output
     lines = done.stderr.splitlines()
     assert lines[0] == "profile (ml-summary): 3 of 3 functions, longest first"
@@ -168,7 +168,7 @@ def test_profile_prints_each_ml_function_with_its_calls(work):
 
 
 def test_profile_in_the_json_document_and_the_raw_report(work, tmp_path):
-    done = invoke("run", "fib.ml", "--json", "--report", "raw",
+    done = invoke("run", "fib.ml", "--json", "--no-sandbox", "--report", "raw",
                   "--profile-output", str(tmp_path / "fib.prof"))
     document = json.loads(done.stdout)
     assert document["value"] == 610
@@ -185,29 +185,34 @@ def test_no_profile_no_profile_key(work):
     assert invoke("run", "fib.ml").stderr == ""
 
 
-def test_profile_and_args_need_the_program_in_this_process(work):
-    for flags in (["--profile"], ["--", "x"]):
-        done = invoke("run", "fib.ml", "--sandbox", *flags)
-        assert done.exit_code == 2
-        assert "not a sandbox worker: add --no-sandbox" in done.output
+@pytest.mark.parametrize("flags", [[], ["--sandbox"]])
+def test_profile_needs_the_program_in_this_process(work, flags):
+    done = invoke("run", "fib.ml", "--profile", *flags)  # the sandbox is the default
+    assert done.exit_code == 2
+    assert "--profile times the functions of this process, not of a sandbox worker: add " \
+           "--no-sandbox" in done.output
 
 
 # ----------------------------------------------------------------------------- -- ARGS
 
 
-def test_args_after_the_double_dash_reach_the_program(work):
-    done = invoke("run", "argv.ml", "--allow", "args.read", "--json", "--", "in.csv",
-                  "--out", "x.json")
+@pytest.mark.parametrize("isolation", ["--no-sandbox", "--sandbox"])
+def test_args_after_the_double_dash_reach_the_program(work, isolation):
+    done = invoke("run", "argv.ml", "--allow", "args.read", "--json", isolation, "--",
+                  "in.csv", "--out", "x.json")
     assert value_of(done) == ["argv.ml", "in.csv", "--out", "x.json"]
 
 
-def test_without_args_the_program_sees_only_its_file_not_the_mlpy_command_line(work):
-    done = invoke("run", "argv.ml", "--allow", "args.read", "--json")
+@pytest.mark.parametrize("isolation", ["--no-sandbox", "--sandbox"])
+def test_without_args_the_program_sees_only_its_file_not_the_mlpy_command_line(
+        work, isolation):
+    done = invoke("run", "argv.ml", "--allow", "args.read", "--json", isolation)
     assert value_of(done) == ["argv.ml"]
 
 
-def test_args_still_need_the_args_read_grant(work):
-    done = invoke("run", "argv.ml", "--json", "--", "secret")
+@pytest.mark.parametrize("isolation", ["--no-sandbox", "--sandbox"])
+def test_args_still_need_the_args_read_grant(work, isolation):
+    done = invoke("run", "argv.ml", "--json", isolation, "--", "secret")
     assert done.exit_code == 5
     assert json.loads(done.stdout)["error"]["required_capability"] == "args.read"
 

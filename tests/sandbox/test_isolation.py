@@ -172,16 +172,17 @@ def test_network_isolation_gives_workers_a_network_namespace_of_their_own():
         assert pool.execute("result = 1;").value == 1
 
 
-def test_files_live_in_the_execution_directory_within_the_size_limit():
+def test_scratch_files_live_in_the_execution_directory_within_the_size_limit():
     config = SandboxConfig(pool_size=1, file_size_limit="1KB")
-    files = ["file.read", "file.write"]
+    files = ["file.read", "file.write", "path.read"]
+    scratch = "import file; import path; at = path.join(path.tempDir(), 'out.txt');\n"
     with SandboxPool(config) as pool:
-        wrote = pool.execute("import file;\nfile.write('out.txt', 'x');\n"
-                             "result = file.read('out.txt');", capabilities=files)
+        wrote = pool.execute(scratch + "file.write(at, 'x');\nresult = file.read(at);",
+                             capabilities=files)
         assert wrote.value == "x"
-        later = pool.execute("import file;\nresult = file.exists('out.txt');", capabilities=files)
+        later = pool.execute(scratch + "result = file.exists(at);", capabilities=files)
         assert later.value is False  # the next execution has a fresh directory
-        big = pool.execute("import file;\nfile.write('big.txt', 'x' * 5000);", capabilities=files)
+        big = pool.execute(scratch + "file.write(at, 'x' * 5000);", capabilities=files)
         assert "File too large" in big.error.message and big.error.ml_line == 2
 
 

@@ -5,6 +5,13 @@ configuration, then the built-in defaults) and print what it prints; with ``--js
 program's output goes inside the one JSON document instead. ``exec -e EXPR`` prints the value
 of one expression, as the REPL shows it.
 
+Programs run in a sandbox worker process (integration spec 8.2: ``--sandbox`` is the
+default; the configuration's ``runtime.isolation`` may choose ``inprocess``, and an explicit
+``--sandbox``/``--no-sandbox`` wins over both). The worker sees the caller's working
+directory for relative paths and ``FILE -- ARGS`` as its command line, so a program behaves
+the same in both modes; ``--cpu-time`` needs the worker (the operating system enforces it
+there), ``--profile`` needs this process (it times this process's functions).
+
 Beyond the flags they share with ``bench`` (:func:`mlpy.cli.options.run_options`), both take
 ``--vars-file`` (variables from a JSON, TOML or YAML file), ``--no-cache``, ``--emit-py PATH``
 and ``--profile`` (a per-function timing summary after the run); ``run FILE -- ARGS`` hands
@@ -24,8 +31,8 @@ from typing import Any, Callable, Iterator
 import click
 
 from mlpy.cli.options import (
-    VERBOSE, PathOptions, check_capabilities, module_path_options, parse_vars, read_source,
-    run_options, verbose_wanted,
+    VERBOSE, PathOptions, check_capabilities, check_strict, global_options,
+    module_path_options, parse_vars, read_source, run_options, verbose_wanted,
 )
 from mlpy.cli.output import echo_err, emit_json, exit_code, exit_reason, report, use_color
 from mlpy.cli.settings import setting
@@ -39,6 +46,7 @@ class RunRequest:
     deny: tuple[str, ...]
     caps_profile: str | None
     timeout: float | None
+    cpu_time: float | None
     max_steps: int | None
     max_depth: int | None
     max_output: int | None
@@ -54,24 +62,43 @@ class RunRequest:
     script_args: tuple[str, ...] = ()
 
     @classmethod
-    def from_flags(cls, allow, deny, caps_profile, timeout, max_steps, max_depth, max_output,
-                   max_memory, isolate, var, as_json, vars_file=None, result_name="result",
-                   no_cache=False, emit_py=None, profile=False, reports=(),
-                   profile_output=None) -> "RunRequest":
+    def from_flags(cls, allow, deny, caps_profile, timeout, cpu_time, max_steps, max_depth,
+                   max_output, max_memory, isolate, var, as_json, strict=None,
+                   vars_file=None, result_name="result", no_cache=False, emit_py=None,
+                   profile=False, reports=(), profile_output=None) -> "RunRequest":
         check_capabilities("--allow", allow)
         check_capabilities("--deny", deny)
+        check_strict(strict)
         variables = {**read_vars_file(vars_file), **parse_vars(var)}  # --var wins
         wanted = tuple(dict.fromkeys(reports)) or (
             ("ml-summary",) if profile or profile_output else ())
-        return cls(allow, deny, caps_profile, timeout, max_steps, max_depth, max_output,
-                   max_memory, isolate, variables, as_json, no_cache, result_name,
-                   emit_py, wanted, profile_output)
+        return cls(allow, deny, caps_profile, timeout, cpu_time, max_steps, max_depth,
+                   max_output, max_memory, isolate, variables, as_json, no_cache,
+                   result_name, emit_py, wanted, profile_output)
 
     @property
     def isolation(self) -> str:
+        """``--sandbox``/``--no-sandbox`` when given, else the configuration's
+        ``runtime.isolation`` when a file, variable or ``--env`` sets it, else the sandbox."""
         if self.isolate is not None:
             return "subprocess" if self.isolate else "inprocess"
-        return setting("runtime.isolation", default="inprocess")
+        config = global_options().config()
+        if config.explain("runtime.isolation").source != "default":
+            return config.get("runtime.isolation")
+        return "subprocess"
+
+    def check_isolation(self) -> None:
+        """Refuse the flags that cannot work in the chosen mode, naming the way out."""
+        if self.isolation == "subprocess":
+            if self.profile:
+                raise click.UsageError(
+                    "--profile times the functions of this process, not of a sandbox "
+                    "worker: add --no-sandbox to profile the program in this process")
+        elif self.cpu_time is not None:
+            raise click.UsageError(
+                "--cpu-time is enforced by the operating system in a sandbox worker, not in "
+                "this process: drop --no-sandbox (runtime.isolation), or limit this process "
+                "with --timeout or --max-steps")
 
     @property
     def capabilities(self) -> Any:
@@ -94,9 +121,18 @@ class RunRequest:
                 max_output=self.max_output, max_memory=self.max_memory,
                 max_depth=setting("runtime.max_recursion", self.max_depth, 500),
                 isolation=self.isolation, registry=registry,
+                sandbox=self.sandbox() if self.isolation == "subprocess" else None,
                 **({"cache_size": 0} if self.no_cache else {}))
         except MLError as error:
             raise click.UsageError(error.message) from None
+
+    def sandbox(self) -> Any:
+        """The configuration's sandbox settings, with one worker (one program runs) and
+        ``--cpu-time`` when given."""
+        changes: dict[str, Any] = {"pool_size": 1}
+        if self.cpu_time is not None:
+            changes["cpu_timeout"] = self.cpu_time
+        return global_options().config().sandbox_config(**changes)
 
     @property
     def limits(self) -> dict[str, Any]:
@@ -159,8 +195,8 @@ def run(file: str, script_args: tuple[str, ...], verbose: bool, paths: PathOptio
         **flags: Any) -> None:
     """Run the ML program FILE.
 
-    ARGS after `--` go to the program: the `args` module (args.read) sees FILE as
-    args.script() and ARGS as args.rest()."""
+    ARGS after `--` go to the program, in the sandbox too: the `args` module (args.read)
+    sees FILE as args.script() and ARGS as args.rest()."""
     request = replace(RunRequest.from_flags(**flags), script_args=script_args)
     source = read_source(file)
     run_source(source, file, Path(file).parent, request, paths,
@@ -205,14 +241,12 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
     import mlpy
     from mlpy.errors import MLCompileError, MLMarshalError
     from mlpy.marshal import to_wire
+    from mlpy.stdlib.args_bridge import program_arguments
 
     resolved = paths.resolve(entry_dir, quiet=not verbose or request.as_json)
     from mlpy.modules.registry import ModuleRegistry
     isolated = request.isolation == "subprocess"
-    if isolated and (request.profile or request.script_args):
-        what = "--profile times this process" if request.profile else \
-            "-- ARGS reach a program run in this process"
-        raise click.UsageError(f"{what}, not a sandbox worker: add --no-sandbox")
+    request.check_isolation()
     if request.no_cache:
         from mlpy.language import parser
         parser.DISK_CACHE = False
@@ -230,7 +264,7 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
         compiled = time.perf_counter()
         if request.emit_py:
             write_python(program, request.emit_py)
-        with program_argv(filename, request.script_args), \
+        with program_arguments([filename, *request.script_args]), \
                 profiling(request.profile) as profiler:
             result = engine.execute(source if isolated else program, request.variables,
                                     filename=filename, capture_output=request.as_json,
@@ -306,7 +340,7 @@ def _parse_vars_text(kind: str, text: str) -> Any:
         raise ValueError(str(problem).replace("\n", " ")) from None
 
 
-# ----------------------------------------------------------------------------- --emit-py, ARGS
+# ----------------------------------------------------------------------------- --emit-py
 
 
 def write_python(program: Any, path: str) -> None:
@@ -319,18 +353,6 @@ def write_python(program: Any, path: str) -> None:
         Path(path).write_text(text + "\n", encoding="utf-8")
     except OSError as problem:
         raise click.UsageError(f"--emit-py {path}: cannot write it: {problem}") from None
-
-
-@contextmanager
-def program_argv(filename: str, script_args: tuple[str, ...]) -> Iterator[None]:
-    """``sys.argv`` as the program's ``args`` module reads it: the program's file, then the
-    ARGS after ``--`` (not the ``mlpy`` command line), for the duration of the run."""
-    saved = sys.argv
-    sys.argv = [filename, *script_args]
-    try:
-        yield
-    finally:
-        sys.argv = saved
 
 
 # ----------------------------------------------------------------------------- --profile
@@ -398,17 +420,24 @@ def evaluate(expression: str, request: RunRequest, paths: PathOptions) -> None:
     from mlpy.marshal import to_wire
     from mlpy.runtime.values import show_nested
 
-    if request.isolation == "subprocess":
-        raise click.UsageError("-e/--expr runs in this process; drop --isolate (or run the "
-                               "expression as a program: exec 'result = EXPR;' --isolate)")
+    request.check_isolation()
     resolved = paths.resolve(Path.cwd(), quiet=True)
     from mlpy.modules.registry import ModuleRegistry
     engine = request.engine(ModuleRegistry(resolved.extension_dirs, resolved.ml_dirs))
     cpu_start = time.process_time()
-    session = engine.session(request.variables)
-    result = session.exec(expression.rstrip().rstrip(";") + ";", filename="<expr>",
-                          result_name=None, capture_output=request.as_json, **request.limits)
-    session.close()
+    expression = expression.rstrip().rstrip(";")
+    if request.isolation == "subprocess":
+        # A worker runs whole programs: the expression becomes the value of a result
+        # variable (the newline ends a trailing // comment; lines stay where they were).
+        result = engine.execute(f"{request.result_name} = ({expression}\n);",
+                                request.variables, filename="<expr>",
+                                capture_output=request.as_json,
+                                result_name=request.result_name, **request.limits)
+    else:
+        session = engine.session(request.variables)
+        result = session.exec(expression + ";", filename="<expr>", result_name=None,
+                              capture_output=request.as_json, **request.limits)
+        session.close()
     engine.close()
     if request.as_json:
         error = result.error
@@ -426,10 +455,13 @@ def evaluate(expression: str, request: RunRequest, paths: PathOptions) -> None:
 
 def run_document(result: Any, error: Any, value: Any, diagnostics: list,
                  cpu_start: float) -> dict[str, Any]:
-    """The ``run --json`` document (integration spec 8.2)."""
+    """The ``run --json`` document (integration spec 8.2), the same keys in both modes.
+    ``usage`` is the worker's when a sandbox worker ran the program (its CPU time and peak
+    memory), else this process's."""
     from mlpy.errors import CapabilityError
 
-    timings = result.timings
+    timings, usage = result.timings, result.usage
+    in_worker = "cpu_time" in usage
     error_doc = None
     if error is not None:
         error_doc = error.to_dict()
@@ -440,7 +472,7 @@ def run_document(result: Any, error: Any, value: Any, diagnostics: list,
         "value": value,
         "stdout": result.stdout,
         "stderr": result.stderr,
-        "stdout_truncated": False,
+        "stdout_truncated": bool(usage.get("stdout_truncated", False)),
         "error": error_doc,
         "diagnostics": [d.to_dict() for d in diagnostics],
         "timing": {
@@ -450,9 +482,10 @@ def run_document(result: Any, error: Any, value: Any, diagnostics: list,
             "cache_hit": bool(timings.get("cache_hit")),
         },
         "usage": {
-            "cpu_ms": _ms(time.process_time() - cpu_start),
-            "max_rss_bytes": _max_rss(),
-            "steps": result.usage.get("steps", 0),
+            "cpu_ms": _ms(usage.get("cpu_time") if in_worker
+                          else time.process_time() - cpu_start),
+            "max_rss_bytes": usage.get("max_rss_bytes") if in_worker else _max_rss(),
+            "steps": usage.get("steps") or 0,
         },
         "exit_reason": exit_reason(error),
     }
