@@ -145,6 +145,10 @@ class RunRequest:
 # Python function including mlpy's own machinery (raw, for mlpy's developers).
 REPORTS = ("ml-summary", "ml-details", "raw")
 PROFILE_ROWS = 20
+# The keys of the JSON document's error object (integration spec 8.2), and no others: the
+# hints and the ML traceback are in the text report.
+ERROR_KEYS = ("type", "code", "message", "ml_file", "ml_line", "ml_column",
+              "required_capability")
 VARS_FILE_KINDS = {".json": "JSON", ".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
 
@@ -428,8 +432,8 @@ def evaluate(expression: str, request: RunRequest, paths: PathOptions) -> None:
     expression = expression.rstrip().rstrip(";")
     if request.isolation == "subprocess":
         # A worker runs whole programs: the expression becomes the value of a result
-        # variable (the newline ends a trailing // comment; lines stay where they were).
-        result = engine.execute(f"{request.result_name} = ({expression}\n);",
+        # variable, on the same line (an error's line is the expression's).
+        result = engine.execute(f"{request.result_name} = ({expression});",
                                 request.variables, filename="<expr>",
                                 capture_output=request.as_json,
                                 result_name=request.result_name, **request.limits)
@@ -464,7 +468,8 @@ def run_document(result: Any, error: Any, value: Any, diagnostics: list,
     in_worker = "cpu_time" in usage
     error_doc = None
     if error is not None:
-        error_doc = error.to_dict()
+        described = error.to_dict()
+        error_doc = {key: described.get(key) for key in ERROR_KEYS}
         error_doc["required_capability"] = getattr(error, "required", None) \
             if isinstance(error, CapabilityError) else None
     return {

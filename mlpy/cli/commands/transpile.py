@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from mlpy.cli.options import VERBOSE, PathOptions, module_path_options, read_source, verbose_wanted
+from mlpy.cli.options import (
+    STRICT, VERBOSE, PathOptions, check_strict, module_path_options, read_source, verbose_wanted,
+)
 from mlpy.cli.output import diagnostics_exit_code, echo_err, use_color
 
 
@@ -17,12 +19,15 @@ from mlpy.cli.output import diagnostics_exit_code, echo_err, use_color
               help="Write the Python code to this file instead of stdout.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME",
               help="Declare a variable the host provides (repeatable).")
+@STRICT
 @VERBOSE
 @module_path_options
-def transpile(file: str, output: str | None, inputs: tuple[str, ...], verbose: bool,
-              paths: PathOptions) -> None:
+def transpile(file: str, output: str | None, inputs: tuple[str, ...], strict: bool | None,
+              verbose: bool, paths: PathOptions) -> None:
     """Print the Python code generated for FILE (exit 3 or 4 when none is produced)."""
     import mlpy
+
+    check_strict(strict)
 
     source = read_source(file)
     registry = paths.registry(Path(file).parent, quiet=not verbose_wanted(verbose))
