@@ -127,8 +127,10 @@ class SandboxConfig:
         ``env_passthrough`` names variables copied from the host's environment and
         ``extra_env`` adds fixed ones. The host's environment is never copied wholesale.
     ``working_dir`` (None)
-        The directory an execution runs in; None gives each execution a fresh temporary
-        directory, removed afterwards.
+        The directory an execution runs in, where its relative paths start. None gives the
+        worker a fresh private directory per execution (its ``HOME`` and ``TMPDIR``, removed
+        afterwards) and starts the program's relative paths at the caller's working
+        directory, as in-process and as relative grants do.
     ``pool_size`` (2)
         Warm workers kept ready.
     ``max_tasks_per_worker`` (100)

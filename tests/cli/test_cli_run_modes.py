@@ -7,6 +7,7 @@ the caller's directory in the sandbox too."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -34,6 +35,8 @@ PROGRAMS = {
     "escape.ml": 'import file;\nresult = file.read("data/../secret.txt");\n',
 }
 MODES = ["--sandbox", "--no-sandbox"]
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs POSIX")
 
 
 @pytest.fixture
@@ -219,3 +222,13 @@ def test_exec_and_expressions_in_both_modes(work, mode):
     done = invoke("exec", "print(price * 2);", "--var", "price=3", mode)
     assert (done.exit_code, done.stdout) == (0, "6\n")
     assert invoke("exec", "-e", "1 +", mode).exit_code == 3
+
+
+def test_a_sandbox_that_cannot_start_is_a_configuration_error(work):
+    (work / "mlpy.toml").write_text('[sandbox]\nmemory_limit = "20MB"\n', encoding="utf-8")
+    for command in (("run", "ok.ml"), ("exec", "-e", "1 + 2")):
+        done = invoke(*command)
+        assert done.exit_code == 2, done.output
+        assert "the sandbox cannot start: memory_limit" in done.output
+        assert "Traceback" not in done.output and "bug in mlpy" not in done.output
+    assert invoke("run", "ok.ml", "--no-sandbox").exit_code == 0

@@ -21,6 +21,7 @@ ARGS to the program, which reads them with the ``args`` module (``args.script()`
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -79,13 +80,14 @@ class RunRequest:
     @property
     def isolation(self) -> str:
         """``--sandbox``/``--no-sandbox`` when given, else the configuration's
-        ``runtime.isolation`` when a file, variable or ``--env`` sets it, else the sandbox."""
+        ``runtime.isolation`` when a file, variable or ``--env`` sets it, else the sandbox
+        where there is one (POSIX systems; elsewhere this process)."""
         if self.isolate is not None:
             return "subprocess" if self.isolate else "inprocess"
         config = global_options().config()
         if config.explain("runtime.isolation").source != "default":
             return config.get("runtime.isolation")
-        return "subprocess"
+        return "subprocess" if os.name == "posix" else "inprocess"
 
     def check_isolation(self) -> None:
         """Refuse the flags that cannot work in the chosen mode, naming the way out."""
@@ -270,9 +272,9 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
             write_python(program, request.emit_py)
         with program_arguments([filename, *request.script_args]), \
                 profiling(request.profile) as profiler:
-            result = engine.execute(source if isolated else program, request.variables,
-                                    filename=filename, capture_output=request.as_json,
-                                    result_name=request.result_name, **request.limits)
+            result = execute(engine, source if isolated else program, request.variables,
+                             filename=filename, capture_output=request.as_json,
+                             result_name=request.result_name, **request.limits)
         engine.close()
         result.timings["compile"] = compiled - start
         result.timings["cache_hit"] = False  # a new process: the program was just compiled
@@ -299,6 +301,21 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
         document["profile"] = profile_rows(profiler, ml_only="raw" not in request.profile)
     emit_json(document)
     sys.exit(exit_code(error))
+
+
+def execute(engine: Any, *args: Any, **options: Any) -> Any:
+    """``engine.execute``, which reports every ML error in its result; what it raises is a
+    sandbox that cannot start with these settings (a ``sandbox.*`` value, the platform):
+    a configuration error, exit 2."""
+    from mlpy.cli.settings import ConfigurationProblem
+    from mlpy.errors import MLConfigurationError
+
+    try:
+        return engine.execute(*args, **options)
+    except MLConfigurationError as error:
+        engine.close()
+        raise ConfigurationProblem(f"the sandbox cannot start: {error.message} (--no-sandbox "
+                                   "runs the program in this process)") from None
 
 
 # ----------------------------------------------------------------------------- --vars-file
@@ -433,10 +450,9 @@ def evaluate(expression: str, request: RunRequest, paths: PathOptions) -> None:
     if request.isolation == "subprocess":
         # A worker runs whole programs: the expression becomes the value of a result
         # variable, on the same line (an error's line is the expression's).
-        result = engine.execute(f"{request.result_name} = ({expression});",
-                                request.variables, filename="<expr>",
-                                capture_output=request.as_json,
-                                result_name=request.result_name, **request.limits)
+        result = execute(engine, f"{request.result_name} = ({expression});",
+                         request.variables, filename="<expr>", capture_output=request.as_json,
+                         result_name=request.result_name, **request.limits)
     else:
         session = engine.session(request.variables)
         result = session.exec(expression + ";", filename="<expr>", result_name=None,
