@@ -232,3 +232,21 @@ def test_a_sandbox_that_cannot_start_is_a_configuration_error(work):
         assert "the sandbox cannot start: memory_limit" in done.output
         assert "Traceback" not in done.output and "bug in mlpy" not in done.output
     assert invoke("run", "ok.ml", "--no-sandbox").exit_code == 0
+
+
+def test_output_past_the_workers_cap_is_cut_and_said_so(work):
+    (work / "mlpy.toml").write_text('[sandbox]\nmax_output = "1KB"\n', encoding="utf-8")
+    (work / "long.ml").write_text('i = 0;\nwhile (i < 200) { print("123456789"); i = i + 1; }\n',
+                                  encoding="utf-8")
+    done = invoke("run", "long.ml")
+    assert done.exit_code == 0
+    assert done.stdout == ("123456789\n" * 100)  # the first 1000 bytes
+    assert "warning: the program's stdout was cut at 1 KB" in done.stderr
+    _, document = document_of("long.ml")
+    assert document["stdout_truncated"] is True and len(document["stdout"]) == 1000
+    assert document["stderr"] == ""
+    # --max-output makes room for what it allows: the limit, not the cap, decides.
+    done = invoke("run", "long.ml", "--max-output", "5k")
+    assert done.exit_code == 0 and done.stdout == "123456789\n" * 200 and done.stderr == ""
+    _, document = document_of("long.ml", "--no-sandbox")
+    assert document["stdout_truncated"] is False and len(document["stdout"]) == 2000

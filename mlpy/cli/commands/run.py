@@ -129,12 +129,17 @@ class RunRequest:
             raise click.UsageError(error.message) from None
 
     def sandbox(self) -> Any:
-        """The configuration's sandbox settings, with one worker (one program runs) and
-        ``--cpu-time`` when given."""
+        """The configuration's sandbox settings, with one worker (one program runs),
+        ``--cpu-time`` when given, and room in each output stream for what ``--max-output``
+        allows (characters: up to 4 bytes each), so that the limit, not the cap, ends it."""
+        config = global_options().config()
         changes: dict[str, Any] = {"pool_size": 1}
         if self.cpu_time is not None:
             changes["cpu_timeout"] = self.cpu_time
-        return global_options().config().sandbox_config(**changes)
+        if self.max_output is not None:
+            cap = config.sandbox_config().max_output
+            changes["max_output"] = max(cap, 4 * self.max_output)
+        return config.sandbox_config(**changes)
 
     @property
     def limits(self) -> dict[str, Any]:
@@ -287,6 +292,7 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
                 echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
         if result.error is not None:
             report(result.error)
+        warn_truncated(result, engine)
         if profiler is not None:
             for kind in request.profile:
                 echo_err(profile_report(profiler, kind))
@@ -301,6 +307,19 @@ def run_source(source: str, filename: str, entry_dir: Path, request: RunRequest,
         document["profile"] = profile_rows(profiler, ml_only="raw" not in request.profile)
     emit_json(document)
     sys.exit(exit_code(error))
+
+
+def warn_truncated(result: Any, engine: Any) -> None:
+    """Say so when a sandbox worker kept only the first part of a stream (its per-stream
+    cap): the output shown is not all the program wrote."""
+    from mlpy.sandbox.config import format_size
+
+    for stream in ("stdout", "stderr"):
+        if result.usage.get(f"{stream}_truncated"):
+            cap = format_size(engine.sandbox.max_output)
+            echo_err(f"warning: the program's {stream} was cut at {cap}: a sandbox worker "
+                     "keeps that much of each stream (sandbox.max_output in the "
+                     "configuration)")
 
 
 def execute(engine: Any, *args: Any, **options: Any) -> Any:
