@@ -1,8 +1,8 @@
 """The mlpy pytest plugin: fixtures for tests of ML code and of applications embedding it.
 
 Installed with mlpy and loaded by pytest through the ``pytest11`` entry point ``mlpy``
-(``-p mlpy.testing.plugin`` loads it where the entry point is not installed). mlpy itself is
-imported when a fixture is first used, so the plugin costs a test run nothing otherwise.
+(``-p mlpy.testing.plugin`` loads it where the entry point is not installed). Loading it
+imports ``mlpy``; the async engine and the sandbox load only when a fixture needs them.
 
 Every fixture is function-scoped and cleans up after its test, passed or failed: engines are
 closed, async engines shut down (their running jobs told to stop), sandbox workers stopped,
