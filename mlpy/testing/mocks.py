@@ -378,10 +378,16 @@ class MockSession(Session):
 
     # ------------------------------------------------------------------ the session
 
-    def exec(self, source: Any, **options: Any) -> ExecutionResult:
-        """Record ``source`` (its text, for a Program); run nothing."""
+    def exec(self, source: Any, *, filename: str | None = None, timeout: float | None = None,
+             max_steps: int | None = None, capture_output: bool = False,
+             execution_id: str | None = None, result_name: str | None = "result",
+             output: Callable[[str], Any] | None = None) -> ExecutionResult:
+        """Record ``source`` (its text, for a Program); run nothing. Takes the options of
+        :meth:`Session.exec <mlpy.Session.exec>`, and ignores them."""
         self.executed.append(getattr(source, "source", source))
-        return ExecutionResult(True, execution_id=uuid.uuid4().hex)
+        captured = "" if capture_output else None
+        return ExecutionResult(True, stdout=captured, stderr=captured,
+                               execution_id=execution_id or uuid.uuid4().hex)
 
     def reset(self) -> None:
         """Forget every variable and function, stand-ins included, and the records."""

@@ -229,6 +229,7 @@ def test_wrong_session_grants_are_kept(ml_session):
 
 
 def test_assert_async_ml_result_with_anyio(user_suite):
+    pytest.importorskip("anyio")  # its pytest plugin runs the async tests
     suite = user_suite('''
 import pytest
 from mlpy.testing import assert_async_ml_result

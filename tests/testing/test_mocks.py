@@ -33,6 +33,7 @@ def test_mock_async_executor_has_the_async_engine_interface():
 
 
 def test_mock_async_executor_in_a_user_suite(user_suite):
+    pytest.importorskip("anyio")  # its pytest plugin runs the async tests
     suite = user_suite('''
 import asyncio
 import pytest
@@ -187,6 +188,8 @@ def test_mock_session_has_the_session_interface():
     real = {name for name in dir(mlpy.Session) if not name.startswith("_")}
     assert real <= set(dir(MockSession))
     assert MockREPLSession is MockSession
+    assert inspect.signature(MockSession.exec).parameters.keys() == \
+        inspect.signature(mlpy.Session.exec).parameters.keys()
     mock = MockSession({"tax": 0.2})
     mock.set("region", "eu")
     assert mock.get("tax") == 0.2 and mock.get("region") == "eu"
