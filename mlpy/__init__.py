@@ -5,6 +5,11 @@ The one-line API runs on a process-wide default :class:`Engine`::
     import mlpy
     result = mlpy.execute("total = price * qty;", {"price": 2.5, "qty": 4})
     result.globals["total"]   # 10.0
+
+``import mlpy`` loads almost nothing: every public name (the engine, the compiler behind
+it, the asyncio toolkit, the errors) is imported on first use, so that ``mlpy --version``
+and applications that only ``import mlpy`` start quickly. ``from mlpy import Engine``,
+``mlpy.Engine`` and ``dir(mlpy)`` work as if everything had been imported up front.
 """
 
 from __future__ import annotations
@@ -12,24 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 from os import PathLike
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy._version import __version__
-from mlpy.capabilities import (
-    AuditLog, Capabilities, Capability, CapabilitySet, capability_scope, current_capabilities,
-    require,
-)
-from mlpy.engine import Engine, ExecutionResult, MLFunction
-from mlpy.session import Session
-from mlpy.errors import (
-    CapabilityError, Diagnostic, MLBackpressureError, MLCallError, MLCancelledError, MLCompileError,
-    MLConfigurationError, MLError, MLExecutionError, MLHostError, MLImportError, MLLimitError,
-    MLMarshalError, MLResourceError, MLRuntimeError, MLSandboxError, MLSecurityError,
-    MLSyntaxError, MLTimeoutError, ModuleLoadError, SecurityError,
-)
-from mlpy.host import HostFunction, host_function
-from mlpy.program import Program, TranspileResult
-from mlpy.runtime.values import frozen
+
+if TYPE_CHECKING:
+    from mlpy.engine import Engine, ExecutionResult
+    from mlpy.program import Program, TranspileResult
 
 # A library logs, the application decides where logs go (mlpy.audit, mlpy.modules).
 logging.getLogger("mlpy").addHandler(logging.NullHandler())
@@ -44,6 +38,8 @@ def default_engine() -> Engine:
     if _default is None:
         with _default_lock:
             if _default is None:
+                from mlpy.engine import Engine
+
                 _default = Engine()
     return _default
 
@@ -66,9 +62,22 @@ def transpile(source: str, *, filename: str = "<string>",
     return default_engine().transpile(source, filename=filename, inputs=inputs)
 
 
-# The asyncio toolkit and the callback bridge load on first use, so that `import mlpy`
-# stays quick.
+# Public name -> the module that defines it, imported when the name is first asked for.
 _LAZY = {
+    **dict.fromkeys(("AuditLog", "Capabilities", "Capability", "CapabilitySet",
+                     "capability_scope", "current_capabilities", "require"),
+                    "mlpy.capabilities"),
+    **dict.fromkeys(("Engine", "ExecutionResult", "MLFunction"), "mlpy.engine"),
+    "Session": "mlpy.session",
+    **dict.fromkeys(("CapabilityError", "Diagnostic", "MLBackpressureError", "MLCallError",
+                     "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError",
+                     "MLExecutionError", "MLHostError", "MLImportError", "MLLimitError",
+                     "MLMarshalError", "MLResourceError", "MLRuntimeError", "MLSandboxError",
+                     "MLSecurityError", "MLSyntaxError", "MLTimeoutError", "ModuleLoadError",
+                     "SecurityError"), "mlpy.errors"),
+    **dict.fromkeys(("HostFunction", "host_function"), "mlpy.host"),
+    **dict.fromkeys(("Program", "TranspileResult"), "mlpy.program"),
+    "frozen": "mlpy.runtime.values",
     **dict.fromkeys(("AsyncEngine", "AsyncMLExecutor", "AsyncMLResult", "ExecutorStats",
                      "SessionPool", "async_ml_execute", "default_async_engine",
                      "set_default_async_engine"), "mlpy.aio"),
@@ -78,23 +87,18 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mlpy' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlpy' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next look-up is an ordinary attribute
+    return value
 
 
-__all__ = [
-    "AsyncEngine", "AsyncMLExecutor", "AsyncMLResult", "ExecutorStats", "SessionPool",
-    "async_ml_execute", "default_async_engine", "set_default_async_engine",
-    "CallbackStats", "MLCallbackRegistry", "MLCallbackWrapper", "ml_callback",
-    "MLBackpressureError",
-    "AuditLog", "Capabilities", "Capability", "CapabilitySet", "capability_scope",
-    "current_capabilities", "require",
-    "CapabilityError", "Diagnostic", "Engine", "HostFunction", "host_function", "ExecutionResult", "MLCallError",
-    "MLCancelledError", "MLCompileError", "MLConfigurationError", "MLError", "MLExecutionError",
-    "MLFunction", "MLHostError", "MLImportError", "MLLimitError", "MLMarshalError", "MLResourceError",
-    "MLRuntimeError", "MLSandboxError", "MLSecurityError", "MLSyntaxError", "MLTimeoutError",
-    "ModuleLoadError", "Program", "SecurityError", "Session", "TranspileResult", "__version__", "compile",
-    "default_engine", "execute", "frozen", "transpile",
-]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted([*_LAZY, "__version__", "compile", "default_engine", "execute", "transpile"])

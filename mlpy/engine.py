@@ -24,6 +24,7 @@ from os import PathLike, fspath
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from mlpy.config import engine_arguments, takes_config
 from mlpy.errors import (
     CapabilityError, Diagnostic, MLCompileError, MLConfigurationError, MLError, MLMarshalError,
     MLResourceError,
@@ -52,6 +53,7 @@ from mlpy.runtime.state import (
 from mlpy.runtime.values import ModuleObject
 
 if TYPE_CHECKING:
+    from mlpy.config import MLConfig
     from mlpy.aio.sessions import SessionPool
     from mlpy.session import Session
     from mlpy.sandbox import SandboxConfig, SandboxPool
@@ -148,10 +150,19 @@ class Engine:
     ``ml_module_paths`` are the directories of extension modules and the roots of ML
     modules, searched before those of ``MLPY_EXTENSION_PATHS`` and ``MLPY_ML_MODULE_PATHS``;
     a ``registry`` given instead is used as it is (see the module-system page).
+
+    ``config`` (an :class:`~mlpy.config.MLConfig`, or the path of a config file, loaded
+    with :meth:`MLConfig.load <mlpy.config.MLConfig.load>`) supplies every argument not
+    given explicitly (see the configuration page): an explicit argument wins, ``deny``
+    adds to the config's, and ``extension_paths``/``ml_module_paths`` come before the
+    config's directories. Without it the engine reads no file and no environment variable
+    but the two module path variables.
     """
 
+    @takes_config(engine_arguments)
     def __init__(
         self,
+        config: MLConfig | str | PathLike[str] | None = None,
         *,
         capabilities: CapabilitySpec = (),
         deny: Iterable[str] = (),
@@ -169,6 +180,7 @@ class Engine:
         isolation: str = "inprocess",
         sandbox: "SandboxConfig | None" = None,
     ):
+        self.config = config  # the MLConfig the settings came from (None: arguments only)
         self._deny = CapabilitySet.parse(deny=[*_own_files(), *capability_items(deny, "deny")])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
         self.capabilities = self.resolve_capabilities(capabilities)

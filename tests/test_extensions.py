@@ -193,7 +193,9 @@ def test_a_malformed_project_config_is_a_usage_error(tmp_path):
     script = write(tmp_path, "x.ml", "print(1);\n")
     done = subprocess.run([sys.executable, "-m", "mlpy", "run", str(script)],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "must be a list of strings" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert (f"{tmp_path / 'mlpy.json'}: error: python_extension_paths: expected a list of "
+            "strings, got 'not a list'") in done.stderr
 
 
 def test_a_failed_import_says_where_modules_were_searched(ext):

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from mlpy.aio.result import AsyncMLResult, ExecutorStats
 from mlpy.aio.workers import Job, WorkerPool
+from mlpy.config import async_arguments, takes_config
 from mlpy.engine import Engine
 from mlpy.errors import MLConfigurationError
 from mlpy.program import Program
@@ -51,9 +52,14 @@ class AsyncEngine:
     inherits the caller's: the grants of :func:`mlpy.capability_scope` where the job was
     submitted, else the engine's defaults. ``strict_security`` must stay True: programs with
     critical findings are always refused.
+
+    ``config`` (an :class:`~mlpy.config.MLConfig` or a config file's path) supplies the
+    ``async`` section's settings, ``runtime.isolation`` and -- for the engine made when none
+    is given -- everything ``Engine(config)`` takes; explicit arguments win.
     """
 
-    def __init__(self, engine: Engine | None = None, *, max_workers: int = 4,
+    @takes_config(async_arguments)
+    def __init__(self, engine: Engine | None = None, *, config: Any = None, max_workers: int = 4,
                  max_pending: int | None = 1000, isolation: str = "inprocess",
                  default_timeout: float | None = 30.0, cancel_grace: float = 1.0,
                  max_stuck: int | None = None, capabilities: CapabilitySpec | None = None,
@@ -69,8 +75,9 @@ class AsyncEngine:
                 "engine= given, give the paths to that Engine (extension_paths=)")
         self._owns_engine = engine is None
         if engine is None:
-            engine = Engine(extension_paths=paths, isolation=isolation,
-                            sandbox=_sandbox_config(isolation, max_workers))
+            engine = Engine(config, extension_paths=paths, isolation=isolation,
+                            sandbox=_sandbox_config(isolation, max_workers, config))
+        self.config = config  # the MLConfig the settings came from (None: arguments only)
         self.engine = engine
         self.isolation = isolation
         self.max_workers = max_workers
@@ -335,9 +342,13 @@ def _calling(fn: Callable[..., Any], args: tuple) -> Callable[[Job], Any]:
     return lambda _job: fn(*args)
 
 
-def _sandbox_config(isolation: str, max_workers: int) -> Any:
+def _sandbox_config(isolation: str, max_workers: int, config: Any = None) -> Any:
+    """One warm sandbox worker per async worker; the rest from the config's sandbox section
+    when there is one."""
     if isolation != "subprocess":
         return None
+    if config is not None:
+        return config.sandbox_config(pool_size=max_workers)
     from mlpy.sandbox import SandboxConfig  # noqa: PLC0415 - only subprocess mode needs it
 
     return SandboxConfig(pool_size=max_workers)

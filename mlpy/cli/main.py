@@ -61,9 +61,10 @@ class LazyGroup(click.Group):
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="mlpy",
                       message="%(prog)s %(version)s")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              metavar="PATH", help="The configuration file (default: MLPY_CONFIG, else "
-              "mlpy.toml / mlpy.json / [tool.mlpy] found from the current directory up).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              default=None, metavar="PATH", help="The configuration file (default: "
+              "MLPY_CONFIG, else mlpy.json / mlpy.yaml / mlpy.yml / .mlpy.json / mlpy.toml / "
+              "[tool.mlpy] of pyproject.toml, found from the program's directory up).")
 @click.option("--env", "environment", default=None, metavar="NAME",
               help="The configuration overlay environments.NAME (default: MLPY_ENV).")
 @click.option("--isolated", is_flag=True,
@@ -85,8 +86,10 @@ def cli(ctx: click.Context, config_path: str | None, environment: str | None, is
     """Run, check, audit, benchmark and transpile ML programs."""
     if verbose and quiet:
         raise click.UsageError("-q/--quiet and -v/--verbose exclude each other")
+    verbosity = -1 if quiet else verbose
     ctx.obj = GlobalOptions(config_path=config_path, environment=environment,
-                            isolated=isolated, verbosity=-1 if quiet else verbose, color=color)
+                            isolated=isolated, verbosity=verbosity, color=color,
+                            cli_overrides=_log_level_override(verbosity))
     set_color_mode(color)
     _set_log_level(ctx.obj.verbosity)
     shortcut = [name for name, given in (("-e/--expr", expression), ("--init", init_name))
@@ -102,11 +105,23 @@ def cli(ctx: click.Context, config_path: str | None, environment: str | None, is
         click.echo(ctx.get_help())
 
 
+def _level_name(verbosity: int) -> str:
+    return {-1: "ERROR", 1: "INFO"}.get(verbosity, "DEBUG")
+
+
+def _log_level_override(verbosity: int) -> dict[str, dict[str, str]]:
+    """-q/-v as the configuration's ``cli:-q``/``cli:-v`` layer of the logging level."""
+    if verbosity == 0:
+        return {}
+    flag = "-q" if verbosity < 0 else "-" + "v" * verbosity
+    return {flag: {"observability.logging.level": _level_name(verbosity)}}
+
+
 def _set_log_level(verbosity: int) -> None:
     """-v: INFO, -vv: DEBUG, -q: ERROR on the ``mlpy`` logger, shown on stderr."""
     if verbosity == 0:
         return
-    level = {-1: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    level = logging.getLevelName(_level_name(verbosity))
     logger = logging.getLogger("mlpy")
     logger.setLevel(level)
     if not any(getattr(h, "_mlpy_cli", False) for h in logger.handlers):

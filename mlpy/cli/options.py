@@ -22,22 +22,30 @@ from mlpy.cli.output import echo_err
 
 @dataclass
 class GlobalOptions:
-    """The options given before the command name."""
+    """The options given before the command name. ``cli_overrides`` maps a global flag to
+    the settings it stands for (``{"-v": {"observability.logging.level": "INFO"}}``): they
+    are the configuration's ``cli:<flag>`` layer."""
 
     config_path: str | None = None
     environment: str | None = None
     isolated: bool = False
     verbosity: int = 0  # -q: -1; each -v: +1
     color: str = "auto"
-    cli_overrides: dict[str, Any] = field(default_factory=dict)
+    cli_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     _config: Any = None
+    _config_dir: Path | None = None
 
-    def config(self) -> Any:
-        """The effective :class:`mlpy.config.MLConfig`, loaded on first use (None when
-        this mlpy has no configuration module)."""
-        if self._config is None:
+    def config(self, start_dir: str | Path | None = None) -> Any:
+        """The effective :class:`mlpy.config.MLConfig`, its file found from ``start_dir``
+        up (loaded again when that differs from the last one asked for); without
+        ``start_dir``, the one loaded last, else the working directory's."""
+        if start_dir is None and self._config is not None:
+            return self._config
+        where = Path(start_dir if start_dir is not None else ".").resolve()
+        if self._config is None or self._config_dir != where:
             from mlpy.cli.settings import load_config
-            self._config = load_config(self)
+            self._config = load_config(self, where)
+            self._config_dir = where
         return self._config
 
 
@@ -101,18 +109,24 @@ class PathOptions:
     def resolve(self, entry_dir: str | Path, *, quiet: bool = True,
                 implicit: bool = True) -> Any:
         """The search lists (``ResolvedPaths``) for a program whose entry file is in
-        ``entry_dir``: the project config is looked for from there up, and (``implicit``)
-        that directory is the last ML module root."""
+        ``entry_dir``: the configuration is looked for from there up (the settings the
+        command reads afterwards come from it too), and (``implicit``) that directory is
+        the last ML module root."""
+        from mlpy.cli.settings import project_paths
         from mlpy.errors import MLError
-        from mlpy.modules.paths import load_project_config, resolve_module_paths
+        from mlpy.modules.paths import resolve_module_paths
         from mlpy.modules.paths import shown_path as shown
 
+        options = global_options()
+        config = options.config(start_dir=entry_dir)  # a bad one is a usage error
+        # --isolated after the command drops the file's directories; the global one has
+        # already kept the configuration to an explicit --config.
+        project = project_paths(config) if options.isolated or not self.isolated else None
         try:
-            config = None if self.isolated else load_project_config(entry_dir)
             resolved = resolve_module_paths(
-                self.extension_paths, self.ml_module_paths, config,
-                entry_dir=entry_dir if self.local_imports and implicit else None,
-                isolated=self.isolated)
+                self.extension_paths, self.ml_module_paths, project,
+                environ={} if self.isolated else None,
+                entry_dir=entry_dir if self.local_imports and implicit else None)
         except MLError as error:
             raise click.UsageError(f"{error.message} [{error.code}]") from None
         for warning in resolved.warnings:
@@ -197,9 +211,10 @@ def run_options(command: Callable) -> Callable:
         click.option("--max-output", type=int, default=None, help="Output limit in characters."),
         click.option("--max-memory", type=int, default=None,
                      help="Memory budget in bytes for the program's data."),
-        click.option("--isolate/--no-isolate", "isolate", default=None,
-                     help="Run in a worker process with operating-system limits (default: "
-                          "runtime.isolation, in-process)."),
+        click.option("--sandbox/--no-sandbox", "--isolate/--no-isolate", "isolate",
+                     default=None,
+                     help="Run in a sandbox worker process with operating-system limits "
+                          "(default: runtime.isolation, in-process)."),
         click.option("--var", "var", multiple=True, metavar="NAME=JSON",
                      help="Pass a variable to the program (repeatable)."),
         click.option("--json", "as_json", is_flag=True,

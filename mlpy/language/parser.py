@@ -41,11 +41,20 @@ def cache_dir() -> Path:
     return Path(base) / "mlpy"
 
 
+# Whether the parser's tables are read from and written to cache_dir(); `mlpy run
+# --no-cache` turns it off before the first parse, to run as if no cache existed.
+DISK_CACHE = True
+
+
 def _build() -> lark.Lark:
     options = dict(parser="lalr", lexer="contextual", maybe_placeholders=True,
                    transformer=ToAST())
     cache_file = cache_dir() / f"grammar-{GRAMMAR_VERSION}-lark{lark.__version__}.pickle"
     start = time.perf_counter()
+    if not DISK_CACHE:
+        parser = lark.Lark(GRAMMAR, **options)
+        _logger.debug("parser built without its cache in %.3f s", time.perf_counter() - start)
+        return parser
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         parser = lark.Lark(GRAMMAR, cache=str(cache_file), **options)

@@ -29,9 +29,9 @@ running in the current context (None outside executions), unless the record alre
 one (records written outside the execution about it, by the AsyncEngine's watchdog for
 instance, pass ``extra={"execution_id": ...}``). A filter attached to a logger sees only
 the records logged *through that logger*, not those of its children, so the filter is
-attached to every logger of :data:`TREE` when this module is imported (``import mlpy``
-does), and to the handler :func:`configure` installs, which then also covers records of
-other ``mlpy.*`` loggers. A handler of the application's own sees the attribute on every
+attached to every logger of :data:`TREE` when this module is imported (the engine
+imports it, so the filters are in place before any execution), and to the handler
+:func:`configure` installs, which then also covers records of other ``mlpy.*`` loggers. A handler of the application's own sees the attribute on every
 record of the tree; adding ``ExecutionIdFilter()`` to it gives the application's own
 records -- from a host function ML code called, say -- the id of the execution too. No
 ``logging.setLogRecordFactory`` is involved: the process-wide factory stays the

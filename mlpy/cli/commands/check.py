@@ -20,12 +20,14 @@ from mlpy.cli.output import (
     EXIT_CAPABILITY, EXIT_OK, EXIT_SECURITY, EXIT_SYNTAX, diagnostics_exit_code, echo_err,
     emit_json, use_color,
 )
+from mlpy.cli.settings import setting
 
 
 def check_files(files: Iterable[str], paths: PathOptions, *, allow: tuple[str, ...] = (),
                 inputs: tuple[str, ...] = ()) -> list[tuple[str, str, list[Any]]]:
     """(file, source, diagnostics) for each file, each checked with the modules of its own
-    directory and project; an unreadable file is a usage error."""
+    directory and project, and with the grants of ``allow`` (else the configuration's
+    ``security.default_capabilities``); an unreadable file is a usage error."""
     import mlpy
     from mlpy.errors import MLError
 
@@ -35,9 +37,10 @@ def check_files(files: Iterable[str], paths: PathOptions, *, allow: tuple[str, .
         source = read_source(file)
         folder = Path(file).resolve().parent
         if folder not in engines:
+            registry = paths.registry(folder)  # loads the folder's configuration too
+            granted = allow or tuple(setting("security.default_capabilities", default=()))
             try:
-                engines[folder] = mlpy.Engine(capabilities=allow,
-                                              registry=paths.registry(folder))
+                engines[folder] = mlpy.Engine(capabilities=granted, registry=registry)
             except MLError as error:
                 raise click.UsageError(error.message) from None
         checked.append((file, source, list(engines[folder].check(source, filename=file,
