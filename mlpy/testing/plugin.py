@@ -18,6 +18,9 @@ the audit handler removed.
                         :class:`~mlpy.CapabilitySet`
 ``ml_audit``            a list that collects the audit events (grant, revoke, deny, use) of
                         every engine during the test, as dicts with ``event`` and ``time``
+                        (uses as each engine's AuditLog samples them: ``ml_engine``
+                        records all, other engines 1 % by default; executions in a
+                        sandbox worker are audited in the worker, not here)
 ``ml_tmp_sandbox``      an ``Engine(isolation="subprocess")`` with one worker process and
                         tight limits (10 s, 256 MB, 64 KB of output)
 ======================  ===================================================================
@@ -139,13 +142,12 @@ def ml_audit() -> Iterator[AuditEvents]:
 def ml_tmp_sandbox() -> Iterator[Any]:
     """An Engine running every execution in a sandbox worker process (a pool of one) with
     tight limits; the worker is stopped after the test."""
-    from mlpy import AuditLog, Engine
+    from mlpy import Engine
     from mlpy.sandbox import SandboxConfig
 
     config = SandboxConfig(pool_size=1, memory_limit="256MB", cpu_timeout=10.0,
                            wall_timeout=10.0, max_output="64KB", file_size_limit="1MB")
-    engine = Engine(isolation="subprocess", sandbox=config, timeout=10.0,
-                    audit=AuditLog(use_sample_rate=1.0))
+    engine = Engine(isolation="subprocess", sandbox=config, timeout=10.0)
     try:
         yield engine
     finally:

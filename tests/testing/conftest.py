@@ -52,12 +52,9 @@ class Suite:
 
 @pytest.fixture
 def user_suite(pytester: pytest.Pytester):
-    def run(source: str, *args: str, subprocess: bool = False) -> Suite:
+    def run(source: str, *args: str) -> Suite:
         pytester.makepyfile(test_user=source)
         arguments = (*plugin_args(), "-p", "no:cacheprovider", *args)
-        if subprocess:
-            result = pytester.runpytest_subprocess(*arguments)
-            return Suite(result, {})
         result = pytester.runpytest_inprocess(*arguments)
         outcomes: dict[str, tuple[str, str]] = {}
         for report in result.reprec.getreports("pytest_runtest_logreport"):

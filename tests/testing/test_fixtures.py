@@ -68,7 +68,8 @@ READ = "import file; result = file.read(path);"
 
 def test_right_session_of_the_engine(ml_session, ml_engine):
     assert ml_session.engine is ml_engine
-    ml_session.exec("total = 0; function add(x) {{ nonlocal total; total = total + x; return total; }}")
+    ml_session.exec("total = 0;\\n"
+                    "function add(x) {{ nonlocal total; total = total + x; return total; }}")
     ml_session.call("add", 2)
     assert ml_session.call("add", 3) == 5 and ml_session.get("total") == 5
 
@@ -82,7 +83,8 @@ def test_right_caps_grant_in_scope(ml_engine, ml_caps):
     assert result.value == "inside"
 
 def test_wrong_caps_do_not_reach_outside_their_scope(ml_engine, ml_caps):
-    result = ml_engine.execute(READ, {{"path": OUTSIDE}}, capabilities=ml_caps("file.read:" + SCOPE))
+    grants = ml_caps("file.read:" + SCOPE)
+    result = ml_engine.execute(READ, {{"path": OUTSIDE}}, capabilities=grants)
     assert result.value == "outside", result.error.message
 
 def test_wrong_session_has_no_grants(ml_session):

@@ -9,7 +9,7 @@ import inspect
 import pytest
 
 import mlpy
-from mlpy.aio import AsyncEngine, AsyncMLResult
+from mlpy.aio import AsyncEngine
 from mlpy.testing import (
     MockAsyncExecutor, MockCapabilityManager, MockExecutionRecord, MockREPLSession, MockSession,
 )
