@@ -3,24 +3,26 @@ and that each cleans up after its test even when the test fails (integration spe
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
 
 pytest_plugins = ["pytester"]
 
 
-def _gone(pid: int, within: float = 30.0) -> bool:
-    """Whether process ``pid`` has ended (polled: stopping a worker is not instant)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+# In the user's file: whether a process has ended (polled: stopping a worker takes a moment).
+GONE = '''
+import os as _os
+import time as _time
+
+def gone(pid, within=30.0):
+    deadline = _time.monotonic() + within
+    while _time.monotonic() < deadline:
         try:
-            os.kill(pid, 0)
+            _os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        time.sleep(0.05)
+        _time.sleep(0.05)
     return False
+'''
 
 
 def test_ml_engine_is_fresh_default_deny_and_closed_after_a_failing_test(user_suite, tmp_path):
@@ -46,11 +48,14 @@ def test_right_and_another(ml_engine):
 
 def test_wrong_fails_while_holding_a_worker(ml_engine):
     result = ml_engine.execute("result = 1;", isolation="subprocess")
+    SEEN.append(ml_engine)  # kept alive: only close() can stop its worker
     open({str(pid_file)!r}, "w").write(str(result.usage["worker_pid"]))
     assert result.value == 2
-''').check()
-    suite.run.assert_outcomes(passed=3, failed=1)
-    assert _gone(int(pid_file.read_text())), "ml_engine was not closed after the failing test"
+
+def test_right_the_worker_was_stopped():
+    assert gone(int(open({str(pid_file)!r}).read())), "ml_engine was not closed"
+''' + GONE).check()
+    suite.run.assert_outcomes(passed=4, failed=1)
 
 
 def test_ml_session_and_ml_caps(user_suite, tmp_path):
@@ -145,6 +150,7 @@ def test_right_the_handler_is_gone_after_the_test():
     mlpy.Engine().execute('import console; console.log("x");')
     assert KEPT[0] == []
     assert logging.getLogger("mlpy.audit").level == logging.NOTSET
+    assert logging.getLogger("mlpy.audit").handlers == []
 ''').check()
     suite.run.assert_outcomes(passed=4, failed=1)
 
@@ -215,13 +221,18 @@ def test_right_default_deny(ml_tmp_sandbox):
     result = ml_tmp_sandbox.execute('import console; console.log("x");')
     assert isinstance(result.error, mlpy.CapabilityError)
 
+KEPT = []
+
 def test_wrong_fails_holding_the_worker(ml_tmp_sandbox):
     result = ml_tmp_sandbox.execute("result = 1;")
+    KEPT.append(ml_tmp_sandbox)  # kept alive: only close() can stop its worker
     open({str(pid_file)!r}, "w").write(str(result.usage["worker_pid"]))
     assert result.value == 2
-''').check()
-    suite.run.assert_outcomes(passed=3, failed=1)
-    assert _gone(int(pid_file.read_text())), "the sandbox worker outlived its failing test"
+
+def test_right_the_worker_was_stopped():
+    assert gone(int(open({str(pid_file)!r}).read())), "the sandbox worker outlived its test"
+''' + GONE).check()
+    suite.run.assert_outcomes(passed=4, failed=1)
 
 
 def test_the_plugin_is_a_pytest11_plugin_that_loads_mlpy_lazily(user_suite):
