@@ -37,6 +37,14 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOTHING: Any = object()
 
 
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Any = _Default()  # timeout=DEFAULT: the mock's default_timeout, as AsyncEngine's
+
+
 # ----------------------------------------------------------------------------- async engine
 
 
@@ -126,16 +134,16 @@ class MockAsyncExecutor:
 
     # ------------------------------------------------------------------ the interface
 
-    async def execute(self, code_or_program: Any, *, timeout: Any = None,
+    async def execute(self, code_or_program: Any, *, timeout: Any = DEFAULT,
                       context: Mapping[str, Any] | None = None,
                       variables: Mapping[str, Any] | None = None, capabilities: Any = None,
                       execution_id: str | None = None, capture_output: bool = False,
                       queue_timeout: float | None = None) -> Any:
         """Answer as configured (see the class); recorded in ``calls``."""
         self._check_open()
-        record = MockExecutionRecord(code_or_program, timeout, context, variables=variables,
+        limit = self.default_timeout if timeout is DEFAULT else timeout
+        record = MockExecutionRecord(code_or_program, limit, context, variables=variables,
                                      capabilities=capabilities, execution_id=execution_id)
-        limit = self.default_timeout if timeout is None else timeout
         try:
             if self.delay:
                 if limit is not None and self.delay > limit:
@@ -169,12 +177,13 @@ class MockAsyncExecutor:
         thread.start()
         return future
 
-    async def call(self, target: Any, function: str, /, *args: Any, timeout: Any = None,
+    async def call(self, target: Any, function: str, /, *args: Any, timeout: Any = DEFAULT,
                    capabilities: Any = None, **kwargs: Any) -> Any:
         """Answer a call of the ML function ``function``: the answer's value, or its error
         raised (as :meth:`AsyncEngine.call` does)."""
         self._check_open()
-        record = MockExecutionRecord(function, timeout, None, capabilities=capabilities,
+        limit = self.default_timeout if timeout is DEFAULT else timeout
+        record = MockExecutionRecord(function, limit, None, capabilities=capabilities,
                                      kind="call", args=args, kwargs=dict(kwargs))
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -188,11 +197,12 @@ class MockAsyncExecutor:
             raise result.error_info
         return result.value
 
-    async def run_call(self, fn: Callable[..., Any], /, *args: Any, timeout: Any = None,
+    async def run_call(self, fn: Callable[..., Any], /, *args: Any, timeout: Any = DEFAULT,
                        **kwargs: Any) -> Any:
         """Call ``fn`` in the event loop's thread (nothing is mocked: the call runs)."""
         self._check_open()
-        record = MockExecutionRecord(getattr(fn, "__name__", repr(fn)), timeout, None,
+        limit = self.default_timeout if timeout is DEFAULT else timeout
+        record = MockExecutionRecord(getattr(fn, "__name__", repr(fn)), limit, None,
                                      kind="run_call", args=args, kwargs=dict(kwargs))
         self.calls.append(record)
         try:

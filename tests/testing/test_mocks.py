@@ -227,3 +227,10 @@ def test_mock_capability_manager_answers_as_the_runtime_would():
     assert not manager.has_capability("file.read", "/srv/data/a.csv")
     manager.reset()
     assert manager.contexts == {} and manager.violations == []
+
+
+def test_timeout_none_means_no_limit_as_on_the_async_engine():
+    executor = MockAsyncExecutor(delay=0.05, default_timeout=0.01)
+    assert asyncio.run(executor.execute("x = 1;")).timed_out  # the default applies
+    assert asyncio.run(executor.execute("x = 1;", timeout=None)).success
+    assert [c.timeout for c in executor.calls] == [0.01, None]
