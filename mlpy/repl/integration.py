@@ -1,0 +1,273 @@
+"""The REPL's integration commands: ``.async``, ``.callback`` and ``.benchmark``.
+
+They try out, from the REPL, what a host does with the session's code (integration spec
+8.2): run it on an :class:`~mlpy.aio.AsyncEngine`, call an ML function as a Python callback,
+measure it.
+
+``.async`` and ``.benchmark`` run against the session's names and leave them as they were:
+the session is checkpointed before and rolled back after (after every run, for
+``.benchmark``, so each run starts from the same state). A checkpoint copies the session's
+top-level names, arrays and objects; a real copy of the session is not possible, because the
+functions it defines keep its namespace as their globals, and a function called from the
+copy would change the original. Values held only inside closures are not copied.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from mlpy.callbacks import ml_callback
+from mlpy.errors import MLCompileError, MLError, MLResourceError, MLTimeoutError
+from mlpy.repl.commands import CommandError, CommandFailed, command
+from mlpy.repl.display import ml_repr
+from mlpy.repl.inputs import with_semicolon
+from mlpy.runtime.state import new_execution_id
+
+if TYPE_CHECKING:
+    from mlpy.repl.session import MLREPLSession
+    from mlpy.session import Checkpoint, Session
+
+ASYNC_SOURCE = "<async>"
+BENCHMARK_SOURCE = "<benchmark>"
+DEFAULT_RUNS = 100
+MAX_RUNS = 100_000
+
+
+# ----------------------------------------------------------------------------- .async
+
+
+@command("async", "Integration", ".async CODE", "Run code on the async engine, in a copy",
+         "Runs CODE on a worker of the async engine, against the session's names, as a host "
+         "would with AsyncEngine; what it defines or changes is thrown away afterwards. "
+         "Shows the value, the execution id, the worker and the queue, run and total "
+         "times. CODE is the rest of the line, as typed.", ".async total * 2",
+         min_args=1, raw=True)
+def async_command(repl: "MLREPLSession", args: list[str]) -> str:
+    source = with_semicolon(args[0])
+    engine = _open_async_engine(repl)
+    session = repl.session
+    execution_id = new_execution_id()
+    repl._sources[ASYNC_SOURCE] = source
+    worker: list[str] = []
+
+    def run() -> Any:
+        worker.append(threading.current_thread().name)
+        started.append(time.perf_counter())
+        return session.exec(source, filename=ASYNC_SOURCE, result_name=None,
+                            timeout=repl.async_timeout, execution_id=execution_id,
+                            output=repl.output)
+
+    started: list[float] = []
+    checkpoint = session.checkpoint()
+    submitted = time.perf_counter()
+    try:
+        future = engine.submit_call(run)
+        try:
+            result = future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            raise
+        except MLError as error:  # stopped from outside: the watchdog, a shutdown
+            result = None
+            failure = error
+        else:
+            failure = result.error
+    except MLError as error:  # refused: closed meanwhile, or the queue is full
+        raise CommandFailed(f"Error: the async engine refused the execution: "
+                            f"{error.message}") from None
+    finally:
+        restored = _restore(session, checkpoint, engine)
+    total = time.perf_counter() - submitted
+    queue = started[0] - submitted if started else total
+    run_time = result.timings.get("run", 0.0) if result is not None else total - queue
+    where = f" on {worker[0]}" if worker else ""
+    times = f"queue {_ms(queue)}, run {_ms(run_time)}, total {_ms(total)}"
+    warning = [] if restored else [
+        "Warning: the execution is still running in host code; the session is busy until "
+        "it returns, and may keep what it changes."]
+    if failure is not None:
+        shown = repl._error(failure, source, ASYNC_SOURCE).format()
+        raise CommandFailed("\n".join([shown, f"[async] execution {execution_id}{where} "
+                                              f"failed: {times}", *warning]))
+    lines = [] if result.value is None else [f"=> {_shown(result.value)}"]
+    lines.append(f"[async] execution {execution_id}{where}: {times}")
+    return "\n".join(lines + warning)
+
+
+def _open_async_engine(repl: "MLREPLSession") -> Any:
+    engine = repl.async_engine
+    why = "it is shut down" if engine.closed else \
+        "its workers are stuck in host code" if engine.stats().unhealthy else None
+    if why is not None:
+        raise CommandFailed(
+            f"Error: the async engine is down ({why}), so .async cannot run code.\n"
+            "Tip: statements and the other commands still work; start a new REPL (or give "
+            "MLREPLSession an open async_engine=) to use .async again.")
+    return engine
+
+
+def _restore(session: "Session", checkpoint: "Checkpoint", engine: Any) -> bool:
+    """Roll the session back to ``checkpoint``; False when the execution still holds the
+    session (a thread left stuck in host code after a time limit)."""
+    grace = getattr(engine, "cancel_grace", 1.0) + 1.0
+    if not session.lock.acquire(timeout=grace):
+        return False
+    try:
+        session.rollback(checkpoint)
+    finally:
+        session.lock.release()
+    return True
+
+
+# ----------------------------------------------------------------------------- .callback
+
+
+@command("callback", "Integration", ".callback FUNCTION [ALIAS]",
+         "Make an ML function a Python callback",
+         "Wraps the ML function FUNCTION in an MLCallbackWrapper, binds it as ALIAS "
+         "(default FUNCTION_callback) in the session's Python namespace "
+         "(MLREPLSession.python_namespace) and shows how to call it. The callback looks the "
+         "function up at each call, so a redefinition is picked up; it runs under the "
+         "session's grants as they are now (a later .revoke applies, a later .grant needs "
+         "a new .callback).", ".callback total on_total", min_args=1)
+def callback_command(repl: "MLREPLSession", args: list[str]) -> str:
+    if len(args) > 2:
+        raise CommandError("too many arguments (.callback FUNCTION [ALIAS])")
+    function = args[0]
+    alias = args[1] if len(args) > 1 else f"{function}_callback"
+    if not alias.isidentifier():
+        raise CommandError(f"'{alias}' is not a valid name for the callback (letters, "
+                           "digits and _, not starting with a digit)")
+    try:
+        repl.session.function(function)  # checks that it is an ML function now
+        wrapper = ml_callback(repl, function, name=alias)
+    except MLError as error:
+        hint = f"\nTip: {error.hints[0]}" if error.hints else \
+            f"\nTip: define it first: function {function}(...) {{ ... }}"
+        raise CommandFailed(f"Error: {error.message}{hint}") from None
+    replaced = alias in repl.python_namespace
+    repl.python_namespace[alias] = wrapper
+    parameters = _parameters(repl.session.get(function))
+    grants = ", ".join(sorted(str(c) for c in wrapper.capabilities)) or "none"
+    return "\n".join([
+        f"{'Replaced' if replaced else 'Created'} callback {alias} for "
+        f"{function}({parameters}); grants: {grants}.",
+        f"From Python: repl.python_namespace[\"{alias}\"]({parameters})"])
+
+
+def _parameters(function: Any) -> str:
+    """The ML parameter list of a session function, as the REPL shows functions."""
+    shown = ml_repr(function)  # <function name(a, b)>
+    return shown[shown.find("(") + 1:shown.rfind(")")] if "(" in shown else ""
+
+
+# ----------------------------------------------------------------------------- .benchmark
+
+
+@command("benchmark", "Integration", ".benchmark CODE [; N]",
+         "Time code over N runs (default 100)",
+         "Runs CODE N times against a snapshot of the session -- every run starts from the "
+         "same state, and nothing it does stays -- and shows p50, p95, mean, min and max "
+         "times and how many runs succeeded and failed. N is the text after the last ';' "
+         "when it is a whole number; otherwise all of the line is CODE. What the code "
+         "prints is not shown. Code that does not compile is not run; a run that reaches "
+         "the time limit ends the benchmark.", ".benchmark fib(15); 50",
+         min_args=1, raw=True)
+def benchmark_command(repl: "MLREPLSession", args: list[str]) -> str:
+    code, runs = split_runs(args[0])
+    if not code.strip().strip(";").strip():
+        raise CommandError("no code to benchmark (.benchmark CODE [; N])")
+    if not 1 <= runs <= MAX_RUNS:
+        raise CommandError(f"the number of runs must be between 1 and {MAX_RUNS:,}, "
+                           f"not {runs}")
+    source = with_semicolon(code)
+    repl._sources[BENCHMARK_SOURCE] = source
+    times, failures, first_error, stopped = _measure(repl, source, runs)
+    if first_error is not None and isinstance(first_error, MLCompileError):
+        shown = repl._error(first_error, source, BENCHMARK_SOURCE).format()
+        raise CommandFailed(f"{shown}\nBenchmark not run: the code does not compile.")
+    done = len(times) + failures
+    lines = [f"Benchmark: {done} run{'s' if done != 1 else ''}, {len(times)} succeeded, "
+             f"{failures} failed" + (f" (stopped early: {stopped})" if stopped else "")]
+    if times:
+        lines.append(summary(times))
+    if first_error is not None:
+        shown = repl._error(first_error, source, BENCHMARK_SOURCE).format()
+        lines.append("First failure:\n" + shown)
+    if not times:
+        raise CommandFailed("\n".join(lines))
+    return "\n".join(lines)
+
+
+def split_runs(text: str) -> tuple[str, int]:
+    """``(code, N)``: N is what follows the last ``;`` when it parses as an integer (the
+    code is then what precedes it), else :data:`DEFAULT_RUNS` with all of ``text``."""
+    code, semicolon, tail = text.rpartition(";")
+    if semicolon:
+        try:
+            return code + ";", int(tail.strip())
+        except ValueError:
+            pass
+    return text, DEFAULT_RUNS
+
+
+def _measure(repl: "MLREPLSession", source: str, runs: int
+             ) -> tuple[list[float], int, MLError | None, str | None]:
+    """Run ``source`` up to ``runs`` times, rolling the session back after each run:
+    (seconds of the successful runs, failures, the first error, why it stopped early)."""
+    session = repl.session
+    checkpoint = session.checkpoint()
+    times: list[float] = []
+    failures = 0
+    first_error: MLError | None = None
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = session.exec(source, filename=BENCHMARK_SOURCE, result_name=None,
+                                  timeout=repl.async_timeout, capture_output=True)
+            elapsed = time.perf_counter() - start
+            session.rollback(checkpoint)
+            if result.ok:
+                times.append(elapsed)
+                continue
+            failures += 1
+            first_error = first_error or result.error
+            if isinstance(result.error, MLCompileError):
+                return times, failures, result.error, "the code does not compile"
+            if isinstance(result.error, MLTimeoutError):
+                return times, failures, first_error, "a run reached the time limit"
+    finally:
+        session.rollback(checkpoint)
+    return times, failures, first_error, None
+
+
+def summary(seconds: list[float]) -> str:
+    """The p50/p95/mean/min/max line of a benchmark (nearest-rank percentiles)."""
+    ordered = sorted(seconds)
+    parts = [("p50", percentile(ordered, 50)), ("p95", percentile(ordered, 95)),
+             ("mean", sum(ordered) / len(ordered)), ("min", ordered[0]),
+             ("max", ordered[-1])]
+    return "  " + "   ".join(f"{name} {_ms(value)}" for name, value in parts)
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """The nearest-rank ``p``-th percentile of sorted values."""
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# ----------------------------------------------------------------------------- shared
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def _shown(value: Any) -> str:
+    try:
+        return ml_repr(value)
+    except MLResourceError as error:
+        return f"<{error.message}>"
