@@ -4,12 +4,13 @@ They try out, from the REPL, what a host does with the session's code (integrati
 8.2): run it on an :class:`~mlpy.aio.AsyncEngine`, call an ML function as a Python callback,
 measure it.
 
-``.async`` and ``.benchmark`` run against the session's names and leave them as they were:
-the session is checkpointed before and rolled back after (after every run, for
-``.benchmark``, so each run starts from the same state). A checkpoint copies the session's
-top-level names, arrays and objects; a real copy of the session is not possible, because the
-functions it defines keep its namespace as their globals, and a function called from the
-copy would change the original. Values held only inside closures are not copied.
+``.async`` and ``.benchmark`` run against the session's names and leave them as they were
+(:class:`Isolation`): while they run, the session's top-level names hold copies of its arrays
+and objects (fresh ones for every run of ``.benchmark``, so each starts from the same state),
+and afterwards the very objects it held before are back, names they added are gone and its
+import table and grants are as they were. The session itself is used rather than a second
+one, because the functions it defines keep its namespace as their globals: called from a
+second session they would change the first. Values held only inside closures are shared.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from mlpy.runtime.state import new_execution_id
 
 if TYPE_CHECKING:
     from mlpy.repl.session import MLREPLSession
-    from mlpy.session import Checkpoint, Session
+    from mlpy.session import Session
 
 ASYNC_SOURCE = "<async>"
 BENCHMARK_SOURCE = "<benchmark>"
@@ -61,7 +62,8 @@ def async_command(repl: "MLREPLSession", args: list[str]) -> str:
                             output=repl.output)
 
     started: list[float] = []
-    checkpoint = session.checkpoint()
+    isolation = Isolation(session)
+    isolation.fresh()
     submitted = time.perf_counter()
     try:
         future = engine.submit_call(run)
@@ -79,7 +81,7 @@ def async_command(repl: "MLREPLSession", args: list[str]) -> str:
         raise CommandFailed(f"Error: the async engine refused the execution: "
                             f"{error.message}") from None
     finally:
-        restored = _restore(session, checkpoint, engine)
+        restored = isolation.restore(wait=getattr(engine, "cancel_grace", 1.0) + 1.0)
     total = time.perf_counter() - submitted
     queue = started[0] - submitted if started else total
     run_time = result.timings.get("run", 0.0) if result is not None else total - queue
@@ -109,17 +111,39 @@ def _open_async_engine(repl: "MLREPLSession") -> Any:
     return engine
 
 
-def _restore(session: "Session", checkpoint: "Checkpoint", engine: Any) -> bool:
-    """Roll the session back to ``checkpoint``; False when the execution still holds the
-    session (a thread left stuck in host code after a time limit)."""
-    grace = getattr(engine, "cancel_grace", 1.0) + 1.0
-    if not session.lock.acquire(timeout=grace):
-        return False
-    try:
-        session.rollback(checkpoint)
-    finally:
-        session.lock.release()
-    return True
+class Isolation:
+    """Lets code run in ``session`` and then puts the session back as it was.
+
+    :meth:`fresh` gives the namespace copies of the arrays and objects it held (from a
+    checkpoint taken at construction); :meth:`restore` rolls the session's tables and grants
+    back to that checkpoint and refills the namespace -- in place, since functions keep it
+    as their globals -- with the original objects, so a host holding one of them never sees
+    it changed.
+    """
+
+    def __init__(self, session: "Session"):
+        self.session = session
+        with session.lock:
+            self.original = dict(session._namespace)
+            self.checkpoint = session.checkpoint()
+
+    def fresh(self) -> None:
+        self.session.rollback(self.checkpoint)
+
+    def restore(self, wait: float | None = None) -> bool:
+        """Put the session back; False when ``wait`` seconds pass while an execution still
+        holds it (a thread left stuck in host code after a time limit)."""
+        lock = self.session.lock
+        if not lock.acquire(timeout=-1 if wait is None else wait):
+            return False
+        try:
+            self.session.rollback(self.checkpoint)
+            namespace = self.session._namespace
+            namespace.clear()
+            namespace.update(self.original)
+        finally:
+            lock.release()
+        return True
 
 
 # ----------------------------------------------------------------------------- .callback
@@ -138,16 +162,16 @@ def callback_command(repl: "MLREPLSession", args: list[str]) -> str:
         raise CommandError("too many arguments (.callback FUNCTION [ALIAS])")
     function = args[0]
     alias = args[1] if len(args) > 1 else f"{function}_callback"
-    if not alias.isidentifier():
-        raise CommandError(f"'{alias}' is not a valid name for the callback (letters, "
-                           "digits and _, not starting with a digit)")
     try:
         repl.session.function(function)  # checks that it is an ML function now
-        wrapper = ml_callback(repl, function, name=alias)
     except MLError as error:
         hint = f"\nTip: {error.hints[0]}" if error.hints else \
             f"\nTip: define it first: function {function}(...) {{ ... }}"
         raise CommandFailed(f"Error: {error.message}{hint}") from None
+    if not alias.isidentifier():
+        raise CommandError(f"'{alias}' is not a valid name for the callback (letters, "
+                           "digits and _, not starting with a digit)")
+    wrapper = ml_callback(repl, function, name=alias)
     replaced = alias in repl.python_namespace
     repl.python_namespace[alias] = wrapper
     parameters = _parameters(repl.session.get(function))
@@ -178,7 +202,7 @@ def _parameters(function: Any) -> str:
          min_args=1, raw=True)
 def benchmark_command(repl: "MLREPLSession", args: list[str]) -> str:
     code, runs = split_runs(args[0])
-    if not code.strip().strip(";").strip():
+    if not code.strip():
         raise CommandError("no code to benchmark (.benchmark CODE [; N])")
     if not 1 <= runs <= MAX_RUNS:
         raise CommandError(f"the number of runs must be between 1 and {MAX_RUNS:,}, "
@@ -204,11 +228,12 @@ def benchmark_command(repl: "MLREPLSession", args: list[str]) -> str:
 
 def split_runs(text: str) -> tuple[str, int]:
     """``(code, N)``: N is what follows the last ``;`` when it parses as an integer (the
-    code is then what precedes it), else :data:`DEFAULT_RUNS` with all of ``text``."""
+    code is then what precedes that ``;``, which may end in a block), else
+    :data:`DEFAULT_RUNS` with all of ``text``."""
     code, semicolon, tail = text.rpartition(";")
     if semicolon:
         try:
-            return code + ";", int(tail.strip())
+            return code.rstrip(), int(tail.strip())
         except ValueError:
             pass
     return text, DEFAULT_RUNS
@@ -219,17 +244,17 @@ def _measure(repl: "MLREPLSession", source: str, runs: int
     """Run ``source`` up to ``runs`` times, rolling the session back after each run:
     (seconds of the successful runs, failures, the first error, why it stopped early)."""
     session = repl.session
-    checkpoint = session.checkpoint()
+    isolation = Isolation(session)
     times: list[float] = []
     failures = 0
     first_error: MLError | None = None
     try:
         for _ in range(runs):
+            isolation.fresh()
             start = time.perf_counter()
             result = session.exec(source, filename=BENCHMARK_SOURCE, result_name=None,
                                   timeout=repl.async_timeout, capture_output=True)
             elapsed = time.perf_counter() - start
-            session.rollback(checkpoint)
             if result.ok:
                 times.append(elapsed)
                 continue
@@ -240,7 +265,7 @@ def _measure(repl: "MLREPLSession", source: str, runs: int
             if isinstance(result.error, MLTimeoutError):
                 return times, failures, first_error, "a run reached the time limit"
     finally:
-        session.rollback(checkpoint)
+        isolation.restore()
     return times, failures, first_error, None
 
 
