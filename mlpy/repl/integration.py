@@ -15,6 +15,7 @@ second session they would change the first. Values held only inside closures are
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import threading
 import time
@@ -46,60 +47,78 @@ MAX_RUNS = 100_000
          "Shows the value, the execution id, the worker and the queue, run and total "
          "times. CODE is the rest of the line, as typed.", ".async total * 2",
          min_args=1, raw=True)
-def async_command(repl: "MLREPLSession", args: list[str]) -> str:
+def async_command(repl: MLREPLSession, args: list[str]) -> str:
     source = with_semicolon(args[0])
     engine = _open_async_engine(repl)
-    session = repl.session
-    execution_id = new_execution_id()
     repl._sources[ASYNC_SOURCE] = source
-    worker: list[str] = []
-
-    def run() -> Any:
-        worker.append(threading.current_thread().name)
-        started.append(time.perf_counter())
-        return session.exec(source, filename=ASYNC_SOURCE, result_name=None,
-                            timeout=repl.async_timeout, execution_id=execution_id,
-                            output=repl.output)
-
-    started: list[float] = []
-    isolation = Isolation(session)
+    run = AsyncRun(repl, source)
+    isolation = Isolation(repl.session)
     isolation.fresh()
-    submitted = time.perf_counter()
     try:
-        future = engine.submit_call(run)
-        try:
-            result = future.result()
-        except KeyboardInterrupt:
-            future.cancel()
-            raise
-        except MLError as error:  # stopped from outside: the watchdog, a shutdown
-            result = None
-            failure = error
-        else:
-            failure = result.error
-    except MLError as error:  # refused: closed meanwhile, or the queue is full
-        raise CommandFailed(f"Error: the async engine refused the execution: "
-                            f"{error.message}") from None
+        failure = run.on(engine)
     finally:
         restored = isolation.restore(wait=getattr(engine, "cancel_grace", 1.0) + 1.0)
-    total = time.perf_counter() - submitted
-    queue = started[0] - submitted if started else total
-    run_time = result.timings.get("run", 0.0) if result is not None else total - queue
-    where = f" on {worker[0]}" if worker else ""
-    times = f"queue {_ms(queue)}, run {_ms(run_time)}, total {_ms(total)}"
-    warning = [] if restored else [
-        "Warning: the execution is still running in host code; the session is busy until "
-        "it returns, and may keep what it changes."]
-    if failure is not None:
-        shown = repl._error(failure, source, ASYNC_SOURCE).format()
-        raise CommandFailed("\n".join([shown, f"[async] execution {execution_id}{where} "
-                                              f"failed: {times}", *warning]))
-    lines = [] if result.value is None else [f"=> {_shown(result.value)}"]
-    lines.append(f"[async] execution {execution_id}{where}: {times}")
-    return "\n".join(lines + warning)
+    return run.report(failure, restored)
 
 
-def _open_async_engine(repl: "MLREPLSession") -> Any:
+class AsyncRun:
+    """One ``.async`` execution: its id, the worker it ran on and its times."""
+
+    def __init__(self, repl: MLREPLSession, source: str):
+        self.repl = repl
+        self.source = source
+        self.execution_id = new_execution_id()
+        self.worker = ""
+        self.submitted = self.started = self.finished = 0.0
+        self.result: Any = None  # the session's ExecutionResult, once it ran
+
+    def __call__(self) -> Any:  # on the worker
+        self.worker = threading.current_thread().name
+        self.started = time.perf_counter()
+        return self.repl.session.exec(
+            self.source, filename=ASYNC_SOURCE, result_name=None,
+            timeout=self.repl.async_timeout, execution_id=self.execution_id,
+            output=self.repl.output)
+
+    def on(self, engine: Any) -> MLError | None:
+        """Run on ``engine`` and wait; the error, if it failed (Ctrl+C cancels it)."""
+        self.submitted = time.perf_counter()
+        try:
+            future = engine.submit_call(self)
+        except MLError as error:  # closed meanwhile, or the queue is full
+            raise CommandFailed(f"Error: the async engine refused the execution: "
+                                f"{error.message}") from None
+        try:
+            self.result = _wait(future)
+        except KeyboardInterrupt:
+            future.cancel()  # stops the execution
+            raise
+        except MLError as error:  # stopped from outside: the watchdog, a shutdown
+            return error
+        finally:
+            self.finished = time.perf_counter()
+        return self.result.error
+
+    def report(self, failure: MLError | None, restored: bool) -> str:
+        """What ``.async`` shows; raises CommandFailed for a failure."""
+        total = self.finished - self.submitted
+        queue = self.started - self.submitted if self.started else total
+        run = self.result.timings.get("run", 0.0) if self.result is not None else 0.0
+        where = f" on {self.worker}" if self.worker else ""
+        done = f"[async] execution {self.execution_id}{where}"
+        times = f"queue {_ms(queue)}, run {_ms(run)}, total {_ms(total)}"
+        warning = [] if restored else [
+            ("Warning: the execution is still running in host code; the session is busy "
+             "until it returns, and may keep what it changes.")]
+        if failure is not None:
+            shown = self.repl._error(failure, self.source, ASYNC_SOURCE).format()
+            raise CommandFailed("\n".join([shown, f"{done} failed: {times}", *warning]))
+        value = self.result.value
+        lines = [] if value is None else [f"=> {_shown(value)}"]
+        return "\n".join([*lines, f"{done}: {times}", *warning])
+
+
+def _open_async_engine(repl: MLREPLSession) -> Any:
     engine = repl.async_engine
     why = "it is shut down" if engine.closed else \
         "its workers are stuck in host code" if engine.stats().unhealthy else None
@@ -121,7 +140,7 @@ class Isolation:
     it changed.
     """
 
-    def __init__(self, session: "Session"):
+    def __init__(self, session: Session):
         self.session = session
         with session.lock:
             self.original = dict(session._namespace)
@@ -157,7 +176,7 @@ class Isolation:
          "function up at each call, so a redefinition is picked up; it runs under the "
          "session's grants as they are now (a later .revoke applies, a later .grant needs "
          "a new .callback).", ".callback total on_total", min_args=1)
-def callback_command(repl: "MLREPLSession", args: list[str]) -> str:
+def callback_command(repl: MLREPLSession, args: list[str]) -> str:
     if len(args) > 2:
         raise CommandError("too many arguments (.callback FUNCTION [ALIAS])")
     function = args[0]
@@ -165,9 +184,10 @@ def callback_command(repl: "MLREPLSession", args: list[str]) -> str:
     try:
         repl.session.function(function)  # checks that it is an ML function now
     except MLError as error:
-        hint = f"\nTip: {error.hints[0]}" if error.hints else \
-            f"\nTip: define it first: function {function}(...) {{ ... }}"
-        raise CommandFailed(f"Error: {error.message}{hint}") from None
+        tip = error.hints[0] if error.hints else \
+            f"define it first: function {function}(...) {{ ... }}" if function.isidentifier() \
+            else "an ML function name is a letter or _ followed by letters, digits and _"
+        raise CommandFailed(f"Error: {error.message}\nTip: {tip}") from None
     if not alias.isidentifier():
         raise CommandError(f"'{alias}' is not a valid name for the callback (letters, "
                            "digits and _, not starting with a digit)")
@@ -176,10 +196,9 @@ def callback_command(repl: "MLREPLSession", args: list[str]) -> str:
     repl.python_namespace[alias] = wrapper
     parameters = _parameters(repl.session.get(function))
     grants = ", ".join(sorted(str(c) for c in wrapper.capabilities)) or "none"
-    return "\n".join([
-        f"{'Replaced' if replaced else 'Created'} callback {alias} for "
-        f"{function}({parameters}); grants: {grants}.",
-        f"From Python: repl.python_namespace[\"{alias}\"]({parameters})"])
+    made = "Replaced" if replaced else "Created"
+    return (f"{made} callback {alias} for {function}({parameters}); grants: {grants}.\n"
+            f"From Python: repl.python_namespace[\"{alias}\"]({parameters})")
 
 
 def _parameters(function: Any) -> str:
@@ -200,7 +219,7 @@ def _parameters(function: Any) -> str:
          "prints is not shown. Code that does not compile is not run; a run that reaches "
          "the time limit ends the benchmark.", ".benchmark fib(15); 50",
          min_args=1, raw=True)
-def benchmark_command(repl: "MLREPLSession", args: list[str]) -> str:
+def benchmark_command(repl: MLREPLSession, args: list[str]) -> str:
     code, runs = split_runs(args[0])
     if not code.strip():
         raise CommandError("no code to benchmark (.benchmark CODE [; N])")
@@ -239,7 +258,7 @@ def split_runs(text: str) -> tuple[str, int]:
     return text, DEFAULT_RUNS
 
 
-def _measure(repl: "MLREPLSession", source: str, runs: int
+def _measure(repl: MLREPLSession, source: str, runs: int
              ) -> tuple[list[float], int, MLError | None, str | None]:
     """Run ``source`` up to ``runs`` times, rolling the session back after each run:
     (seconds of the successful runs, failures, the first error, why it stopped early)."""
@@ -285,6 +304,13 @@ def percentile(ordered: list[float], p: float) -> float:
 
 
 # ----------------------------------------------------------------------------- shared
+
+
+def _wait(future: concurrent.futures.Future) -> Any:
+    """The future's result, waited for in short steps so that Ctrl+C gets through."""
+    while not future.done():
+        concurrent.futures.wait([future], timeout=0.05)
+    return future.result()
 
 
 def _ms(seconds: float) -> str:

@@ -5,10 +5,12 @@ interactive loop runs them, and once through ``mlpy repl`` itself)."""
 
 from __future__ import annotations
 
+import _thread
 import copy
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -155,6 +157,22 @@ def test_async_timeout_is_reported_and_the_repl_goes_on():
         repl.close()
 
 
+def test_ctrl_c_stops_an_async_execution_and_the_repl_goes_on():
+    repl = MLREPLSession(async_timeout=60)
+    try:
+        repl.execute("n = 1")
+        threading.Timer(0.3, _thread.interrupt_main).start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            repl.run_command(".async n = 5; while (true) {}")
+        assert time.monotonic() - start < 30, "stopped by Ctrl+C, not by the 60 s limit"
+        assert repl.session.get("n") == 1
+        assert run(repl, ".async n + 1")[1].startswith("=> 2"), "the worker is free again"
+        assert repl.async_engine.stats().cancelled == 1
+    finally:
+        repl.close()
+
+
 def test_async_while_the_engine_is_down_says_so(repl):
     assert run(repl, ".async 1")[0]
     repl.async_engine.shutdown()
@@ -261,9 +279,11 @@ def test_callback_bad_input(repl, line, message):
     assert repl.execute("total").value == 10
 
 
-def test_callback_for_an_unknown_function_says_how_to_define_it(repl):
-    text = run(repl, ".callback missing")[1]
-    assert text.splitlines()[1].startswith("Tip: define it first")
+def test_callback_bad_function_names_come_with_a_tip(repl):
+    assert run(repl, ".callback missing")[1].splitlines()[1] == \
+        "Tip: define it first: function missing(...) { ... }"
+    assert run(repl, ".callback 9lives")[1].splitlines()[1] == \
+        "Tip: an ML function name is a letter or _ followed by letters, digits and _"
 
 
 # ----------------------------------------------------------------------------- .benchmark
