@@ -425,3 +425,11 @@ def test_the_commands_work_in_mlpy_repl():
     assert lines[4] == "Benchmark: 5 runs, 5 succeeded, 0 failed"
     assert any(line.startswith("Error: ParseError:") for line in lines[6:]), lines
     assert lines[-2] == "=> 1", "the REPL went on after the failed input"
+
+
+def test_the_commands_and_callback_functions_complete(repl):
+    assert repl.completions(".as") == [".async"]
+    assert repl.completions(".be") == [".benchmark"]
+    assert repl.completions(".callback ") == ["bump", "add"]
+    assert repl.completions(".callback a") == ["add"]
+    assert repl.completions(".callback add ") == [], "the alias is free text"
