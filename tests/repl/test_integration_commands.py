@@ -433,3 +433,17 @@ def test_the_commands_and_callback_functions_complete(repl):
     assert repl.completions(".callback ") == ["bump", "add"]
     assert repl.completions(".callback a") == ["add"]
     assert repl.completions(".callback add ") == [], "the alias is free text"
+
+
+def test_benchmark_counts_successes_and_failures_apart(repl):
+    """State held in a closure is not part of the snapshot (see mlpy.repl.integration): the
+    ticker makes every second run fail."""
+    assert repl.execute("function makeTicker() { n = 0; "
+                        "return fn() => { nonlocal n; n = n + 1; return n; }; } "
+                        "tick = makeTicker();").ok
+    ok, text = run(repl, '.benchmark if (tick() % 2 == 0) { throw {code: "even"}; }; 10')
+    assert ok, text
+    lines = text.splitlines()
+    assert lines[0] == "Benchmark: 10 runs, 5 succeeded, 5 failed"
+    assert lines[1].lstrip().startswith("p50 ")
+    assert lines[2] == "First failure:" and lines[3].startswith("Error: RuntimeError:")
