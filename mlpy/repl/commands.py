@@ -176,9 +176,9 @@ def vars_command(session, args):
 
 
 @command("reset", "Session", ".reset", "Clear every name and import",
-         "Clears the namespace, the imports and the last failure, and restores the grants "
-         "the session started with. History, module paths, watches and development mode "
-         "stay.", ".reset", aliases=("clear",))
+         "Clears the namespace, the imports, the last failure and the callbacks .callback "
+         "made, and restores the grants the session started with. History, module paths, "
+         "watches and development mode stay.", ".reset", aliases=("clear",))
 def reset_command(session, args):
     removed = session.reset()
     return f"Session reset ({removed} binding{'s' if removed != 1 else ''} removed)."

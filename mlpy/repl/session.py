@@ -164,12 +164,13 @@ class MLREPLSession:
         return self._session
 
     def reset(self) -> int:
-        """Clear the namespace, the import table and the last failure; restore the startup
-        grants. History, registry, paths, watches and dev mode stay. Returns how many
-        bindings were removed."""
+        """Clear the namespace, the import table, the last failure and the callbacks;
+        restore the startup grants. History, registry, paths, watches and dev mode stay.
+        Returns how many bindings were removed."""
         removed = len(self.symbols) + len(self.imports)
         self._session.close()
         self._new_session()
+        self.python_namespace.clear()  # their functions were in the namespace just cleared
         return removed
 
     @property

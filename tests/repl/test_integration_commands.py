@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mlpy.aio import AsyncEngine
-from mlpy.errors import CapabilityError
+from mlpy.errors import CapabilityError, MLCallError
 from mlpy.repl import MLREPLSession
 from mlpy.repl.integration import DEFAULT_RUNS, percentile, split_runs
 
@@ -447,3 +447,15 @@ def test_benchmark_counts_successes_and_failures_apart(repl):
     assert lines[0] == "Benchmark: 10 runs, 5 succeeded, 5 failed"
     assert lines[1].lstrip().startswith("p50 ")
     assert lines[2] == "First failure:" and lines[3].startswith("Error: RuntimeError:")
+
+
+def test_reset_drops_the_callbacks_with_the_functions(repl):
+    run(repl, ".callback add")
+    wrapper = repl.python_namespace["add_callback"]
+    assert run(repl, ".reset")[0]
+    assert repl.python_namespace == {}
+    with pytest.raises(MLCallError):
+        wrapper(1, 2)
+    repl.execute("function add(a, b) { return a - b; }")
+    run(repl, ".callback add")
+    assert repl.python_namespace["add_callback"](5, 2) == 3
