@@ -103,3 +103,24 @@ def qt_loop(qt_app):
         watchdog.stop()
 
     return run
+
+
+@pytest.fixture
+def blocker():
+    """An ML host function ``block()`` that holds its caller until the test releases it:
+    ``(block, entered, release)`` -- ``entered`` is set once a caller is inside, setting
+    ``release`` lets every caller go (done at teardown too, so no worker stays stuck)."""
+    import threading
+
+    import mlpy
+
+    release, entered = threading.Event(), threading.Event()
+
+    @mlpy.host_function
+    def block() -> str:
+        entered.set()
+        release.wait(60)
+        return "released"
+
+    yield block, entered, release
+    release.set()

@@ -454,6 +454,17 @@ class MLBackpressureError(MLError):
     code = "backpressure"
 
 
+class BenchmarkError(MLError):
+    """Every timed iteration of a benchmark failed, so there is nothing to report;
+    ``first_error`` is the error of the first failing iteration."""
+
+    code = "MLB001"
+
+    def __init__(self, message: str, *, first_error: BaseException | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.first_error = first_error
+
+
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
 

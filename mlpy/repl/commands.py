@@ -3,8 +3,12 @@
 Each :class:`Command` has its group, usage line, one-line summary, longer help and an
 example; ``.help`` is generated from the table. A command word is case-insensitive, its
 arguments are split shell-style, a missing required argument prints the usage line, and an
-unknown command suggests the closest one. The development commands (``.reload``,
-``.perfmon``, ``.watch``, ...) live in :mod:`mlpy.repl.dev` and register here the same way.
+unknown command suggests the closest one. A command whose argument is ML code (``.async``,
+``.benchmark``) is declared ``raw``: it receives the text after the command word as it was
+typed, since shell-style splitting would take the quotes out of ML strings. The development
+commands (``.reload``, ``.perfmon``, ``.watch``, ...) live in :mod:`mlpy.repl.dev` and the
+integration commands (``.async``, ``.callback``, ``.benchmark``) in
+:mod:`mlpy.repl.integration`; both register here the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from mlpy.repl.display import short_repr
 if TYPE_CHECKING:
     from mlpy.repl.session import CommandResult, MLREPLSession
 
-GROUPS = ("Session", "Capabilities", "Modules", "Development")
+GROUPS = ("Session", "Capabilities", "Modules", "Development", "Integration")
 
 
 class CommandError(Exception):
@@ -47,6 +51,7 @@ class Command:
     min_args: int = 0
     aliases: tuple[str, ...] = ()
     exits: bool = False
+    raw: bool = False  # the handler gets the rest of the line unsplit (ML code)
 
 
 COMMANDS: dict[str, Command] = {}
@@ -54,11 +59,12 @@ ALIASES: dict[str, str] = {}
 
 
 def command(name: str, group: str, usage: str, summary: str, help: str, example: str, *,
-            min_args: int = 0, aliases: tuple[str, ...] = (), exits: bool = False):
+            min_args: int = 0, aliases: tuple[str, ...] = (), exits: bool = False,
+            raw: bool = False):
     """Register the decorated function as the command ``.name``."""
     def register(handler):
         COMMANDS[name] = Command(name, group, usage, summary, help, example, handler,
-                                 min_args, aliases, exits)
+                                 min_args, aliases, exits, raw)
         for alias in aliases:
             ALIASES[alias] = name
         return handler
@@ -71,20 +77,25 @@ def lookup(word: str) -> Command | None:
 
 
 def run_command(session: "MLREPLSession", line: str) -> "CommandResult":
-    from mlpy.repl import dev  # noqa: F401 - registers the development commands
+    _register_all()
     from mlpy.repl.session import CommandResult
 
     text = line.strip()
-    try:
-        words = shlex.split(text[1:])
-    except ValueError as error:
-        return CommandResult(False, f"Error: cannot read the arguments: {error}")
-    if not words:
-        return CommandResult(False, "Type .help for the list of commands.")
-    found = lookup(words[0])
-    if found is None:
-        return CommandResult(False, unknown(words[0]))
-    args = words[1:]
+    head, *rest = text[1:].split(None, 1) or [""]
+    found = lookup(head) if head else None
+    if found is not None and found.raw:
+        args = [rest[0].strip()] if rest else []
+    else:
+        try:
+            words = shlex.split(text[1:])
+        except ValueError as error:
+            return CommandResult(False, f"Error: cannot read the arguments: {error}")
+        if not words:
+            return CommandResult(False, "Type .help for the list of commands.")
+        found = lookup(words[0])
+        if found is None:
+            return CommandResult(False, unknown(words[0]))
+        args = words[1:]
     if len(args) < found.min_args:
         return CommandResult(False, f"Usage: {found.usage}")
     try:
@@ -93,6 +104,11 @@ def run_command(session: "MLREPLSession", line: str) -> "CommandResult":
         return CommandResult(False, f"Error: {error}")
     except CommandFailed as failure:
         return CommandResult(False, str(failure))
+
+
+def _register_all() -> None:
+    """Import the modules whose commands register themselves, so the table is complete."""
+    from mlpy.repl import dev, integration  # noqa: F401
 
 
 def unknown(word: str) -> str:
@@ -109,7 +125,7 @@ def unknown(word: str) -> str:
          "Without an argument, lists every command by group. With a command name, shows its "
          "syntax, what it does and an example.", ".help reload")
 def help_command(session, args):
-    from mlpy.repl import dev  # noqa: F401 - so the table is complete
+    _register_all()
 
     if args:
         found = lookup(args[0].lstrip("."))
@@ -160,9 +176,9 @@ def vars_command(session, args):
 
 
 @command("reset", "Session", ".reset", "Clear every name and import",
-         "Clears the namespace, the imports and the last failure, and restores the grants "
-         "the session started with. History, module paths, watches and development mode "
-         "stay.", ".reset", aliases=("clear",))
+         "Clears the namespace, the imports, the last failure and the callbacks .callback "
+         "made, and restores the grants the session started with. History, module paths, "
+         "watches and development mode stay.", ".reset", aliases=("clear",))
 def reset_command(session, args):
     removed = session.reset()
     return f"Session reset ({removed} binding{'s' if removed != 1 else ''} removed)."

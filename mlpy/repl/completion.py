@@ -40,7 +40,7 @@ _MEMBER = re.compile(r"(?<![\w.])(" + _NAME + r"(?:\." + _NAME + r")*)\.([A-Za-z
 ARGUMENT_KINDS = {
     "modinfo": "module", "reload": "module", "watch": "module", "unwatch": "module",
     "addpath": "directory", "addmlpath": "directory",
-    "grant": "capability", "revoke": "granted", "edit": "history",
+    "grant": "capability", "revoke": "granted", "edit": "history", "callback": "function",
 }
 
 
@@ -102,8 +102,9 @@ def _complete(session: "MLREPLSession", before: str) -> list[Candidate]:
 
 
 def _command(session: "MLREPLSession", before: str, offset: int) -> list[Candidate]:
-    from mlpy.repl import dev  # noqa: F401 - registers the development commands
-    from mlpy.repl.commands import ALIASES, COMMANDS, lookup
+    from mlpy.repl.commands import ALIASES, COMMANDS, _register_all, lookup
+
+    _register_all()
 
     line = before[offset:]
     if not re.search(r"\s", line):  # still typing the command word
@@ -132,6 +133,10 @@ def _command(session: "MLREPLSession", before: str, offset: int) -> list[Candida
     if kind == "granted":
         granted = [(g.capability, g.origin) for g in getattr(session, "grants", ())]
         return _matching(granted, partial, start)
+    if kind == "function":
+        functions = [(name, "function") for name, what in getattr(session, "symbols", {}).items()
+                     if what == "function"]
+        return _matching(functions, partial, start)
     if kind == "history":
         entries = reversed(getattr(session, "history", ()))
         return [Candidate(str(e.index), start, _first_line(e.text)) for e in entries

@@ -99,7 +99,8 @@ class MLREPLSession:
                  registry: ModuleRegistry | None = None, max_history: int = MAX_HISTORY,
                  output: Callable[[str], Any] | None = None, interactive: bool = False,
                  path_origins: dict[str, str] | None = None, config_file: str | None = None,
-                 confirm: Callable[[str], bool] | None = None):
+                 confirm: Callable[[str], bool] | None = None,
+                 async_engine: Any = None, async_timeout: float = 30.0):
         self.security = security
         self.registry = registry or ModuleRegistry(extension_paths, ml_module_paths)
         self.engine = mlpy.Engine(registry=self.registry)
@@ -122,6 +123,13 @@ class MLREPLSession:
         self.statements: deque[dict[str, Any]] = deque(maxlen=1000)  # timings, for .perfmon
         self.watch_requests: queue.Queue = queue.Queue()  # reloads .watch asks for
         self.force_polling = False  # .watch polls files even when watchfiles is installed
+        # .async runs on this AsyncEngine (made on first use when the host gives none) and
+        # .async and .benchmark runs stop after async_timeout seconds.
+        self._async_engine = async_engine
+        self._owns_async_engine = async_engine is None
+        self.async_timeout = async_timeout
+        # The Python-side helper namespace: what .callback makes, for the host to call.
+        self.python_namespace: dict[str, Any] = {}
         self._new_session()
         if dev_mode:  # development mode from the start: notices, and traced loads (B7)
             from mlpy.repl.dev import set_dev_mode
@@ -156,15 +164,30 @@ class MLREPLSession:
         return self._session
 
     def reset(self) -> int:
-        """Clear the namespace, the import table and the last failure; restore the startup
-        grants. History, registry, paths, watches and dev mode stay. Returns how many
-        bindings were removed."""
+        """Clear the namespace, the import table, the last failure and the callbacks;
+        restore the startup grants. History, registry, paths, watches and dev mode stay.
+        Returns how many bindings were removed."""
         removed = len(self.symbols) + len(self.imports)
         self._session.close()
         self._new_session()
+        self.python_namespace.clear()  # their functions were in the namespace just cleared
         return removed
 
+    @property
+    def async_engine(self) -> Any:
+        """The :class:`~mlpy.aio.AsyncEngine` ``.async`` runs on: the host's, or one worker
+        of this session's own engine, made on first use and shut down by :meth:`close`."""
+        if self._async_engine is None:
+            from mlpy.aio import AsyncEngine
+
+            self._async_engine = AsyncEngine(self.engine, max_workers=1,
+                                             default_timeout=self.async_timeout,
+                                             thread_name_prefix="mlpy-repl-async")
+        return self._async_engine
+
     def close(self) -> None:
+        if self._owns_async_engine and self._async_engine is not None:
+            self._async_engine.shutdown(wait=False, cancel_pending=True)
         self._session.close()
         for closer in self._closers:
             closer()
@@ -243,7 +266,10 @@ class MLREPLSession:
             self.imports[bound] = bound if package else module
             self.symbols.pop(bound, None)
 
-    def _error(self, error: MLError, source: str) -> REPLError:
+    def _error(self, error: MLError, source: str, current: str | None = None) -> REPLError:
+        """``error`` as the REPL shows it; ``current`` names the text being run (default:
+        the latest input), whose lines are shown without a file name."""
+        current = current or f"<input-{self._inputs}>"
         kind = error_kind(error)
         tip = error.hints[0] if error.hints else None
         line = error.span.line if error.span else None
@@ -253,7 +279,7 @@ class MLREPLSession:
         if error.file in self._sources and error.source is not None:
             # in this input, or in a function an earlier input defined
             text = self._sources[error.file]
-            if error.file != f"<input-{self._inputs}>":
+            if error.file != current:
                 file = f"input {error.file[len('<input-'):-1]}" \
                     if error.file.startswith("<input-") else error.file
         elif error.file and not error.file.startswith("<input-"):

@@ -72,6 +72,9 @@ _TRUES = [True] * BATCH
 # Python frames the host may have on the stack below an ML call, beyond which Python's own
 # recursion limit (translated to the ML depth error) may come before ``max_depth``.
 _HOST_FRAMES = 2000
+# The clock of time limits (deadlines, elapsed time, pacing of checks). A module attribute
+# so that mlpy.testing.FakeClock can stand in for it; nothing else replaces it.
+clock: Callable[[], float] = time.monotonic
 
 
 class HostEntry(Exception):
@@ -152,7 +155,7 @@ class ExecutionState(chain):
         self._id = execution_id
         self.used: set[str] = set()  # area.action names the gate let through
         self.output_size = 0
-        self.started = time.monotonic()
+        self.started = clock()
         self.deadline = self.started + timeout if timeout is not None else None
         self.charged = 0  # ticks handed out (see steps)
         self.cancelled = False
@@ -195,7 +198,7 @@ class ExecutionState(chain):
         if self.narrowed is not None:
             self.narrowed = None
         if timeout is not None:
-            self.started = now = time.monotonic()
+            self.started = now = clock()
             self.deadline = now + timeout
             size = self.first_size
         else:
@@ -295,7 +298,7 @@ class ExecutionState(chain):
         so the deadline and the cancel flag are still looked at every ~50 ms. Batches start
         small and grow at most fourfold, so slow ticks are noticed before a whole batch of
         them has run (the first batch, or after a run of fast ones)."""
-        now = time.monotonic()
+        now = clock()
         last, self.last_refill = self.last_refill, now
         if last is None or not self.last_size:
             size = min(size, _FIRST_BATCH)
@@ -310,8 +313,8 @@ class ExecutionState(chain):
     def _check(self) -> None:
         if self.cancelled or self.parent is not None and self.parent.stopped():
             self.trip(MLCancelledError("the execution was cancelled"))
-        elif self.deadline is not None and time.monotonic() > self.deadline:
-            elapsed = time.monotonic() - self.started
+        elif self.deadline is not None and clock() > self.deadline:
+            elapsed = clock() - self.started
             self.trip(MLTimeoutError(
                 f"time limit reached: the execution ran longer than {self.timeout:g} s",
                 limit=self.timeout, elapsed=elapsed,
@@ -332,7 +335,7 @@ class ExecutionState(chain):
         """The run is over: a deadline it passed after its last look at the clock (inside
         one long native operation, say) still ends it with the time limit."""
         if self.tripped is None and self.deadline is not None \
-                and time.monotonic() > self.deadline:
+                and clock() > self.deadline:
             self._check()
 
     def stopped(self) -> bool:

@@ -46,21 +46,6 @@ async def async_wait_until(condition, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.005)
 
 
-@pytest.fixture
-def blocker():
-    """A host function that blocks its caller until the test releases it."""
-    release = threading.Event()
-    entered = threading.Event()
-
-    @mlpy.host_function
-    def block() -> str:
-        entered.set()
-        release.wait(60)
-        return "released"
-
-    yield block, entered, release
-    release.set()
-
 
 # ----------------------------------------------------------------------------- results
 

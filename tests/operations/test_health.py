@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 import time
 
 import pytest
@@ -21,31 +20,9 @@ from mlpy import health
 from mlpy.capabilities import capability_scope
 from mlpy.errors import MLConfigurationError
 from mlpy.health import HealthReport, check
+from tests.support import wait_until
 
 CHECKS = {"compiler", "module_registry", "executor", "sandbox_pool", "capabilities"}
-
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
-
-
-@pytest.fixture
-def blocker():
-    """A host function that blocks its caller (ignoring cancellation) until released."""
-    release, entered = threading.Event(), threading.Event()
-
-    @mlpy.host_function
-    def block() -> str:
-        entered.set()
-        release.wait(60)
-        return "released"
-
-    yield block, entered, release
-    release.set()
 
 
 def aio():

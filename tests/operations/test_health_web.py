@@ -5,38 +5,14 @@ one-worker AsyncEngine, a full queue, a sandbox pool not started yet."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 import warnings
 
 import pytest
 
 import mlpy
+from tests.support import wait_until
 
 ROUTES = ("/health", "/health/ready", "/health/detailed")
-
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
-
-
-@pytest.fixture
-def blocker():
-    """A host function that blocks its caller (ignoring cancellation) until released."""
-    release, entered = threading.Event(), threading.Event()
-
-    @mlpy.host_function
-    def block() -> str:
-        entered.set()
-        release.wait(60)
-        return "released"
-
-    yield block, entered, release
-    release.set()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import threading
-import time
 
 import pytest
 
@@ -23,9 +22,15 @@ from mlpy.capabilities import AuditLog
 from mlpy.errors import MLConfigurationError, MLHostError
 from mlpy.observability import logging as mlpy_logging
 from mlpy.observability.logging import (
-    TREE, ExecutionIdFilter, JSONFormatter, configure, describe, level_for,
+    TREE,
+    ExecutionIdFilter,
+    JSONFormatter,
+    configure,
+    describe,
+    level_for,
 )
 from mlpy.runtime.state import CURRENT, ExecutionState
+from tests.support import wait_until
 
 SPEC_TREE = {"mlpy", "mlpy.engine", "mlpy.async", "mlpy.capabilities", "mlpy.audit",
              "mlpy.sandbox", "mlpy.compiler"}
@@ -67,14 +72,6 @@ def restore_mlpy_logger():
     logger.handlers[:] = handlers
     logger.setLevel(level)
     logger.propagate = propagate
-
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
 
 
 # ----------------------------------------------------------------------------- the tree
@@ -155,20 +152,6 @@ def test_level_for_covers_every_kind_of_outcome():
     assert level_for(MLHostError("x")) == logging.WARNING
     assert level_for(mlpy.MLSandboxError("x")) == logging.WARNING
     assert level_for(KeyError("x")) == logging.ERROR
-
-
-@pytest.fixture
-def blocker():
-    release, entered = threading.Event(), threading.Event()
-
-    @mlpy.host_function
-    def block() -> str:
-        entered.set()
-        release.wait(60)
-        return "released"
-
-    yield block, entered, release
-    release.set()
 
 
 def test_backpressure_is_info_and_a_stuck_worker_a_warning_then_unhealthy_an_error(blocker):

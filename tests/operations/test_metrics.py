@@ -11,7 +11,6 @@ import logging
 import re
 import sys
 import threading
-import time
 
 import pytest
 
@@ -25,6 +24,7 @@ from mlpy.aio import AsyncEngine  # noqa: E402
 from mlpy.callbacks import ml_callback  # noqa: E402
 from mlpy.errors import MLSecurityError, MLSyntaxError  # noqa: E402
 from mlpy.observability import events, prometheus  # noqa: E402
+from tests.support import wait_until  # noqa: E402
 
 SPEC_METRICS = {
     "mlpy_executions_total": ("counter", {"mode", "status"}),
@@ -78,29 +78,6 @@ def value(registry: CollectorRegistry, sample: str, **labels: str) -> float:
             if found.name == sample and found.labels == labels:
                 return found.value
     return 0.0
-
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
-
-
-@pytest.fixture
-def blocker():
-    """A host function that blocks its caller until the test releases it."""
-    release, entered = threading.Event(), threading.Event()
-
-    @mlpy.host_function
-    def block() -> str:
-        entered.set()
-        release.wait(60)
-        return "released"
-
-    yield block, entered, release
-    release.set()
 
 
 # ----------------------------------------------------------------------------- in-process
