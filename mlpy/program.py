@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy._version import __version__
 from mlpy.errors import (
-    Diagnostic, MLCompileError, MLError, MLImportError, MLResourceError, MLRuntimeError,
-    MLSecurityError, MLSyntaxError, Span,
+    Diagnostic, MLCompileError, MLError, MLFrame, MLImportError, MLResourceError,
+    MLRuntimeError, MLSecurityError, MLSyntaxError, Span, source_line,
 )
 from mlpy.integers import fits_text
 from mlpy.language import ast
@@ -387,15 +387,15 @@ def _register(code_filename: str, program: Program) -> None:
             object.__setattr__(program, "_twin", registered)
 
 
-def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:
+def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[MLFrame]]:
     """The innermost ML frame of a traceback: its program, its span, and the ML call stack.
 
     Where ML code called the host and the host called ML code back, the stack holds a
-    ``<host name>`` entry (file "", line 0) for the host's part; one also ends the stack when
+    ``<host name>`` frame (file "", line 0) for the host's part; one also ends the stack when
     the traceback ends in host code (an ML function called by a host function).
     """
     found: tuple[Program | None, Span | None] = (None, None)
-    stack: list[tuple[str, int, str]] = []
+    stack: list[MLFrame] = []
     host: list[FrameType] = []  # frames since the last ML frame
     while tb is not None:
         frame = tb.tb_frame
@@ -411,15 +411,21 @@ def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, 
                                 max(end_col or 0, (col or 0) + 1))
                     found = (program, span)
                     if stack and host:
-                        stack.append(("", 0, f"<host {_host_name(host)}>"))
+                        stack.append(_host_frame(_host_name(host)))
                     host = []
-                    stack.append((program.filename, line, _frame_name(code.co_name, program)))
+                    stack.append(MLFrame(program.filename, line, span.column,
+                                         _frame_name(code.co_name, program),
+                                         source_line(program.source, line)))
         elif stack:
             host.append(frame)
         tb = tb.tb_next
     if stack and host and _host_name(host, strict=True):
-        stack.append(("", 0, f"<host {_host_name(host)}>"))
+        stack.append(_host_frame(_host_name(host)))
     return found[0], found[1], stack
+
+
+def _host_frame(name: str) -> MLFrame:
+    return MLFrame("", 0, 0, f"<host {name}>")
 
 
 def _frame_name(name: str, program: Program) -> str:
