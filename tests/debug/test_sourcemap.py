@@ -9,6 +9,7 @@ is read back through an independent Source Map v3 decoder (the ``sourcemap`` pac
 from __future__ import annotations
 
 import ast as py
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -18,12 +19,16 @@ import pytest
 import mlpy
 from mlpy.debug import MLPosition, SourceMap, SourceMapError, SourceMapIndex
 from mlpy.errors import MLCompileError
+from mlpy.language import ast as ml_ast
 from mlpy.language.codegen import Generator
 from mlpy.modules.registry import ModuleRegistry
 from tests.language.conftest import parse_chunks
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = sorted(p for base in ("tests", "examples") for p in (ROOT / base).rglob("*.ml"))
+# the pages with ```ml blocks
+ML_BLOCK = re.compile(r"^```ml(?:[ \t][^\n]*)?\n(.*?)^```", re.M | re.S)
+PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if ML_BLOCK.search(p.read_text("utf-8")))
 
 
 def programs(path: Path) -> list[tuple[str, str, bool]]:
@@ -32,6 +37,9 @@ def programs(path: Path) -> list[tuple[str, str, bool]]:
     whole file."""
     text = path.read_text(encoding="utf-8")
     name = str(path.relative_to(ROOT))
+    if path.suffix == ".md":  # a block that must fail says so with `//!` lines
+        return [(f"{name}:{text[:m.start()].count(chr(10)) + 1}", m.group(1), "//!" in m.group(1))
+                for m in ML_BLOCK.finditer(text)]
     if path.parent.name == "language":
         return [(f"{name}:{c.first_line}", c.source, c.error_pattern is not None)
                 for c in parse_chunks(text)]
@@ -71,6 +79,21 @@ def compile_recording(path: Path, source: str, monkeypatch) -> tuple[mlpy.Progra
     return program, [(stmt, node) for stmt, node in emitted if id(node) in ours]
 
 
+def arrows(node) -> list[ml_ast.Arrow]:
+    """The arrow functions in an ML statement (not inside its nested statements' own)."""
+    found = []
+    values = [getattr(node, f.name) for f in dataclasses.fields(node)]
+    while values:
+        value = values.pop()
+        if isinstance(value, (list, tuple)):
+            values.extend(value)
+        elif isinstance(value, ml_ast.Arrow):
+            found.append(value)
+        elif isinstance(value, ml_ast.Expr):
+            values.extend(getattr(value, f.name) for f in dataclasses.fields(value))
+    return found
+
+
 def host_names(error: MLCompileError) -> tuple[list[str], bool]:
     """The names an example program expects its host (or the session it continues) to
     provide, and whether it continues a session; ([], False) for any other error."""
@@ -99,12 +122,13 @@ def statement_list(tree: py.AST) -> list[py.AST]:
     return found
 
 
-def test_the_corpus_is_the_ml_files_of_tests_and_examples():
+def test_the_corpus_is_the_ml_files_of_tests_and_examples_and_the_ml_blocks_of_docs():
     assert len(CORPUS) >= 30
     assert {p.relative_to(ROOT).parts[0] for p in CORPUS} == {"tests", "examples"}
+    assert sum(len(programs(page)) for page in PAGES) >= 100
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", CORPUS + PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_first_py_line_of_every_statement_is_its_first_emitted_line(path, monkeypatch):
     sourcemap = pytest.importorskip("sourcemap")
     checked = 0
@@ -134,6 +158,11 @@ def test_first_py_line_of_every_statement_is_its_first_emitted_line(path, monkey
             for test, _ in getattr(stmt, "branches", [])[1:]:
                 starts.append((test.span.line, test.span.column, 0,
                                min(stamped[(test.span.line, test.span.column - 1)])))
+            for arrow in arrows(stmt):  # one with a block body is a `def` of its own
+                own = stamped.get((arrow.span.line, arrow.span.column - 1))
+                if own:
+                    starts.append((arrow.span.line, arrow.span.column, -arrow.span.end_line,
+                                   min(own)))
         first_on_line = {}  # the first statement starting on each ML line: outer, leftmost
         for line, *key, first in sorted(starts, reverse=True):
             first_on_line[line] = first
@@ -155,7 +184,7 @@ def decoded_lines(sourcemap, source_map: SourceMap) -> dict[int, list[int]]:
     return lines
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", CORPUS + PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_map_is_standard_v3_consistent_with_its_extension(path, monkeypatch):
     sourcemap = pytest.importorskip("sourcemap")
     for name, source, may_fail in programs(path):
