@@ -34,6 +34,38 @@ class Span:
         return cls(line, column, line, column)
 
 
+@dataclass(frozen=True, slots=True)
+class MLFrame:
+    """One frame of an ML call stack: where the function ``function`` of ``file`` was
+    (1-based ``line`` and ``column``) when the error passed through it, and that line's
+    text. Host code that ML called and that called ML back is one frame named
+    ``<host name>``, with no file (``""``) and line 0."""
+
+    file: str
+    line: int
+    column: int
+    function: str
+    source_line: str = ""
+
+    @property
+    def is_host(self) -> bool:
+        return self.line == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "function": self.function, "source_line": self.source_line}
+
+    @classmethod
+    def from_data(cls, data: Any) -> "MLFrame":
+        """A frame from its :meth:`to_dict` form (or the older ``[file, line, name]``)."""
+        if isinstance(data, dict):
+            return cls(str(data.get("file") or ""), int(data.get("line") or 0),
+                       int(data.get("column") or 0), str(data.get("function") or ""),
+                       str(data.get("source_line") or ""))
+        file, line, name = data
+        return cls(str(file), int(line), 0, str(name))
+
+
 # ----------------------------------------------------------------------------- excerpts
 
 # An excerpt shows this many characters of a long line at most: the part around the marked
@@ -88,6 +120,12 @@ def clip_text(text: str, width: int = 1000) -> str:
         return text
     keep = width - len(_CUT)
     return text[:keep - keep // 4] + _CUT + text[len(text) - keep // 4:]
+
+
+def source_line(source: str | None, line: int) -> str:
+    """The text of 1-based ``line`` of ``source`` ("" when there is none)."""
+    lines = _source_lines(source) if source else ()
+    return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
 
 
 @functools.lru_cache(maxsize=4)
@@ -225,11 +263,22 @@ class MLError(Exception):
     def hints(self) -> list[str]:
         return self.suggestions
 
-    def format(self, color: bool | None = None) -> str:
-        return format_report(
+    def format(self, color: bool | None = None, python_frames: bool = False) -> str:
+        """The report: ``file:line:col: error: message [code]``, the source line with a
+        caret, the hints; with ``python_frames``, the Python traceback after it (for
+        debugging mlpy or a host function, never needed to find an ML mistake)."""
+        report = format_report(
             self.file, self.span, "error", self.message, self.code, self.source,
             self.suggestions, color=bool(color),
         )
+        return report + self._python_frames() if python_frames else report
+
+    def _python_frames(self) -> str:
+        import traceback
+
+        origin = self.__cause__ or self
+        lines = traceback.format_exception(type(origin), origin, origin.__traceback__)
+        return "\nPython frames (innermost last):\n" + "".join(lines).rstrip("\n")
 
     def __str__(self) -> str:
         return self.format(color=False)
@@ -245,7 +294,7 @@ class MLError(Exception):
             "suggestions": list(self.suggestions),
             **{name: getattr(self, name) for name in _DETAILS
                if getattr(self, name, None) is not None},
-            **({"ml_traceback": [list(frame) for frame in self.ml_traceback]}
+            **({"ml_traceback": [frame.to_dict() for frame in self.ml_traceback]}
                if getattr(self, "ml_traceback", None) else {}),
         }
 
@@ -301,25 +350,84 @@ class MLExecutionError(MLError):
     def __init__(self, message: str, *, execution_id: str | None = None, **kw: Any):
         super().__init__(message, **kw)
         self.execution_id = execution_id
-        # The ML call stack, outermost first: (file, line, function name).
-        self.ml_traceback: list[tuple[str, int, str]] = []
+        # The ML call stack, innermost last.
+        self.ml_traceback: list[MLFrame] = []
 
-    def format(self, color: bool | None = None) -> str:
-        report = super().format(color)
+    def format(self, color: bool | None = None, python_frames: bool = False) -> str:
+        """The report, and how the program got there when ML functions were called::
+
+            rules.ml:2:12: error: division by zero [MLR001]
+              2 |     return sum / count;
+                |            ^^^^^^^^^^^
+            hint: check the divisor before dividing
+            ML traceback (innermost last):
+              at <program> (rules.ml:7:10)
+                result = total(order);
+                         ^
+              at total (rules.ml:2:12)
+                return sum / count;
+                       ^^^^^^^^^^^
+
+        The first lines are those of every mlpy report (CLI, REPL, API alike); host code
+        between ML frames is one ``at <host name>`` line. ``str(error)`` is the report with
+        the calls on one line instead of the traceback."""
+        report = MLError.format(self, color)
+        if len(self.ml_traceback) > 1:
+            report += "\nML traceback (innermost last):\n" + "\n".join(
+                self._frame_lines(bool(color)))
+        return report + self._python_frames() if python_frames else report
+
+    def _frame_lines(self, color: bool) -> list[str]:
+        innermost = max((i for i, f in enumerate(self.ml_traceback) if not f.is_host),
+                        default=-1)
+        lines = []
+        for index, frame in enumerate(self.ml_traceback):
+            span = self.span if index == innermost and self.span is not None \
+                and self.span.line == frame.line else None
+            lines.extend(_frame_report(frame, span, color))
+        return lines
+
+    def __str__(self) -> str:
+        report = MLError.format(self, color=False)
         if len(self.ml_traceback) > 1:
             report += f"\ncalls: {_call_chain(self.ml_traceback)}"
         return report
 
 
-def _call_chain(frames: list[tuple[str, int, str]]) -> str:
+def _frame_report(frame: MLFrame, span: Span | None, color: bool) -> list[str]:
+    """``  at fn (file.ml:12:5)``, then the line and a caret under the frame's position
+    (under the whole failing expression for the innermost frame)."""
+    if frame.is_host:
+        return [f"  at {frame.function}"]
+    lines = [f"  at {frame.function} ({frame.file}:{frame.line}:{frame.column})"]
+    text = frame.source_line.expandtabs(1)
+    indent = len(text) - len(text.lstrip())
+    text = text.strip()
+    if text:
+        start = max(frame.column - indent, 1)
+        end = start
+        if span is not None:
+            end = span.end_column - indent if span.end_line == span.line else len(text)
+        shown, column, end = clip_line(text, start, end)
+        caret = " " * (column - 1) + "^" * (end - column + 1)
+        lines += [f"    {shown}", f"    {_red(caret) if color else caret}"]
+    return lines
+
+
+def _red(text: str) -> str:
+    return f"\x1b[1;31m{text}\x1b[0m"
+
+
+def _call_chain(frames: list[MLFrame]) -> str:
     """``a (line 1) -> f (line 3) x 498 -> <host h> -> g (line 7)``: repeats (recursion)
     counted; when the calls cross files (ML modules) each line is named with its file; host
     code between ML frames (line 0) is named only."""
     parts: list[list[Any]] = []
-    several_files = len({file for file, line, _ in frames if line}) > 1
-    for file, line, name in frames:
-        where = f"{os.path.basename(file)}:{line}" if several_files else f"line {line}"
-        text = f"{name} ({where})" if line else name
+    several_files = len({frame.file for frame in frames if frame.line}) > 1
+    for frame in frames:
+        line = frame.line
+        where = f"{os.path.basename(frame.file)}:{line}" if several_files else f"line {line}"
+        text = f"{frame.function} ({where})" if line else frame.function
         if parts and parts[-1][0] == text:
             parts[-1][1] += 1
         else:
@@ -345,7 +453,23 @@ class MLRuntimeError(MLExecutionError):
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data["kind"] = self.kind
+        if self.payload is not None and _json_plain(self.payload):
+            data["payload"] = self.payload  # what `throw` threw, when JSON can carry it
         return data
+
+
+def _json_plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is JSON data as it is (a thrown function or host object is not)."""
+    if value is None or value.__class__ in (bool, int, float, str):
+        return True
+    if depth > 100:
+        return False
+    if value.__class__ is list:
+        return all(_json_plain(item, depth + 1) for item in value)
+    if value.__class__ is dict:
+        return all(key.__class__ is str and _json_plain(item, depth + 1)
+                   for key, item in value.items())
+    return False
 
 
 class SecurityError(MLExecutionError):
@@ -474,7 +598,7 @@ def error_from_dict(data: dict[str, Any]) -> MLError:
 
     Besides the keys ``to_dict`` writes it reads, when present: ``span`` (``[line, column,
     end_line, end_column]``, more precise than ``ml_line``/``ml_column``), ``source``,
-    ``cwe``, ``execution_id``, ``ml_traceback`` (``[file, line, name]`` triples), ``payload``,
+    ``cwe``, ``execution_id``, ``ml_traceback`` (:meth:`MLFrame.to_dict` forms), ``payload``,
     ``required``, ``resource``, ``limit``, ``elapsed`` and ``path``. The class is looked up
     by name among this module's classes only, so data can never make another class; an
     unknown name gives a plain :class:`MLError` with the same code and message.
@@ -495,8 +619,7 @@ def error_from_dict(data: dict[str, Any]) -> MLError:
                  "elapsed", "path"):
         setattr(error, name, data.get(name))
     if data.get("ml_traceback"):
-        error.ml_traceback = [(str(f), int(line), str(name))
-                              for f, line, name in data["ml_traceback"]]
+        error.ml_traceback = [MLFrame.from_data(frame) for frame in data["ml_traceback"]]
     return error
 
 

@@ -20,14 +20,15 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 from types import CodeType, FrameType, MappingProxyType, TracebackType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from mlpy._version import __version__
 from mlpy.errors import (
-    Diagnostic, MLCompileError, MLError, MLImportError, MLResourceError, MLRuntimeError,
-    MLSecurityError, MLSyntaxError, Span,
+    Diagnostic, MLCompileError, MLError, MLFrame, MLImportError, MLResourceError,
+    MLRuntimeError, MLSecurityError, MLSyntaxError, Span, source_line,
 )
 from mlpy.integers import fits_text
 from mlpy.language import ast
@@ -40,6 +41,9 @@ from mlpy.runtime.messages import describe
 from mlpy.runtime.quiet import quietly
 from mlpy.runtime.state import CURRENT
 from mlpy.runtime.values import ModuleObject, display
+
+if TYPE_CHECKING:
+    from mlpy.debug.sourcemap import SourceMap
 
 configure_builtins(BUILTINS)
 
@@ -85,6 +89,19 @@ class Program:
     def python_code(self) -> str:
         """The generated Python, as ``mlpy transpile`` shows it."""
         return python_text(self._tree)
+
+    @cached_property
+    def source_map(self) -> "SourceMap | None":
+        """The Source Map v3 between ``python_code`` and the ML source (see mlpy.debug);
+        None when the generated Python is too deeply nested to be shown as text."""
+        from mlpy.debug.sourcemap import build_source_map
+
+        try:
+            code = self.python_code
+        except RecursionError:
+            return None
+        return build_source_map(self._tree, code, source_file=self.filename,
+                                source=self.source, fingerprint=self.fingerprint)
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -155,13 +172,15 @@ class TranspileResult:
     ok: bool
     python_code: str | None
     diagnostics: list[Diagnostic]
-    source_map: dict[int, int] | None  # Python line -> ML line
+    # Also a mapping Python line -> ML line, as it was before it was a Source Map.
+    source_map: "SourceMap | None"
     timings: dict[str, float]
     # The Python code of each ML module the program imports (directly or not), by name.
     modules: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self):  # (python_code, diagnostics, source_map), as older callers expect
-        return iter((self.python_code, self.diagnostics, self.source_map))
+        lines = dict(self.source_map) if self.source_map is not None else None
+        return iter((self.python_code, self.diagnostics, lines))
 
 
 # ----------------------------------------------------------------------------- compiling
@@ -299,24 +318,8 @@ def transpile_source(source: str, filename: str, modules: ModuleResolver,
         message = "the program is nested too deeply to be shown as Python"
         return TranspileResult(False, None, [Diagnostic("MLS002", message, "error", "syntax",
                                                         filename)], None, dict(program.timings))
-    return TranspileResult(True, code, list(program.diagnostics), source_map(program._tree, code),
+    return TranspileResult(True, code, list(program.diagnostics), program.source_map,
                            dict(program.timings), modules_code)
-
-
-def source_map(tree: py.Module, code: str) -> dict[int, int] | None:
-    """Map lines of the unparsed Python text to ML lines: both trees walk in the same order.
-    None when Python cannot parse the text back (more than 100 levels of indentation, or of
-    parentheses)."""
-    try:
-        parsed = py.parse(code)
-    except (SyntaxError, RecursionError, MemoryError):
-        return None
-    mapping: dict[int, int] = {}
-    for ours, theirs in zip(py.walk(tree), py.walk(parsed)):
-        line = getattr(theirs, "lineno", None)
-        if line is not None and line not in mapping and hasattr(ours, "lineno"):
-            mapping[line] = ours.lineno
-    return mapping
 
 
 # ----------------------------------------------------------------------------- namespaces
@@ -384,15 +387,15 @@ def _register(code_filename: str, program: Program) -> None:
             object.__setattr__(program, "_twin", registered)
 
 
-def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[tuple]]:
+def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, list[MLFrame]]:
     """The innermost ML frame of a traceback: its program, its span, and the ML call stack.
 
     Where ML code called the host and the host called ML code back, the stack holds a
-    ``<host name>`` entry (file "", line 0) for the host's part; one also ends the stack when
+    ``<host name>`` frame (file "", line 0) for the host's part; one also ends the stack when
     the traceback ends in host code (an ML function called by a host function).
     """
     found: tuple[Program | None, Span | None] = (None, None)
-    stack: list[tuple[str, int, str]] = []
+    stack: list[MLFrame] = []
     host: list[FrameType] = []  # frames since the last ML frame
     while tb is not None:
         frame = tb.tb_frame
@@ -408,15 +411,21 @@ def ml_position(tb: TracebackType | None) -> tuple[Program | None, Span | None, 
                                 max(end_col or 0, (col or 0) + 1))
                     found = (program, span)
                     if stack and host:
-                        stack.append(("", 0, f"<host {_host_name(host)}>"))
+                        stack.append(_host_frame(_host_name(host)))
                     host = []
-                    stack.append((program.filename, line, _frame_name(code.co_name, program)))
+                    stack.append(MLFrame(program.filename, line, span.column,
+                                         _frame_name(code.co_name, program),
+                                         source_line(program.source, line)))
         elif stack:
             host.append(frame)
         tb = tb.tb_next
     if stack and host and _host_name(host, strict=True):
-        stack.append(("", 0, f"<host {_host_name(host)}>"))
+        stack.append(_host_frame(_host_name(host)))
     return found[0], found[1], stack
+
+
+def _host_frame(name: str) -> MLFrame:
+    return MLFrame("", 0, 0, f"<host {name}>")
 
 
 def _frame_name(name: str, program: Program) -> str:

@@ -551,9 +551,9 @@ def test_ml_traceback_is_innermost_last():
     source = "function g(a) {\n  return a['k'];\n}\nfunction h() { return g({}); }\nh();"
     error = mlpy.execute(source, filename="tb.ml").error
     assert error.ml_line == 2
-    assert [(file, line) for file, line, _ in error.ml_traceback] == \
+    assert [(frame.file, frame.line) for frame in error.ml_traceback] == \
         [("tb.ml", 5), ("tb.ml", 4), ("tb.ml", 2)]
-    assert error.ml_traceback[-1][2] == "g"
+    assert error.ml_traceback[-1].function == "g"
 
 
 def test_throw_carries_its_payload():

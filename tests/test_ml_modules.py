@@ -476,7 +476,7 @@ def test_a_runtime_error_in_a_module_is_positioned_in_the_module(tmp_path):
     error = result.error
     assert not result.ok and result.stdout == "before\n"
     assert Path(error.file) == rt.resolve() and error.span.line == 3
-    chain = [line for line in error.format().splitlines() if line.startswith("calls:")]
+    chain = [line for line in str(error).splitlines() if line.startswith("calls:")]
     assert chain and "main.ml:3" in chain[0] and "rt.ml:5" in chain[0] and "rt.ml:3" in chain[0]
     top = run(engine, "import thrower;").error
     assert Path(top.file).name == "thrower.ml" and top.span.line == 2

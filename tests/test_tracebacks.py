@@ -17,7 +17,7 @@ def apply_all(fn, items):
 
 
 def _names(error):
-    return [name for _, _, name in error.ml_traceback]
+    return [frame.function for frame in error.ml_traceback]
 
 
 def test_a_callback_failing_inside_a_host_function_reports_its_own_frame():
@@ -26,9 +26,10 @@ def test_a_callback_failing_inside_a_host_function_reports_its_own_frame():
     assert isinstance(error, mlpy.MLRuntimeError)
     assert error.kind == "division_by_zero"
     assert (error.ml_file, error.ml_line) == ("cb.ml", 2)
-    assert error.ml_traceback == [("cb.ml", 7, "<program>"), ("cb.ml", 5, "outer"),
-                                  ("", 0, "<host apply_all>"), ("cb.ml", 2, "bad")]
-    assert "outer (line 5) -> <host apply_all> -> bad (line 2)" in error.format()
+    assert [(f.file, f.line, f.function) for f in error.ml_traceback] == [
+        ("cb.ml", 7, "<program>"), ("cb.ml", 5, "outer"), ("", 0, "<host apply_all>"),
+        ("cb.ml", 2, "bad")]
+    assert "outer (line 5) -> <host apply_all> -> bad (line 2)" in str(error)
 
 
 def test_a_function_handle_called_by_a_host_function_reports_its_frames():

@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping
 
 from mlpy.engine import ExecutionResult
 from mlpy.errors import (
-    CapabilityError, MLCancelledError, MLError, MLResourceError, MLSandboxError, MLTimeoutError,
-    SecurityError,
+    CapabilityError, MLCancelledError, MLError, MLFrame, MLResourceError, MLSandboxError,
+    MLTimeoutError, SecurityError,
 )
 
 _RESOURCE_REASONS = {"cpu": "cpu_limit", "memory": "memory_limit", "output": "output_limit",
@@ -75,7 +75,7 @@ class SandboxResult:
     termination_reason: str = "completed"
     cpu_time: float = 0.0
     memory_peak: int = 0
-    ml_traceback: list[tuple[str, int, str]] = field(default_factory=list)
+    ml_traceback: list[MLFrame] = field(default_factory=list)
     exception: MLError | None = None
     execution_id: str = ""
     output_truncated: bool = False

@@ -154,7 +154,7 @@ def error_to_wire(error: MLError, submitted_source: str | None) -> dict[str, Any
             data[name] = _plain(getattr(error, name))
     frames = getattr(error, "ml_traceback", None)
     if frames:
-        data["ml_traceback"] = [[str(f), int(line), str(name)] for f, line, name in frames]
+        data["ml_traceback"] = [frame.to_dict() for frame in frames]
     if hasattr(error, "payload"):
         try:
             data["payload"] = to_wire(error.payload, "$.payload")

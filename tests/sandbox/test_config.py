@@ -9,7 +9,8 @@ import os
 import pytest
 
 from mlpy.errors import (
-    MLConfigurationError, MLMarshalError, MLResourceError, MLRuntimeError, MLSyntaxError, Span,
+    MLConfigurationError, MLFrame, MLMarshalError, MLResourceError, MLRuntimeError, MLSyntaxError,
+    Span,
     error_from_dict,
 )
 from mlpy.marshal import to_wire
@@ -137,7 +138,8 @@ def test_errors_rebuild_with_class_fields_and_position():
     error = MLRuntimeError("boom", kind="thrown", payload={"code": 7}, file="a.ml",
                            span=Span(2, 3, 2, 9), source="x = 1;\ny = f(1, 2);",
                            hints=["try again"], execution_id="e1")
-    error.ml_traceback = [("a.ml", 2, "<program>"), ("a.ml", 5, "f")]
+    error.ml_traceback = [MLFrame("a.ml", 2, 1, "<program>", "y = f(1, 2);"),
+                          MLFrame("a.ml", 5, 3, "f")]
     rebuilt = error_from_wire(error_to_wire(error, error.source), error.source)
     assert type(rebuilt) is MLRuntimeError
     assert str(rebuilt) == str(error)
