@@ -458,9 +458,16 @@ class MLRuntimeError(MLExecutionError):
         return data
 
 
+# About 3,900 decimal digits: below the 4,300 Python refuses to convert by default.
+_JSON_INT_BITS = 13_000
+
+
 def _json_plain(value: Any, depth: int = 0) -> bool:
-    """Whether ``value`` is JSON data as it is (a thrown function or host object is not)."""
-    if value is None or value.__class__ in (bool, int, float, str):
+    """Whether ``value`` is JSON data as it is (a thrown function or host object is not, nor
+    an integer too long for Python to write as decimal text)."""
+    if value.__class__ is int:
+        return value.bit_length() <= _JSON_INT_BITS
+    if value is None or value.__class__ in (bool, float, str):
         return True
     if depth > 100:
         return False
