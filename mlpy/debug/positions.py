@@ -1,0 +1,81 @@
+"""Where running ML code is, in ML terms: the one place the debugger asks.
+
+Compiled ML code carries ML line and column numbers in its code objects (see
+:mod:`mlpy.program`), so a frame's line *is* its ML line, and the statements of the generated
+Python tree say which ML lines hold code. When :class:`mlpy.debug.sourcemap.SourceMap` is on
+every program these functions read it instead; nothing else in the debugger needs to change.
+"""
+
+from __future__ import annotations
+
+import ast as py
+import os
+import weakref
+from types import CodeType, FrameType
+
+from mlpy.language.codegen import HELPERS
+from mlpy.program import CODE_SCHEME, Program, _SOURCES
+
+_PROLOGUE_TYPE = HELPERS["Exception"]
+_LINES: "weakref.WeakKeyDictionary[Program, frozenset[int]]" = weakref.WeakKeyDictionary()
+
+
+def is_ml_code(code: CodeType) -> bool:
+    return code.co_filename.startswith(CODE_SCHEME)
+
+
+def program_of(code: CodeType) -> Program | None:
+    """The program a code object of compiled ML belongs to (None once it is gone)."""
+    return _SOURCES.get(code.co_filename)
+
+
+def ml_file(code: CodeType) -> str:
+    """The ML file name of compiled ML code: its code filename is ``mlpy://<key>/<file>``."""
+    rest = code.co_filename[len(CODE_SCHEME):]
+    return rest.split("/", 1)[1] if "/" in rest else rest
+
+
+def ml_line(frame: FrameType) -> int:
+    """The ML line a frame of compiled ML code is at."""
+    return frame.f_lineno or frame.f_code.co_firstlineno
+
+
+def ml_column(frame: FrameType) -> int:
+    """The 1-based ML column of the instruction a frame is at (1 when unknown)."""
+    positions = list(frame.f_code.co_positions())
+    index = frame.f_lasti // 2
+    if 0 <= index < len(positions) and positions[index][2] is not None:
+        return positions[index][2] + 1
+    return 1
+
+
+def executable_lines(program: Program) -> frozenset[int]:
+    """The ML lines on which a statement starts: where a breakpoint can pause.
+
+    The prologue the code generator puts at the top of every function (the hidden handler
+    that turns a call from the host into an execution) is not ML code and does not count.
+    """
+    lines = _LINES.get(program)
+    if lines is None:
+        found: set[int] = set()
+        _collect(program._tree, found)
+        lines = _LINES[program] = frozenset(found)
+    return lines
+
+
+def _collect(node: py.AST, found: set[int]) -> None:
+    if isinstance(node, py.ExceptHandler) and node.name is None \
+            and isinstance(node.type, py.Name) and node.type.id == _PROLOGUE_TYPE:
+        return
+    if isinstance(node, py.stmt):
+        found.add(node.lineno)
+    for child in py.iter_child_nodes(node):
+        _collect(child, found)
+
+
+def file_key(name: str) -> str:
+    """What two names of the same ML file have in common (``<string>`` names stay as they
+    are)."""
+    if name.startswith("<"):
+        return name
+    return os.path.normcase(os.path.realpath(name))
