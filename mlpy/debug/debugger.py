@@ -218,6 +218,10 @@ class Debugger:
         self._stopping = False
         self._seen_exception: BaseException | None = None
         self._backend: _Backend | None = None
+        self._expressions: dict[tuple[str, tuple[str, ...]], Program] = {}
+        self._empty: Any = None  # the engine's empty capability set, with its denies
+        # code -> whether it holds a breakpoint line (cleared when breakpoints change)
+        self._wanted: "weakref.WeakKeyDictionary[CodeType, bool]" = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ breakpoints
 
@@ -239,6 +243,7 @@ class Debugger:
         with self._lock:
             self._breakpoints[breakpoint.id] = breakpoint
             self._by_line.setdefault((breakpoint.key, line), []).append(breakpoint)
+            self._wanted.clear()
             self._verify(breakpoint)
         self._refresh()
         return breakpoint
@@ -252,6 +257,7 @@ class Debugger:
                 at.remove(bp)
             if not at:
                 self._by_line.pop((bp.key, bp.line), None)
+            self._wanted.clear()
 
     def clear(self, file: str | PathLike[str] | None = None) -> None:
         """Remove every breakpoint (of ``file`` only, when given)."""
@@ -346,9 +352,13 @@ class Debugger:
         """(backends) Whether a frame of ``code`` must be traced line by line now."""
         if self._step is not None:
             return True
-        key = self._keys.get(code.co_filename) or file_key(ml_file(code))
-        lines = {line for _, _, line in code.co_lines()}
-        return any(k == key and line in lines for k, line in self._by_line)
+        wanted = self._wanted.get(code)
+        if wanted is None:
+            key = self._keys.get(code.co_filename) or file_key(ml_file(code))
+            lines = {line for _, _, line in code.co_lines()}
+            wanted = self._wanted[code] = any(
+                k == key and line in lines for k, line in self._by_line)
+        return wanted
 
     # ------------------------------------------------------------------ running
 
@@ -537,7 +547,7 @@ class Debugger:
         was, self._evaluating = self._evaluating, True
         try:
             result = self.engine._execute(
-                text + ";\n", variables, filename="<debugger>", capabilities=(),
+                self._compiled(text, variables), variables, capabilities=self._no_grants(),
                 timeout=EVALUATION_TIMEOUT, max_steps=EVALUATION_STEPS, allow_shadow=True,
                 capture_output=True, isolation="inprocess")
         finally:
@@ -545,6 +555,23 @@ class Debugger:
         if result.error is not None:
             raise result.error
         return result.value
+
+    def _compiled(self, text: str, variables: dict[str, Any]) -> Program:
+        """The program of an expression over these names (a condition evaluated at every
+        pass compiles once)."""
+        key = (text, tuple(sorted(variables)))
+        program = self._expressions.get(key)
+        if program is None:
+            program = self.engine.compile(text + ";\n", filename="<debugger>", inputs=key[1])
+            if len(self._expressions) >= 256:
+                self._expressions.clear()
+            self._expressions[key] = program
+        return program
+
+    def _no_grants(self) -> Any:
+        if self._empty is None:
+            self._empty = self.engine.resolve_capabilities(())
+        return self._empty
 
     def _interpolate(self, message: str, frame: FrameType) -> str:
         where = _frame_at(frame)
