@@ -305,9 +305,11 @@ class Debugger:
         (``"division_by_zero"``, ``"thrown"``); limits (timeouts, steps, cancels) never
         pause."""
         self._exceptions = (None if types is None else frozenset(types), uncaught_only)
+        self._refresh()
 
     def no_exception_breaks(self) -> None:
         self._exceptions = None
+        self._refresh()
 
     # ------------------------------------------------------------------ programs
 
@@ -708,12 +710,15 @@ class _Monitoring(_Backend):
         monitoring.register_callback(tool, events.LINE, self._line)
         monitoring.register_callback(tool, events.PY_UNWIND, self._unwind)
         monitoring.register_callback(tool, events.RAISE, self._raise)
+        self.refresh()
+
+    def _global_events(self) -> int:
+        events = sys.monitoring.events  # type: ignore[attr-defined]
         wanted = events.PY_START
         if self.debugger._exceptions is not None:
             uncaught = self.debugger._exceptions[1]
             wanted |= events.PY_UNWIND if uncaught else events.RAISE
-        monitoring.set_events(tool, wanted)
-        monitoring.restart_events()
+        return wanted
 
     def stop(self) -> None:
         monitoring = sys.monitoring  # type: ignore[attr-defined]
@@ -727,7 +732,9 @@ class _Monitoring(_Backend):
         monitoring.free_tool_id(tool)
 
     def refresh(self) -> None:
-        sys.monitoring.restart_events()  # type: ignore[attr-defined]
+        monitoring = sys.monitoring  # type: ignore[attr-defined]
+        monitoring.set_events(self.tool, self._global_events())
+        monitoring.restart_events()
 
     def _started(self, code: CodeType, offset: int) -> Any:
         monitoring = sys.monitoring  # type: ignore[attr-defined]
