@@ -54,7 +54,7 @@ from mlpy.runtime.state import CURRENT, HostEntry
 from mlpy.runtime.values import quoted
 
 from mlpy.debug.positions import (
-    executable_lines, file_key, is_ml_code, ml_column, ml_file, ml_line, program_of,
+    executable_lines, file_key, is_ml_code, ml_column, ml_file, ml_line, program_of, stops,
 )
 
 _logger = logging.getLogger("mlpy.debug")
@@ -437,6 +437,9 @@ class Debugger:
             return True
         line = ml_line(frame)
         code = frame.f_code
+        where = stops(code)
+        if line not in where.lines or frame.f_lasti in where.returns:
+            return False  # inside a statement: it paused (if at all) where it started
         if line == code.co_firstlineno and _has_prologue(code):
             return True  # the entry line of a function: its body's first line comes next
         key = self._keys.get(code.co_filename)

@@ -45,6 +45,7 @@ def recorder(actions=()):
 
     def on_pause(frame: PausedFrame):
         pauses.append({"reason": frame.reason, "line": frame.line, "function": frame.function,
+                       "column": frame.column,
                        "locals": dict(frame.locals), "watches": dict(frame.watches),
                        "stack": [(s.function, s.line) for s in frame.stack],
                        "frame": frame, "bp": frame.breakpoint,
@@ -397,3 +398,44 @@ def test_compat_name():
 
     assert MLDebugger is Debugger
     assert Breakpoint and PausedFrame
+
+
+MULTILINE = """\
+function add(a, b) {
+    return a + b;
+}
+total = add(
+    add(1, 2),
+    add(3,
+        4));
+n = 0;
+while (n < 3) {
+    n = n + 1;
+}
+"""
+
+
+def test_a_statement_over_several_lines_pauses_once_where_it_starts(engine):
+    debugger = Debugger(engine)
+    start = debugger.set_breakpoint("<string>", 4)
+    inside = debugger.set_breakpoint("<string>", 6)  # a continuation line: no statement
+    pauses, on_pause = recorder()
+    debugger.run(MULTILINE, on_pause=on_pause)
+    # once, at the first thing it runs (the name `add`, column 9), not again for the call
+    assert [(p["line"], p["column"]) for p in pauses] == [(4, 9)]
+    assert start.verified and not inside.verified
+
+
+def test_stepping_goes_statement_by_statement(engine):
+    debugger = Debugger(engine)
+    pauses, on_pause = recorder(["next"] * 20)
+    debugger.run(MULTILINE, on_pause=on_pause, break_on_entry=True)
+    assert [p["line"] for p in pauses] == [1, 4, 8, 9, 10, 9, 10, 9, 10, 9]
+
+
+def test_a_loop_head_pauses_at_every_pass(engine):
+    debugger = Debugger(engine)
+    debugger.set_breakpoint("<string>", 9)
+    pauses, on_pause = recorder()
+    debugger.run(MULTILINE, on_pause=on_pause)
+    assert [p["locals"]["n"] for p in pauses] == [0, 1, 2, 3]
