@@ -43,7 +43,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from os import PathLike, fspath
-from types import CodeType, FrameType, TracebackType
+from types import CodeType, FrameType
 from typing import Any, Callable, Iterable
 
 from mlpy.errors import MLCancelledError, MLError, MLLimitError
@@ -217,6 +217,8 @@ class Debugger:
         self._evaluating = False
         self._stopping = False
         self._seen_exception: BaseException | None = None
+        self._unwinding: BaseException | None = None
+        self._unwound: list[tuple[FrameType, int]] = []
         self._backend: _Backend | None = None
         self._expressions: dict[tuple[str, tuple[str, ...]], Program] = {}
         self._empty: Any = None  # the engine's empty capability set, with its denies
@@ -394,6 +396,7 @@ class Debugger:
             backend.stop()
             self._backend = None
             self._thread = None
+            self._unwinding, self._unwound = None, []  # no frame outlives the run here
             with self._lock:
                 self._running = False
 
@@ -485,6 +488,10 @@ class Debugger:
         frame, and no ML frame is above it (the ML code did not catch it)."""
         if self._evaluating or self._stopping or self._exceptions is None:
             return
+        if exc is not self._unwinding:  # the frames it passed, innermost first
+            self._unwinding, self._unwound = exc, []
+        if not any(seen is frame for seen, _ in self._unwound):
+            self._unwound.append((frame, _line_passed(frame, exc)))
         types, uncaught_only = self._exceptions
         if uncaught_only and not leaving or exc is self._seen_exception:
             return
@@ -495,15 +502,16 @@ class Debugger:
                 and getattr(error, "kind", None) not in types:
             return
         self._seen_exception = exc
-        self._pause(frame, "exception", exception=error, traceback=exc.__traceback__)
+        self._pause(frame, "exception", exception=error, below=list(self._unwound))
 
     # ------------------------------------------------------------------ pausing
 
     def _pause(self, frame: FrameType, reason: str, *, breakpoint: Breakpoint | None = None,
-               exception: MLError | None = None, traceback: TracebackType | None = None,
+               exception: MLError | None = None,
+               below: list[tuple[FrameType, int]] | None = None,
                condition_error: str | None = None) -> None:
         self._entry = False
-        stack = _stack(frame, traceback)
+        stack = _stack(frame, below or [])
         paused = PausedFrame(reason, stack, breakpoint, exception, {}, condition_error, self)
         for expression in self._watches:
             try:
@@ -634,16 +642,24 @@ def _ml_depth(frame: FrameType | None) -> int:
     return depth
 
 
-def _stack(frame: FrameType, traceback: TracebackType | None) -> list[StackFrame]:
-    """The ML frames, innermost first: those of ``traceback`` below ``frame`` (an error
-    leaving it), then ``frame`` and its callers."""
-    entries: list[tuple[FrameType, int]] = []
+def _line_passed(frame: FrameType, exc: BaseException) -> int:
+    """The line at which ``exc`` passed ``frame``: its traceback's when it has the frame
+    (while a frame unwinds its own line may already point elsewhere), else the frame's."""
+    traceback = exc.__traceback__
     while traceback is not None:
-        if traceback.tb_frame is not frame and is_ml_code(traceback.tb_frame.f_code):
-            entries.append((traceback.tb_frame, traceback.tb_lineno))
+        if traceback.tb_frame is frame:
+            return traceback.tb_lineno
         traceback = traceback.tb_next
-    entries.reverse()
+    return ml_line(frame)
+
+
+def _stack(frame: FrameType, below: list[tuple[FrameType, int]]) -> list[StackFrame]:
+    """The ML frames, innermost first: those an error left on its way to ``frame`` (with
+    the line it passed them at), then ``frame`` and its callers."""
+    entries = list(below)
     current: FrameType | None = frame
+    if entries and entries[-1][0] is frame:  # the error passed it: its line as it did
+        current = frame.f_back
     while current is not None:
         if is_ml_code(current.f_code):
             entries.append((current, ml_line(current)))
@@ -761,8 +777,7 @@ class _Monitoring(_Backend):
     def _unwind(self, code: CodeType, offset: int, exc: BaseException) -> None:
         if is_ml_code(code) and threading.get_ident() == self.thread:
             frame = sys._getframe(1)
-            if _ml_depth(frame.f_back) == 0:
-                self.debugger.on_exception(frame, exc, leaving=True)
+            self.debugger.on_exception(frame, exc, leaving=_ml_depth(frame.f_back) == 0)
 
     def _raise(self, code: CodeType, offset: int, exc: BaseException) -> None:
         if is_ml_code(code) and threading.get_ident() == self.thread:

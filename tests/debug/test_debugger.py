@@ -234,7 +234,7 @@ def test_uncaught_error_breakpoint(engine):
     assert len(pauses) == 1  # the caught error did not pause
     pause = pauses[0]
     assert pause["reason"] == "exception"
-    assert pause["stack"][0] == ("boom", 10)
+    assert pause["stack"] == [("boom", 10), ("<program>", 12)]
     assert pause["locals"] == {"n": 0}
     assert "division" in str(pause["exception"]).lower()
 
