@@ -465,7 +465,7 @@ def _source(file: str) -> dict[str, Any]:
     return {"name": os.path.basename(file), "path": file}
 
 
-class _ThreadOutput(io.TextIOBase):
+class _ThreadOutput:
     """While the program runs: what its thread writes to stdout/stderr becomes output
     events; what other threads write goes to the real stderr (the protocol may be on the
     real stdout, which nothing else may touch)."""

@@ -360,8 +360,8 @@ class Debugger:
         if wanted is None:
             key = self._keys.get(code.co_filename) or file_key(ml_file(code))
             lines = {line for _, _, line in code.co_lines()}
-            wanted = self._wanted[code] = any(
-                k == key and line in lines for k, line in self._by_line)
+            wanted = self._wanted[code] = any(  # (a copy: the UI thread may add some)
+                k == key and line in lines for k, line in list(self._by_line))
         return wanted
 
     # ------------------------------------------------------------------ running

@@ -439,3 +439,19 @@ def test_a_loop_head_pauses_at_every_pass(engine):
     pauses, on_pause = recorder()
     debugger.run(MULTILINE, on_pause=on_pause)
     assert [p["locals"]["n"] for p in pauses] == [0, 1, 2, 3]
+
+
+def test_breakpoints_in_an_imported_ml_module(tmp_path):
+    (tmp_path / "helpers.ml").write_text(
+        "// helpers\nfunction double(x) {\n    y = x * 2;\n    return y;\n}\n", encoding="utf-8")
+    engine = mlpy.Engine(ml_module_paths=[tmp_path])
+    program = engine.compile("import helpers;\nz = helpers.double(21);\n", filename="main.ml")
+    debugger = Debugger(engine)
+    debugger.add_program(program)  # its modules too: verified before the run
+    bp = debugger.set_breakpoint(tmp_path / "helpers.ml", 3)
+    assert bp.verified
+    pauses, on_pause = recorder()
+    result = debugger.run(program, on_pause=on_pause)
+    assert result.globals["z"] == 42
+    assert [(p["function"], p["locals"], p["stack"]) for p in pauses] == [
+        ("double", {"x": 21}, [("double", 3), ("<program>", 2)])]
