@@ -111,8 +111,13 @@ class DAPServer:
 
     def serve(self) -> None:
         while True:
-            message = read_message(self.reader)
-            if message is None:
+            try:
+                message = read_message(self.reader)
+            except (ValueError, UnicodeDecodeError) as problem:
+                # Framing lost: nothing after it can be trusted; end the session cleanly.
+                print(f"mlpy dap: unreadable message, closing: {problem}", file=sys.__stderr__)
+                break
+            if message is None or not isinstance(message, dict):
                 break
             if self.log:
                 self.log("--> " + json.dumps(message))
@@ -131,9 +136,14 @@ class DAPServer:
         try:
             if handler is None:
                 raise ProtocolError(f"the request '{command}' is not supported")
-            body = handler(request.get("arguments") or {})
-        except ProtocolError as problem:
-            response.update(success=False, message=str(problem))
+            arguments = request.get("arguments") or {}
+            if not isinstance(arguments, dict):
+                raise ProtocolError(f"the arguments of '{command}' must be an object")
+            body = handler(arguments)
+        except Exception as problem:  # noqa: BLE001 - a bad request never ends the server
+            message = str(problem) if isinstance(problem, ProtocolError) else \
+                getattr(problem, "message", None) or f"the request failed: {problem!r}"
+            response.update(success=False, message=message)
             self.send(response)
             return True
         if body is not None:

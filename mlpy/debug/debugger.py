@@ -236,8 +236,12 @@ class Debugger:
             raise DebuggerError(f"a breakpoint line is a positive integer, not {line!r}")
         if hit_count is not None and (not isinstance(hit_count, int) or hit_count < 1):
             raise DebuggerError(f"hit_count is a positive integer, not {hit_count!r}")
+        if not isinstance(file, (str, PathLike)):
+            raise DebuggerError(f"a breakpoint's file is a path, not {file!r}")
         if condition is not None:
             _check_expression(condition)
+        if log_message is not None and not isinstance(log_message, str):
+            raise DebuggerError(f"a log message is text, not {log_message!r}")
         for part in _PLACEHOLDER.findall(log_message or ""):
             _check_expression(part)
         breakpoint = Breakpoint(next(self._ids), fspath(file), line, condition, hit_count,

@@ -231,7 +231,24 @@ def test_bad_requests_get_error_responses(stdio_client, tmp_path):
     assert not client.request("continue", threadId=1)["success"]
     assert not client.request("stepBack", threadId=1)["success"]
     assert not client.request("setExceptionBreakpoints", filters=["sometimes"])["success"]
+    odd = client.request("setBreakpoints", source={"path": "x.ml"}, breakpoints=[{"line": "2"}])
+    assert odd["success"] and odd["body"]["breakpoints"][0]["verified"] is False
+    assert not client.request("setBreakpoints", source={"path": "x.ml"},
+                              breakpoints=[7])["success"]
+    client.seq += 1
+    write_message(client.writer, {"seq": client.seq, "type": "request",
+                                  "command": "threads", "arguments": [1, 2]})
+    assert not client._next()["success"]
+    client.ok("threads")  # still serving
     client.ok("disconnect")
+
+
+def test_a_broken_stream_ends_the_server_cleanly():
+    done = subprocess.run([sys.executable, "-m", "mlpy.debug.dap"],
+                          input=b"Content-Length: many\r\n\r\n{}", capture_output=True,
+                          timeout=TIMEOUT)
+    assert done.returncode == 0
+    assert b"unreadable message" in done.stderr and b"Traceback" not in done.stderr
 
 
 def test_the_console_script_target_is_a_real_function():
