@@ -46,16 +46,22 @@ from os import PathLike, fspath
 from types import CodeType, FrameType
 from typing import Any, Callable, Iterable
 
+from mlpy.debug.positions import (
+    executable_lines,
+    file_key,
+    is_ml_code,
+    ml_column,
+    ml_file,
+    ml_line,
+    program_of,
+    stops,
+)
 from mlpy.errors import MLCancelledError, MLError, MLLimitError
 from mlpy.language.parser import parse
 from mlpy.program import Program, _frame_name, translate_error, user_names
 from mlpy.runtime import state as runtime_state
 from mlpy.runtime.state import CURRENT, HostEntry
 from mlpy.runtime.values import quoted
-
-from mlpy.debug.positions import (
-    executable_lines, file_key, is_ml_code, ml_column, ml_file, ml_line, program_of, stops,
-)
 
 _logger = logging.getLogger("mlpy.debug")
 
@@ -215,6 +221,7 @@ class Debugger:
         self._step: StepAction | None = None
         self._step_depth = 0
         self._evaluating = False
+        self._entry = False  # the next pause is the one break_on_entry asked for
         self._stopping = False
         self._seen_exception: BaseException | None = None
         self._unwinding: BaseException | None = None
@@ -411,7 +418,8 @@ class Debugger:
             except MLError as error:
                 from mlpy.engine import ExecutionResult
 
-                return lambda: ExecutionResult(False, error=error)
+                failed = ExecutionResult(False, error=error)  # (`error` ends with the block)
+                return lambda: failed
         if isinstance(target, (str, Program)):
             mode = kwargs.get("isolation") or getattr(self.engine, "isolation", "inprocess")
             if mode != "inprocess":

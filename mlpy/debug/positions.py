@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 
 from mlpy.language.codegen import HELPERS
-from mlpy.program import CODE_SCHEME, Program, _SOURCES
+from mlpy.program import _SOURCES, CODE_SCHEME, Program
 
 _PROLOGUE_TYPE = HELPERS["Exception"]
 _LINES: "weakref.WeakKeyDictionary[Program, dict[int, int]]" = weakref.WeakKeyDictionary()

@@ -3,14 +3,12 @@ over stdio (``python -m mlpy.debug.dap``) and over TCP (``mlpy dap --port 0``)."
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 

@@ -11,7 +11,12 @@ import pytest
 
 import mlpy
 from mlpy.debug.debugger import (
-    Breakpoint, Debugger, DebuggerError, PausedFrame, StepAction, show,
+    Breakpoint,
+    Debugger,
+    DebuggerError,
+    PausedFrame,
+    StepAction,
+    show,
 )
 from mlpy.errors import MLCancelledError, MLSyntaxError
 
@@ -465,3 +470,17 @@ def test_breakpoints_in_an_imported_ml_module(tmp_path):
     assert result.globals["z"] == 42
     assert [(p["function"], p["locals"], p["stack"]) for p in pauses] == [
         ("double", {"x": 21}, [("double", 3), ("<program>", 2)])]
+
+
+def test_a_path_is_compiled_and_a_broken_one_is_a_failed_result(engine, tmp_path):
+    good = tmp_path / "good.ml"
+    good.write_text("x = 1;\ny = x + 1;\n", encoding="utf-8")
+    debugger = Debugger(engine)
+    debugger.set_breakpoint(good, 2)
+    pauses, on_pause = recorder()
+    assert debugger.run(good, on_pause=on_pause).ok
+    assert [p["locals"] for p in pauses] == [{"x": 1}]
+    broken = tmp_path / "broken.ml"
+    broken.write_text("x = ;\n", encoding="utf-8")
+    result = debugger.run(broken)
+    assert not result.ok and isinstance(result.error, MLSyntaxError)
