@@ -58,7 +58,7 @@ from mlpy.debug.positions import (
 )
 from mlpy.errors import MLCancelledError, MLError, MLLimitError
 from mlpy.language.parser import parse
-from mlpy.program import Program, _frame_name, translate_error, user_names
+from mlpy.program import CODE_SCHEME, Program, _frame_name, translate_error, user_names
 from mlpy.runtime import state as runtime_state
 from mlpy.runtime.state import CURRENT, HostEntry
 from mlpy.runtime.values import quoted
@@ -818,22 +818,31 @@ class _Settrace(_Backend):
                 frame.f_trace = self._local
             frame = frame.f_back
 
+    # The two functions below run for every call and every traced line: kept to a few
+    # dictionary lookups on their common paths.
+
     def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
         code = frame.f_code
-        if not is_ml_code(code) or self.debugger._evaluating:
+        if not code.co_filename.startswith(CODE_SCHEME) or self.debugger._evaluating:
             return None
-        self.debugger.code_started(code)
-        if self.debugger._exceptions is not None or self.debugger.wants_code(code):
+        debugger = self.debugger
+        if code.co_filename not in debugger._keys:
+            debugger.code_started(code)
+        if debugger._exceptions is not None or debugger.wants_code(code):
             return self._local
         return None
 
     def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
         debugger = self.debugger
         if event == "line":
-            self.pending.pop(id(frame), None)
+            if self.pending:
+                self.pending.pop(id(frame), None)
             if self.dirty:
                 self.dirty = False
                 self.refresh()
+            if debugger._step is None and (debugger._keys.get(frame.f_code.co_filename),
+                                           frame.f_lineno) not in debugger._by_line:
+                return self._local  # no breakpoint here, not stepping
             debugger.on_line(frame)
         elif event == "exception":
             exc = arg[1]
