@@ -35,12 +35,14 @@ COMMANDS = {
     "cache": "cache:cache",
     "caps": "caps:caps",
     "config": "config:config",
+    "debug": "debug:debug",
+    "dap": "debug:dap",
     "integration": "integration:integration",
     "modules": "modules:modules",
     "repl": "repl:repl",
     "version": "version:version",
 }
-ALIASES = {"execute": "exec", "validate": "check"}
+ALIASES = {"execute": "exec", "validate": "check", "debug-adapter": "dap"}
 
 
 class LazyGroup(click.Group):
