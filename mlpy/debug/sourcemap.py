@@ -97,6 +97,7 @@ class SourceMap(Mapping[int, int]):
         for segment in self.segments:
             self._by_ml.setdefault(segment.ml_line, []).append(segment.py_line)
         self._ml_lines = sorted(self._by_ml)
+        self._owners = _owners(self.segments, self.functions)
 
     # ---------------------------------------------------------------- Mapping (compat)
 
@@ -125,7 +126,7 @@ class SourceMap(Mapping[int, int]):
             segment = self.segments[index]
             if function is not None and segment.py_line < function.py_start:
                 return None  # the function starts on an unmapped line: nothing before it
-            if self._function_at(segment.py_line) is function:
+            if self._owners[index] is function:
                 return MLPosition(self.source_file, segment.ml_line, segment.ml_column,
                                   function.name if function else None)
             index -= 1  # a line of a function nested in this code: look further back
@@ -151,7 +152,8 @@ class SourceMap(Mapping[int, int]):
         return self._ml_lines[index] if index < len(self._ml_lines) else None
 
     def _function_at(self, py_line: int) -> FunctionRange | None:
-        """The innermost function whose Python lines include ``py_line``."""
+        """The innermost function whose Python lines include ``py_line`` (functions nest, so
+        it is the one that starts last)."""
         found = None
         for function in self.functions:
             if function.contains(py_line) and (
@@ -212,6 +214,27 @@ class SourceMap(Mapping[int, int]):
                    segments=segments, functions=functions, source=contents[0],
                    fingerprint=str(extension.get("fingerprint", "")),
                    generator=str(extension.get("generator", "")))
+
+
+def _owners(segments: list[Segment], functions: list[FunctionRange]
+            ) -> list[FunctionRange | None]:
+    """The innermost function of each segment (sorted by line), in one sweep: functions
+    nest, so the open ones form a stack."""
+    ordered = sorted(functions, key=lambda f: (f.py_start, -f.py_end))
+    owners: list[FunctionRange | None] = []
+    stack: list[FunctionRange] = []
+    index = 0
+    for segment in segments:
+        while index < len(ordered) and ordered[index].py_start <= segment.py_line:
+            function = ordered[index]
+            while stack and stack[-1].py_end < function.py_start:
+                stack.pop()
+            stack.append(function)
+            index += 1
+        while stack and stack[-1].py_end < segment.py_line:
+            stack.pop()
+        owners.append(stack[-1] if stack else None)
+    return owners
 
 
 # ----------------------------------------------------------------------------- building
