@@ -102,15 +102,18 @@ class AsyncEngine:
                       context: Mapping[str, Any] | None = None,
                       variables: Mapping[str, Any] | None = None,
                       capabilities: Any = INHERIT, execution_id: str | None = None,
-                      capture_output: bool = False,
-                      queue_timeout: float | None = None) -> AsyncMLResult:
+                      capture_output: bool = False, queue_timeout: float | None = None,
+                      debug: Any = None) -> AsyncMLResult:
         """Run a program on a worker; never raises for ML errors (see AsyncMLResult).
 
         ``context`` is the 2.0 reference's name for ``variables`` (both may be given).
         Cancelling the awaiting task cancels the execution and re-raises CancelledError.
+        ``debug``: a :class:`~mlpy.debug.Debugger` of this engine that debugs this one
+        execution on its worker thread (its ``on_pause`` is called there; time paused does
+        not count towards ``timeout``).
         """
         job = self._execute_job(code_or_program, timeout, context, variables, capabilities,
-                                execution_id, capture_output, queue_timeout)
+                                execution_id, capture_output, queue_timeout, debug)
         return await self._await(job)
 
     def submit(self, code_or_program: str | Program, **options: Any
@@ -119,7 +122,7 @@ class AsyncEngine:
         of the AsyncMLResult (cancelling the future cancels the execution)."""
         options = {"timeout": DEFAULT, "context": None, "variables": None,
                    "capabilities": INHERIT, "execution_id": None, "capture_output": False,
-                   "queue_timeout": None, **options}
+                   "queue_timeout": None, "debug": None, **options}
         job = self._execute_job(code_or_program, **options)
         return self._cancellable(job)
 
@@ -183,14 +186,16 @@ class AsyncEngine:
 
     def _execute_job(self, code_or_program: str | Program, timeout: Any, context: Any,
                      variables: Any, capabilities: Any, execution_id: str | None,
-                     capture_output: bool, queue_timeout: float | None) -> Job:
+                     capture_output: bool, queue_timeout: float | None,
+                     debug: Any = None) -> Job:
+        self._check_debugger(debug)
         values = {**(context or {}), **(variables or {})}
         grants = self._grants(capabilities)
         limit = self._timeout(timeout)
         execution_id = execution_id or new_execution_id()
         isolation = self.isolation
 
-        def run(job: Job) -> AsyncMLResult:
+        def execute(job: Job) -> AsyncMLResult:
             if events.ACTIVE:  # reported as one "async" execution, queue time included
                 result = _observed(self.engine, job, (
                     code_or_program, values, None, grants, limit, None, None, None, None,
@@ -202,6 +207,11 @@ class AsyncEngine:
                     isolation=isolation)
             return AsyncMLResult.from_execution(result, queue_time=job.queue_time,
                                                 worker=job.worker.name if job.worker else "")
+
+        def run(job: Job) -> AsyncMLResult:
+            if debug is None:
+                return execute(job)
+            return debug.run_job(lambda: execute(job), lambda: self._pool.paused(job))
 
         # A sandboxed execution's time limit is the pool's: it kills the worker process.
         watched = None if isolation == "subprocess" else limit
@@ -231,6 +241,23 @@ class AsyncEngine:
         grants = self._grants(capabilities)
         return lambda _job: self.engine.call(target, function, *args, capabilities=grants,
                                              **kwargs)
+
+    def _check_debugger(self, debug: Any) -> None:
+        if debug is None:
+            return
+        from mlpy.debug.debugger import Debugger  # noqa: PLC0415 - only debugging needs it
+
+        if not isinstance(debug, Debugger):
+            raise MLConfigurationError(f"debug= takes a mlpy.debug.Debugger, not "
+                                       f"{type(debug).__name__}")
+        if debug.engine is not self.engine:
+            raise MLConfigurationError(
+                "this Debugger belongs to another engine",
+                hints=["create it with Debugger(async_engine) or Debugger(async_engine.engine)"])
+        if self.isolation == "subprocess":
+            raise MLConfigurationError(
+                "a sandboxed execution runs in another process and cannot be debugged",
+                hints=["debug it on an AsyncEngine with isolation='inprocess'"])
 
     def _grants(self, capabilities: Any) -> CapabilitySpec | None:
         """What an execution submitted here runs under (None: the engine's defaults)."""

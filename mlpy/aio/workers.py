@@ -19,6 +19,10 @@ Nothing is added to the path of ML calls for this. A job that has not returned
 delivered anyway (timed out or cancelled), its thread is marked stuck and left to finish on
 its own, and a replacement thread keeps the capacity -- until ``max_stuck`` threads are
 stuck, when the pool reports itself unhealthy and starts no more.
+
+A job paused by the debugger (:meth:`WorkerPool.paused`) is not timed while it is paused:
+its time limit is moved by the length of every pause. Told to stop while paused, it is
+woken through the event the pause holds.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from mlpy.aio.result import AsyncMLResult, ExecutorStats
 from mlpy.errors import (
@@ -60,7 +65,8 @@ class Job:
 
     __slots__ = ("run", "context", "future", "timeout", "queue_deadline", "as_result",
                  "loop", "outer", "execution_id", "enqueued", "started", "worker", "stopping",
-                 "stop_by", "what", "given_up", "cancel_sent", "observed")
+                 "stop_by", "what", "given_up", "cancel_sent", "observed", "paused_for",
+                 "pause")
 
     def __init__(self, run: Callable[["Job"], Any], *, timeout: float | None,
                  queue_timeout: float | None, as_result: bool, execution_id: str = "",
@@ -87,6 +93,8 @@ class Job:
         self.cancel_sent = False  # the pool's cancel_execution was called for it
         # An execution the metrics and spans see as "async": reported when it never runs.
         self.observed = observed
+        self.paused_for = 0.0  # seconds spent paused by the debugger: not timed
+        self.pause: threading.Event | None = None  # while paused: set to wake it to stop
 
     @property
     def queue_time(self) -> float:
@@ -195,6 +203,23 @@ class WorkerPool:
                 self._stop_locked(job)
                 self._watch_locked()
 
+    @contextmanager
+    def paused(self, job: Job) -> Iterator[threading.Event]:
+        """The running ``job`` is paused (by the debugger) for the block: its time limit
+        waits; the event yielded is set when it is told to stop meanwhile."""
+        with self._lock:
+            job.pause = wake = threading.Event()
+            if job.stopping == "cancel":
+                wake.set()
+            since = time.monotonic()
+        try:
+            yield wake
+        finally:
+            with self._lock:
+                job.pause = None
+                job.paused_for += time.monotonic() - since
+                self._watch_locked()  # its deadline moved
+
     # ------------------------------------------------------------------ workers
 
     def _grow_locked(self) -> None:
@@ -293,10 +318,13 @@ class WorkerPool:
         wake: float | None = None
         for job in list(self._running):
             if job.stopping is None and job.timeout is not None:
-                if now >= job.started + job.timeout:
+                if job.pause is not None:
+                    continue  # paused: looked at again when it resumes
+                deadline = job.started + job.paused_for + job.timeout
+                if now >= deadline:
                     job.stopping, job.stop_by = "timeout", now + self.cancel_grace
                 else:
-                    wake = _earliest(wake, job.started + job.timeout)
+                    wake = _earliest(wake, deadline)
                     continue
             if job.stopping is not None:
                 if now >= job.stop_by:
@@ -322,6 +350,8 @@ class WorkerPool:
 
     def _stop_locked(self, job: Job) -> None:
         """Tell the job's running ML execution to stop (time limit or cancellation)."""
+        if job.pause is not None and job.stopping == "cancel":
+            job.pause.set()
         state = job.context.get(CURRENT)
         while state is not None and state is not job.outer and not state.idle:
             if job.stopping == "timeout":

@@ -30,6 +30,17 @@ step and time limits, in a copy of the frame's names), so they take no step from
 execution. Time spent paused does not count towards the execution's ``timeout``: its
 deadline moves by the length of each pause (a paused execution is never killed by its
 timeout; ``Engine.cancel`` still stops it when it resumes).
+
+On an AsyncEngine
+-----------------
+``AsyncEngine.execute(source, debug=debugger)`` runs that one execution under the debugger
+on the worker thread that takes it (:meth:`Debugger.run_job`): the tracer is installed on
+that thread when the execution starts and removed when it ends, whatever the outcome, and
+``on_pause`` (the one given to ``Debugger(engine, on_pause=...)``) is called on the worker
+thread. The worker pool's watchdog does not count a pause towards the timeout either.
+Cancelling the execution while it is paused sets :attr:`PausedFrame.cancelled`; an
+``on_pause`` that waits for a person should wait for that event too, and the execution then
+ends with MLCancelledError whatever ``on_pause`` returns.
 """
 
 from __future__ import annotations
@@ -41,10 +52,11 @@ import re
 import sys
 import threading
 import weakref
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from types import CodeType, FrameType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from mlpy.debug.positions import (
     executable_lines,
@@ -156,6 +168,9 @@ class PausedFrame:
     watches: dict[str, str] = field(default_factory=dict)
     condition_error: str | None = None
     _debugger: "Debugger | None" = field(default=None, repr=False)
+    # Set when the execution is cancelled while paused here (an AsyncEngine's cancel): an
+    # on_pause waiting for a person should stop waiting; the execution then ends.
+    cancelled: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def file(self) -> str:
@@ -200,12 +215,19 @@ def show(value: Any) -> str:
 class Debugger:
     """Debugs executions of ``engine`` (see the module docstring).
 
+    ``engine`` is an :class:`~mlpy.Engine` or an :class:`~mlpy.aio.AsyncEngine` (its
+    engine is the one used). ``on_pause(frame)`` is the pause handler of runs that give none,
+    and of ``AsyncEngine.execute(..., debug=debugger)`` (default: continue).
     ``on_log(text, breakpoint)`` receives the messages of logpoints (default: the
     ``mlpy.debug`` logger at INFO).
     """
 
-    def __init__(self, engine: Any, *, on_log: Callable[[str, Breakpoint], Any] | None = None):
-        self.engine = engine
+    def __init__(self, engine: Any, *, on_pause: Callable[[PausedFrame], Any] | None = None,
+                 on_log: Callable[[str, Breakpoint], Any] | None = None):
+        from mlpy.aio.engine import AsyncEngine  # noqa: PLC0415 - aio builds on the engine
+
+        self.engine = engine.engine if isinstance(engine, AsyncEngine) else engine
+        self.on_pause = on_pause or _continue
         self.on_log = on_log or (lambda text, bp: _logger.info("%s", text))
         self._ids = itertools.count(1)
         self._breakpoints: dict[int, Breakpoint] = {}
@@ -218,6 +240,7 @@ class Debugger:
         self._running = False
         self._thread: int | None = None
         self._on_pause: Callable[[PausedFrame], Any] = _continue
+        self._pausing: Callable[[], AbstractContextManager[threading.Event]] = _pause_alone
         self._step: StepAction | None = None
         self._step_depth = 0
         self._evaluating = False
@@ -388,11 +411,23 @@ class Debugger:
         ``"next"``); None continues. ``break_on_entry`` pauses at the first ML line.
         """
         call = self._call_of(target, args, kwargs)
+        return self._debug(call, on_pause or self.on_pause, break_on_entry, _pause_alone)
+
+    def run_job(self, call: Callable[[], Any],
+                pausing: Callable[[], AbstractContextManager[threading.Event]]) -> Any:
+        """(AsyncEngine) Run ``call`` -- one execution, on this worker thread -- under the
+        debugger with :attr:`on_pause`. ``pausing()`` wraps every pause: it tells the worker
+        pool the execution is paused and yields the event its cancellation sets."""
+        return self._debug(call, self.on_pause, False, pausing)
+
+    def _debug(self, call: Callable[[], Any], on_pause: Callable[[PausedFrame], Any],
+               break_on_entry: bool,
+               pausing: Callable[[], AbstractContextManager[threading.Event]]) -> Any:
         with self._lock:
             if self._running:
                 raise DebuggerError("this debugger is already running an execution")
             self._running = True
-        self._on_pause = on_pause or _continue
+        self._on_pause, self._pausing = on_pause, pausing
         self._step = StepAction.STEP_IN if break_on_entry else None
         self._step_depth = 0
         self._entry = break_on_entry
@@ -530,22 +565,27 @@ class Debugger:
                 paused.watches[expression] = show(self.evaluate(expression, stack[0]))
             except MLError as error:
                 paused.watches[expression] = f"<error: {error.message}>"
-        started = runtime_state.clock()
-        try:
-            action = self._on_pause(paused)
-            action = StepAction(action) if action is not None else StepAction.CONTINUE
-        except Exception as error:  # noqa: BLE001 - a failing host callback stops the run
-            _logger.error("on_pause failed, stopping the execution: %r", error)
-            action = StepAction.STOP
-        finally:
-            _extend_deadlines(runtime_state.clock() - started)
+        with self._pausing() as cancelled:
+            paused.cancelled = cancelled
+            started = runtime_state.clock()
+            try:
+                action = self._on_pause(paused)
+                action = StepAction(action) if action is not None else StepAction.CONTINUE
+            except Exception as error:  # noqa: BLE001 - a failing host callback stops the run
+                _logger.error("on_pause failed, stopping the execution: %r", error)
+                action = StepAction.STOP
+            finally:
+                _extend_deadlines(runtime_state.clock() - started)
+        if cancelled.is_set():
+            self._resume(frame, StepAction.STOP, "the execution was cancelled while paused")
         self._resume(frame, action)
 
-    def _resume(self, frame: FrameType, action: StepAction) -> None:
+    def _resume(self, frame: FrameType, action: StepAction,
+                why: str = "the debugger stopped the execution") -> None:
         if action is StepAction.STOP:
             self._stopping = True
             self._step = None
-            error = MLCancelledError("the debugger stopped the execution")
+            error = MLCancelledError(why)
             execution = CURRENT.get()
             if hasattr(execution, "trip"):
                 execution.trip(error)  # so ML code cannot catch it
@@ -616,6 +656,12 @@ MLDebugger = Debugger  # the 2.0 name (its constructor took a file and a map; th
 
 def _continue(frame: PausedFrame) -> StepAction:
     return StepAction.CONTINUE
+
+
+@contextmanager
+def _pause_alone() -> Iterator[threading.Event]:
+    """A pause of a run no worker pool watches: nothing cancels it from outside."""
+    yield threading.Event()
 
 
 def _check_expression(expression: str) -> None:
