@@ -209,7 +209,7 @@ class WorkerPool:
         waits; the event yielded is set when it is told to stop meanwhile."""
         with self._lock:
             job.pause = wake = threading.Event()
-            if job.stopping == "cancel":
+            if job.stopping is not None:  # told to stop just before it paused
                 wake.set()
             since = time.monotonic()
         try:
@@ -350,7 +350,7 @@ class WorkerPool:
 
     def _stop_locked(self, job: Job) -> None:
         """Tell the job's running ML execution to stop (time limit or cancellation)."""
-        if job.pause is not None and job.stopping == "cancel":
+        if job.pause is not None:  # paused by the debugger: wake it to stop
             job.pause.set()
         state = job.context.get(CURRENT)
         while state is not None and state is not job.outer and not state.idle:

@@ -168,7 +168,7 @@ class PausedFrame:
     watches: dict[str, str] = field(default_factory=dict)
     condition_error: str | None = None
     _debugger: "Debugger | None" = field(default=None, repr=False)
-    # Set when the execution is cancelled while paused here (an AsyncEngine's cancel): an
+    # Set when the execution is told to stop while paused here (an AsyncEngine's cancel): an
     # on_pause waiting for a person should stop waiting; the execution then ends.
     cancelled: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -576,12 +576,12 @@ class Debugger:
                 action = StepAction.STOP
             finally:
                 _extend_deadlines(runtime_state.clock() - started)
-        if cancelled.is_set():
-            self._resume(frame, StepAction.STOP, "the execution was cancelled while paused")
-        self._resume(frame, action)
+        why = "the debugger stopped the execution"
+        if cancelled.is_set():  # whatever on_pause said
+            action, why = StepAction.STOP, "the execution was cancelled while paused"
+        self._resume(frame, action, why)
 
-    def _resume(self, frame: FrameType, action: StepAction,
-                why: str = "the debugger stopped the execution") -> None:
+    def _resume(self, frame: FrameType, action: StepAction, why: str) -> None:
         if action is StepAction.STOP:
             self._stopping = True
             self._step = None

@@ -18,7 +18,7 @@ import pytest
 import mlpy
 from mlpy.aio import AsyncEngine
 from mlpy.debug.debugger import Debugger, PausedFrame, StepAction
-from mlpy.errors import MLConfigurationError
+from mlpy.errors import MLCancelledError, MLConfigurationError
 
 PROGRAM = """\
 // adds things up
@@ -214,6 +214,29 @@ def test_cancelling_while_paused_ends_the_execution_and_frees_the_worker(program
     assert after.success and after.value == 6
     stats = aengine.stats()
     assert stats.stuck == 0 and stats.cancelled == 1
+
+
+def test_closing_while_paused_ends_the_execution_with_mlcancellederror(program):
+    aengine = AsyncEngine(max_workers=1, cancel_grace=30.0)
+    paused = threading.Event()
+    woken: list[bool] = []
+
+    def on_pause(frame):
+        paused.set()
+        woken.append(frame.cancelled.wait(30))
+        return "continue"
+
+    debugger = Debugger(aengine, on_pause=on_pause)
+    debugger.set_breakpoint(FILE, 3)
+    future = aengine.submit(program, debug=debugger)
+    assert paused.wait(30)
+    aengine.shutdown(cancel_pending=True)  # the running job is told to stop
+    result = future.result(30)
+    assert woken == [True]
+    assert result.cancelled and not result.success
+    assert isinstance(result.error_info, MLCancelledError)
+    assert "cancelled while paused" in result.error
+    assert aengine.stats().stuck == 0
 
 
 def test_submit_takes_debug_too(aengine, program):
