@@ -251,6 +251,5 @@ def test_submit_takes_debug_too(aengine, program):
 def test_debug_gets_a_debugger_of_this_engine(aengine, program):
     with pytest.raises(MLConfigurationError, match="Debugger"):
         asyncio.run(aengine.execute(program, debug="yes"))
-    with mlpy.Engine() as other:
-        with pytest.raises(MLConfigurationError, match="another engine"):
-            aengine.submit(program, debug=Debugger(other))
+    with mlpy.Engine() as other, pytest.raises(MLConfigurationError, match="another engine"):
+        aengine.submit(program, debug=Debugger(other))
