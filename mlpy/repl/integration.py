@@ -111,7 +111,7 @@ class AsyncRun:
             ("Warning: the execution is still running in host code; the session is busy "
              "until it returns, and may keep what it changes.")]
         if failure is not None:
-            shown = self.repl._error(failure, self.source, ASYNC_SOURCE).report()
+            shown = self.repl._error(failure, self.source, ASYNC_SOURCE).format()
             raise CommandFailed("\n".join([shown, f"{done} failed: {times}", *warning]))
         value = self.result.value
         lines = [] if value is None else [f"=> {_shown(value)}"]
@@ -230,7 +230,7 @@ def benchmark_command(repl: MLREPLSession, args: list[str]) -> str:
     repl._sources[BENCHMARK_SOURCE] = source
     times, failures, first_error, stopped = _measure(repl, source, runs)
     if first_error is not None and isinstance(first_error, MLCompileError):
-        shown = repl._error(first_error, source, BENCHMARK_SOURCE).report()
+        shown = repl._error(first_error, source, BENCHMARK_SOURCE).format()
         raise CommandFailed(f"{shown}\nBenchmark not run: the code does not compile.")
     done = len(times) + failures
     lines = [f"Benchmark: {done} run{'s' if done != 1 else ''}, {len(times)} succeeded, "
@@ -238,7 +238,7 @@ def benchmark_command(repl: MLREPLSession, args: list[str]) -> str:
     if times:
         lines.append(summary(times))
     if first_error is not None:
-        shown = repl._error(first_error, source, BENCHMARK_SOURCE).report()
+        shown = repl._error(first_error, source, BENCHMARK_SOURCE).format()
         lines.append("First failure:\n" + shown)
     if not times:
         raise CommandFailed("\n".join(lines))

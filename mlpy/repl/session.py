@@ -323,7 +323,7 @@ class MLREPLSession:
     def show(self, result: REPLResult) -> str:
         """What the REPL prints for a result: ``=> value``, the error, or nothing."""
         if not result.ok:
-            return result.error.report()
+            return result.error.format()
         return "" if result.display is None else f"=> {result.display}"
 
     def confirm(self, question: str) -> bool:

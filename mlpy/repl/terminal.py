@@ -290,7 +290,7 @@ class Terminal:
             if result.display is not None:
                 self.show_long(f"=> {result.display}")
             return
-        self.show_error_text(result.error.report())
+        self.show_error_text(result.error.format())
         if self.debug and result.error.error is not None:
             self.write("".join(traceback.format_exception(result.error.error)).rstrip())
 
