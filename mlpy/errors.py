@@ -263,15 +263,38 @@ class MLError(Exception):
     def hints(self) -> list[str]:
         return self.suggestions
 
-    def format(self, color: bool | None = None, python_frames: bool = False) -> str:
-        """The report: ``file:line:col: error: message [code]``, the source line with a
-        caret, the hints; with ``python_frames``, the Python traceback after it (for
-        debugging mlpy or a host function, never needed to find an ML mistake)."""
+    def report(self, color: bool | None = None, python_frames: bool = False) -> str:
+        """The compiler-style report every mlpy tool prints (CLI, REPL, test helpers):
+        ``file:line:col: error: message [code]``, the source line with a caret, the hints;
+        with ``python_frames``, the Python traceback after it (for debugging mlpy or a host
+        function, never needed to find an ML mistake). ``str(error)`` is this report."""
         report = format_report(
             self.file, self.span, "error", self.message, self.code, self.source,
             self.suggestions, color=bool(color),
         )
         return report + self._python_frames() if python_frames else report
+
+    def format(self, color: bool | None = None, python_frames: bool = False) -> str:
+        """The traceback form of the embedding spec: ``MLRuntimeError: message``, then
+        where it happened as ``  at fn (file.ml:12:5)`` lines (innermost last), each with
+        its source line and a caret, then the hints; the Python traceback after it only
+        with ``python_frames``."""
+        lines = [self._headline(bool(color)), *self._where_lines(bool(color))]
+        lines.extend(f"hint: {clip_text(hint)}" for hint in self.suggestions)
+        text = "\n".join(lines)
+        return text + self._python_frames() if python_frames else text
+
+    def _headline(self, color: bool) -> str:
+        name = _red(type(self).__name__) if color else type(self).__name__
+        return f"{name}: {clip_text(self.message)}"
+
+    def _where_lines(self, color: bool) -> list[str]:
+        """Where the error points: its file and position, the line and a caret."""
+        if self.span is None:
+            return [f"  at {self.file}"] if self.file else []
+        where = f"{self.file or '<string>'}:{self.span.line}:{self.span.column}"
+        return [f"  at {where}", *_caret_lines(
+            source_line(self.source, self.span.line), self.span.column, self.span, color)]
 
     def _python_frames(self) -> str:
         import traceback
@@ -281,7 +304,7 @@ class MLError(Exception):
         return "\nPython frames (innermost last):\n" + "".join(lines).rstrip("\n")
 
     def __str__(self) -> str:
-        return self.format(color=False)
+        return self.report(color=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -312,11 +335,26 @@ class MLCompileError(MLError):
         super().__init__(message, **kw)
         self.diagnostics = list(diagnostics or [])
 
-    def format(self, color: bool | None = None) -> str:
+    def report(self, color: bool | None = None, python_frames: bool = False) -> str:
         errors = [d for d in self.diagnostics if d.severity == "error"]
         if len(errors) <= 1:
-            return super().format(color)
+            return super().report(color, python_frames)
         return "\n\n".join(d.format(self.source, color=color) for d in errors)
+
+    def _where_lines(self, color: bool) -> list[str]:
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        if len(errors) <= 1:
+            return super()._where_lines(color)
+        lines = []
+        for diagnostic in errors:  # every error the compiler found, with its place
+            span = diagnostic.span
+            if span is None:
+                lines.append(f"  at {diagnostic.file}: {clip_text(diagnostic.message)}")
+                continue
+            lines.append(f"  at {diagnostic.file}:{span.line}:{span.column}: "
+                         f"{clip_text(diagnostic.message)} [{diagnostic.code}]")
+            lines += _caret_lines(source_line(self.source, span.line), span.column, span, color)
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
@@ -353,7 +391,7 @@ class MLExecutionError(MLError):
         # The ML call stack, innermost last.
         self.ml_traceback: list[MLFrame] = []
 
-    def format(self, color: bool | None = None, python_frames: bool = False) -> str:
+    def report(self, color: bool | None = None, python_frames: bool = False) -> str:
         """The report, and how the program got there when ML functions were called::
 
             rules.ml:2:12: error: division by zero [MLR001]
@@ -371,7 +409,7 @@ class MLExecutionError(MLError):
         The first lines are those of every mlpy report (CLI, REPL, API alike); host code
         between ML frames is one ``at <host name>`` line. ``str(error)`` is the report with
         the calls on one line instead of the traceback."""
-        report = MLError.format(self, color)
+        report = MLError.report(self, color)
         if len(self.ml_traceback) > 1:
             report += "\nML traceback (innermost last):\n" + "\n".join(
                 self._frame_lines(bool(color)))
@@ -388,10 +426,15 @@ class MLExecutionError(MLError):
         return lines
 
     def __str__(self) -> str:
-        report = MLError.format(self, color=False)
+        report = MLError.report(self, color=False)
         if len(self.ml_traceback) > 1:
             report += f"\ncalls: {_call_chain(self.ml_traceback)}"
         return report
+
+    def _where_lines(self, color: bool) -> list[str]:
+        if not self.ml_traceback:
+            return super()._where_lines(color)
+        return self._frame_lines(color)
 
 
 def _frame_report(frame: MLFrame, span: Span | None, color: bool) -> list[str]:
@@ -399,19 +442,25 @@ def _frame_report(frame: MLFrame, span: Span | None, color: bool) -> list[str]:
     (under the whole failing expression for the innermost frame)."""
     if frame.is_host:
         return [f"  at {frame.function}"]
-    lines = [f"  at {frame.function} ({frame.file}:{frame.line}:{frame.column})"]
-    text = frame.source_line.expandtabs(1)
+    return [f"  at {frame.function} ({frame.file}:{frame.line}:{frame.column})",
+            *_caret_lines(frame.source_line, frame.column, span, color)]
+
+
+def _caret_lines(text: str, column: int, span: Span | None, color: bool) -> list[str]:
+    """A source line without its indentation and a caret under ``column`` (under all of
+    ``span`` when it is given), indented under an ``at`` line; none for an empty line."""
+    text = text.expandtabs(1)
     indent = len(text) - len(text.lstrip())
     text = text.strip()
-    if text:
-        start = max(frame.column - indent, 1)
-        end = start
-        if span is not None:
-            end = span.end_column - indent if span.end_line == span.line else len(text)
-        shown, column, end = clip_line(text, start, end)
-        caret = " " * (column - 1) + "^" * (end - column + 1)
-        lines += [f"    {shown}", f"    {_red(caret) if color else caret}"]
-    return lines
+    if not text:
+        return []
+    start = max(column - indent, 1)
+    end = start
+    if span is not None:
+        end = span.end_column - indent if span.end_line == span.line else len(text)
+    shown, column, end = clip_line(text, start, end)
+    caret = " " * (column - 1) + "^" * (end - column + 1)
+    return [f"    {shown}", f"    {_red(caret) if color else caret}"]
 
 
 def _red(text: str) -> str:

@@ -464,6 +464,23 @@ def _host_name(frames: list[FrameType], strict: bool = False) -> str | None:
     return None if strict else "function"
 
 
+def thrown_message(payload: Any) -> str:
+    """The message of an uncaught ``throw``: a thrown string itself, the ``message`` of a
+    thrown object when it is a string, else how ML displays the value."""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return payload["message"]
+    return display(payload)
+
+
+def thrown_hint(payload: Any) -> str:
+    """The hint that says the error is a value the program threw (and its ``code``, when
+    the thrown object has a string one): the message alone no longer says so."""
+    code = payload.get("code") if isinstance(payload, dict) else None
+    return f"uncaught throw (code {code})" if isinstance(code, str) else "uncaught throw"
+
+
 def translate_error(exc: BaseException, execution_id: str | None = None) -> MLError:
     """The MLError for an exception raised while ML code ran, positioned at the ML source."""
     origin = exc.__cause__ if isinstance(exc.__cause__, RecursionError) else exc
@@ -483,8 +500,8 @@ def translate_error(exc: BaseException, execution_id: str | None = None) -> MLEr
         error.file, error.span, error.source = (where.get("file"), where.get("span"),
                                                 where.get("source"))
     elif isinstance(exc, ops.MLThrown):
-        error = MLRuntimeError(f"uncaught error: {exc.message}", kind="thrown",
-                               payload=exc.payload, **where)
+        error = MLRuntimeError(thrown_message(exc.payload), kind="thrown",
+                               payload=exc.payload, hints=[thrown_hint(exc.payload)], **where)
     else:
         kind = next((k for cls, k in _KINDS if isinstance(exc, cls)), "error")
         message, hints = describe(exc)

@@ -50,8 +50,9 @@ def test_main_prints_the_priced_orders(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "gold: total 45.0 (discount 5.0, shipping 0)"
     assert lines[1] == "silver: total 34.95 (discount 0, shipping 4.95)"
-    assert lines[2] == "rejected: uncaught error: quantity must be positive"
-    assert lines[3] == "rules.ml:9:13: error: uncaught error: quantity must be positive [MLR001]"
+    assert lines[2] == "rejected: quantity must be positive"
+    assert lines[3] == "rules.ml:9:13: error: quantity must be positive [MLR001]"
+    assert lines[6:] == ["hint: uncaught throw", "calls: <program> (line 29) -> subtotal (line 9)"]
 
 
 def test_the_rules_declare_their_input():

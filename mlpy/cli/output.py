@@ -115,7 +115,7 @@ def echo_err(text: str) -> None:
 
 def report(error: MLError) -> None:
     """An ML error on stderr, with its source line and caret."""
-    echo_err(error.format(color=use_color(sys.stderr)))
+    echo_err(error.report(color=use_color(sys.stderr)))
 
 
 def emit_json(document: Any) -> None:

@@ -100,7 +100,7 @@ class SandboxResult:
             capability_violations=_violations(error),
             security_warnings=list(security_warnings),
             error=error.message if error is not None else None,
-            error_traceback=error.format(color=False) if error is not None else None,
+            error_traceback=error.report(color=False) if error is not None else None,
             termination_reason=termination_reason(error),
             cpu_time=cpu_time,
             memory_peak=int(usage.get("max_rss_bytes") or 0),

@@ -48,7 +48,7 @@ def _report(error: BaseException) -> str:
     """The error's one-line description and, for an ML error, its full report indented."""
     if not isinstance(error, MLError):
         return describe_error(error)
-    body = "\n".join("    " + line for line in error.format(color=False).splitlines())
+    body = "\n".join("    " + line for line in error.report(color=False).splitlines())
     return f"{type(error).__name__}:\n{body}"
 
 

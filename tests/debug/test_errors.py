@@ -70,9 +70,9 @@ def test_format_shows_each_frame_with_its_line_and_a_caret():
                          {"apply_all": apply_all}, filename="rules.ml").error
     report = error.format()
     lines = report.splitlines()
-    assert lines[0] == "rules.ml:2:12: error: division by zero [MLR001]"
-    start = lines.index("ML traceback (innermost last):")
-    assert lines[start + 1:] == [
+    hints = [f"hint: {hint}" for hint in error.hints]
+    assert lines[0] == "MLRuntimeError: division by zero"
+    assert lines[1:] == [
         "  at <program> (rules.ml:10:10)",
         "    result = audit([{total: 1, count: 0}]);",
         "             ^",
@@ -86,9 +86,20 @@ def test_format_shows_each_frame_with_its_line_and_a_caret():
         "  at check (rules.ml:2:12)",
         "    return order.total / order.count;",
         "           ^^^^^^^^^^^^^^^^^^^^^^^^^",
+        *hints,
     ]
     assert "Traceback" not in report and "File " not in report
     assert "\x1b[" not in report and "\x1b[" in error.format(color=True)
+
+
+def test_report_is_the_compiler_style_form_with_the_traceback():
+    error = mlpy.execute(RULES + "result = audit([{total: 1, count: 0}]);\n",
+                         {"apply_all": apply_all}, filename="rules.ml").error
+    lines = error.report().splitlines()
+    assert lines[0] == "rules.ml:2:12: error: division by zero [MLR001]"
+    start = lines.index("ML traceback (innermost last):")
+    assert lines[start + 1:] == error.format().splitlines()[1:len(lines) - start]
+    assert "\x1b[" not in error.report() and "\x1b[" in error.report(color=True)
 
 
 def test_python_frames_only_when_asked():
@@ -103,7 +114,13 @@ def test_python_frames_only_when_asked():
 def test_a_single_frame_report_is_the_plain_report():
     error = mlpy.execute("x = 1;\ny = x / 0;", filename="one.ml").error
     assert [f.function for f in error.ml_traceback] == ["<program>"]
-    assert error.format() == str(error) == (
+    assert error.format() == "\n".join([
+        "MLRuntimeError: division by zero",
+        "  at <program> (one.ml:2:5)",
+        "    y = x / 0;",
+        "        ^^^^^",
+        *(f"hint: {h}" for h in error.hints)])
+    assert error.report() == str(error) == (
         "one.ml:2:5: error: division by zero [MLR001]\n"
         "  2 | y = x / 0;\n"
         "    |     ^^^^^\n"
@@ -124,9 +141,9 @@ def test_to_dict_is_json_and_rebuilds_the_same_frames():
     assert again.ml_traceback == error.ml_traceback
     # The same frames; only the width of the innermost caret needs the end of the failing
     # expression, which the JSON form leaves out (the sandbox's wire form keeps it).
-    frames = again.format().split("ML traceback")[1].splitlines()
-    assert frames[:-1] == error.format().split("ML traceback")[1].splitlines()[:-1]
-    assert frames[-1] == "           ^"
+    frames = again.format().splitlines()
+    assert frames[:-1 - len(error.hints)] == error.format().splitlines()[:-1 - len(error.hints)]
+    assert frames[-1 - len(error.hints)] == "           ^"
 
 
 def test_frames_of_the_older_triple_form_still_read():
@@ -147,7 +164,8 @@ PAYLOAD = {"code": "E42", "message": "bad", "order": 7, "lines": [1, 2.5, None]}
 def check_thrown(error):
     assert isinstance(error, mlpy.MLRuntimeError) and error.kind == "thrown"
     assert error.payload == PAYLOAD
-    assert "bad" in error.message
+    assert error.message == "bad"
+    assert error.hints == ["uncaught throw (code E42)"]
     assert [(f.function, f.line, f.column) for f in error.ml_traceback] == [
         ("<program>", 4, 10), ("refuse", 2, 5)]
     assert error.to_dict()["payload"] == PAYLOAD
@@ -185,3 +203,28 @@ def test_a_thrown_function_stays_out_of_the_json_form():
     assert error.kind == "thrown" and callable(error.payload)
     assert "payload" not in error.to_dict()
     json.dumps(error.to_dict())
+
+
+def test_the_message_of_a_thrown_value():
+    from mlpy.runtime.values import display  # how print() shows a value
+
+    def thrown(source):
+        error = mlpy.execute(source, filename="t.ml").error
+        assert error.kind == "thrown"
+        return error.message, error.hints
+
+    assert thrown('throw "bare string";') == ("bare string", ["uncaught throw"])
+    assert thrown('throw {message: "deep"};') == ("deep", ["uncaught throw"])
+    assert thrown('throw {code: "E7", message: "no"};') == ("no", ["uncaught throw (code E7)"])
+    assert thrown("throw 42;") == ("42", ["uncaught throw"])
+    # A message that is not a string, or no message at all: the whole value, as ML shows it.
+    assert thrown("throw {message: 5};")[0] == display({"message": 5})
+    assert thrown("throw [1, 2];")[0] == "[1, 2]"
+
+
+def test_a_thrown_error_reads_the_same_everywhere():
+    error = mlpy.execute('throw {code: "E42", message: "bad"};', filename="t.ml").error
+    assert error.format().splitlines()[0] == "MLRuntimeError: bad"
+    assert str(error).splitlines()[0] == "t.ml:1:1: error: bad [MLR001]"
+    assert str(error).splitlines()[-1] == "hint: uncaught throw (code E42)"
+    assert error.to_dict()["suggestions"] == ["uncaught throw (code E42)"]

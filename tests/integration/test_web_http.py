@@ -104,7 +104,7 @@ def test_thrown_text_is_scrubbed_of_paths_tracebacks_and_credentials():
               'https://bob:' + SECRET + '@api.example.com/v1\\nTraceback (most recent call '
               'last):\\n  File \\"/srv/app/main.py\\", line 3";')
     message = public_message(failure(source))
-    assert "uncaught error: failed at <path> for https://<credentials>@api.example.com/v1" in message
+    assert "rules.ml:1:1: failed at <path> for https://<credentials>@api.example.com/v1" in message
     assert SECRET not in message and "site-packages" not in message
     assert "Traceback" not in message and "main.py" not in message
 

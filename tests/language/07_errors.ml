@@ -240,15 +240,15 @@ try {
 #> built custom
 ---
 print("before");
-throw {message: "boom"};   ### "MLRuntimeError: uncaught error: boom"
+throw {message: "boom"};   ### "MLRuntimeError: boom"
 print("after");
 #> before
 ---
-throw "bare string";   ### "MLRuntimeError: uncaught error: bare string"
+throw "bare string";   ### "MLRuntimeError: bare string"
 ---
 // the error is reported where the throw happened, not where the function was called
 function fail() {
-    throw {message: "deep"};   ### "uncaught error: deep"
+    throw {message: "deep"};   ### "MLRuntimeError: deep"
 }
 function middle() { fail(); }
 middle();
@@ -517,7 +517,7 @@ try {
 } finally {
     print("fine");
 }
-try { throw {message: "again"}; } except (e) { throw e; }   ### "uncaught error: again"
+try { throw {message: "again"}; } except (e) { throw e; }   ### "MLRuntimeError: again"
 #> fine
 ---
 // ---- 6.4 the error object (D5) ----
