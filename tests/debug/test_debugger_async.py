@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -20,19 +21,8 @@ from mlpy.aio import AsyncEngine
 from mlpy.debug.debugger import Debugger, PausedFrame, StepAction
 from mlpy.errors import MLCancelledError, MLConfigurationError
 
-PROGRAM = """\
-// adds things up
-function add(a, b) {
-    c = a + b;
-    return c;
-}
-
-total = 0;
-for (i in range(3)) {
-    total = total + add(i, 1);
-}
-result = total;
-"""
+# The program both debugger test modules step through (line numbers matter).
+PROGRAM = (Path(__file__).parent / "adder.ml").read_text(encoding="utf-8")
 FILE = "/virtual/adder.ml"
 
 
