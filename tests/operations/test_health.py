@@ -211,17 +211,6 @@ def test_a_closed_executor_is_unhealthy():
 # ----------------------------------------------------------------------------- the sandbox
 
 
-@pytest.fixture
-def sandboxed():
-    if os.name != "posix":
-        pytest.skip("subprocess isolation needs POSIX")
-    from mlpy.sandbox import SandboxConfig
-
-    engine = mlpy.Engine(isolation="subprocess", sandbox=SandboxConfig(pool_size=1))
-    yield engine
-    engine.close()
-
-
 def test_a_sandbox_pool_not_started_is_not_ready_until_a_deep_check_warms_it(sandboxed):
     cold = check(sandboxed)
     assert cold.checks["sandbox_pool"]["status"] == "degraded"

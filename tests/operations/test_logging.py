@@ -183,17 +183,6 @@ def test_backpressure_is_info_and_a_stuck_worker_a_warning_then_unhealthy_an_err
     assert "unhealthy" in records[2].getMessage()
 
 
-@pytest.fixture
-def sandboxed():
-    if os.name != "posix":
-        pytest.skip("subprocess isolation needs POSIX")
-    from mlpy.sandbox import SandboxConfig
-
-    engine = mlpy.Engine(isolation="subprocess", sandbox=SandboxConfig(pool_size=1))
-    yield engine
-    engine.close()
-
-
 def test_a_sandbox_worker_that_crashed_is_an_error(sandboxed):
     assert sandboxed.execute("result = 1;", timeout=30).ok  # the worker is warm
     with caught() as catch:
