@@ -49,7 +49,6 @@ import enum
 import itertools
 import logging
 import re
-import sys
 import threading
 import weakref
 from contextlib import AbstractContextManager, contextmanager
@@ -58,11 +57,13 @@ from os import PathLike, fspath
 from types import CodeType, FrameType
 from typing import Any, Callable, Iterable, Iterator
 
+from mlpy.debug.backends import Backend, Monitoring, make_backend
 from mlpy.debug.positions import (
     executable_lines,
     file_key,
     is_ml_code,
     ml_column,
+    ml_depth,
     ml_file,
     ml_line,
     program_of,
@@ -70,7 +71,7 @@ from mlpy.debug.positions import (
 )
 from mlpy.errors import MLCancelledError, MLError, MLLimitError
 from mlpy.language.parser import parse
-from mlpy.program import CODE_SCHEME, Program, _frame_name, translate_error, user_names
+from mlpy.program import Program, _frame_name, translate_error, user_names
 from mlpy.runtime import state as runtime_state
 from mlpy.runtime.state import CURRENT, HostEntry
 from mlpy.runtime.values import quoted
@@ -249,7 +250,7 @@ class Debugger:
         self._seen_exception: BaseException | None = None
         self._unwinding: BaseException | None = None
         self._unwound: list[tuple[FrameType, int]] = []
-        self._backend: _Backend | None = None
+        self._backend: Backend | None = None
         self._expressions: dict[tuple[str, tuple[str, ...]], Program] = {}
         self._empty: Any = None  # the engine's empty capability set, with its denies
         # code -> whether it holds a breakpoint line (cleared when breakpoints change)
@@ -434,7 +435,7 @@ class Debugger:
         self._stopping = False
         self._seen_exception = None
         self._thread = threading.get_ident()
-        backend = self._backend = _make_backend(self)
+        backend = self._backend = make_backend(self)
         try:
             backend.start()
             return call()
@@ -473,7 +474,7 @@ class Debugger:
         backend = self._backend
         if backend is None:
             return
-        if isinstance(backend, _Monitoring) or threading.get_ident() == self._thread:
+        if isinstance(backend, Monitoring) or threading.get_ident() == self._thread:
             backend.refresh()
         else:  # the tracer of 3.11 works on its own thread: it looks at its next line
             backend.dirty = True
@@ -525,7 +526,7 @@ class Debugger:
     def _step_reached(self, frame: FrameType) -> bool:
         if self._step is StepAction.STEP_IN:
             return True
-        depth = _ml_depth(frame)
+        depth = ml_depth(frame)
         if self._step is StepAction.NEXT:
             return depth <= self._step_depth
         return depth < self._step_depth  # STEP_OUT
@@ -591,7 +592,7 @@ class Debugger:
                 execution.trip(error)  # so ML code cannot catch it
             raise error
         self._step = None if action is StepAction.CONTINUE else action
-        self._step_depth = _ml_depth(frame)
+        self._step_depth = ml_depth(frame)
         if self._backend is not None:
             self._backend.refresh()
 
@@ -691,15 +692,6 @@ def _has_prologue(code: CodeType) -> bool:
 _PROLOGUES: "weakref.WeakKeyDictionary[CodeType, bool]" = weakref.WeakKeyDictionary()
 
 
-def _ml_depth(frame: FrameType | None) -> int:
-    depth = 0
-    while frame is not None:
-        if is_ml_code(frame.f_code):
-            depth += 1
-        frame = frame.f_back
-    return depth
-
-
 def _line_passed(frame: FrameType, exc: BaseException) -> int:
     """The line at which ``exc`` passed ``frame``: its traceback's when it has the frame
     (while a frame unwinds its own line may already point elsewhere), else the frame's."""
@@ -740,163 +732,3 @@ def _extend_deadlines(paused: float) -> None:
         if execution.last_refill is not None:
             execution.last_refill += paused
         execution = execution.parent
-
-
-# ----------------------------------------------------------------------------- backends
-
-
-class _Backend:
-    dirty = False
-
-    def __init__(self, debugger: Debugger):
-        self.debugger = debugger
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def refresh(self) -> None:
-        """Breakpoints or the step mode changed: report the lines that now matter."""
-
-
-def _make_backend(debugger: Debugger) -> _Backend:
-    if sys.version_info >= (3, 12):
-        return _Monitoring(debugger)
-    return _Settrace(debugger)
-
-
-class _Monitoring(_Backend):
-    """``sys.monitoring``: line events of ML code objects only, each line location turned
-    off the first time it is reached when nothing there can pause."""
-
-    def start(self) -> None:
-        monitoring = sys.monitoring  # type: ignore[attr-defined]
-        events = monitoring.events
-        for tool in (monitoring.DEBUGGER_ID, 3, 4):
-            if monitoring.get_tool(tool) is None:
-                monitoring.use_tool_id(tool, "mlpy debugger")
-                break
-        else:
-            raise DebuggerError("another debugger holds every sys.monitoring tool id")
-        self.tool = tool
-        self.codes: set[CodeType] = set()
-        self.thread = threading.get_ident()
-        monitoring.register_callback(tool, events.PY_START, self._started)
-        monitoring.register_callback(tool, events.LINE, self._line)
-        monitoring.register_callback(tool, events.PY_UNWIND, self._unwind)
-        monitoring.register_callback(tool, events.RAISE, self._raise)
-        self.refresh()
-
-    def _global_events(self) -> int:
-        events = sys.monitoring.events  # type: ignore[attr-defined]
-        wanted = events.PY_START
-        if self.debugger._exceptions is not None:
-            uncaught = self.debugger._exceptions[1]
-            wanted |= events.PY_UNWIND if uncaught else events.RAISE
-        return wanted
-
-    def stop(self) -> None:
-        monitoring = sys.monitoring  # type: ignore[attr-defined]
-        tool = self.tool
-        monitoring.set_events(tool, 0)
-        for code in self.codes:
-            monitoring.set_local_events(tool, code, 0)
-        for event in (monitoring.events.PY_START, monitoring.events.LINE,
-                      monitoring.events.PY_UNWIND, monitoring.events.RAISE):
-            monitoring.register_callback(tool, event, None)
-        monitoring.free_tool_id(tool)
-
-    def refresh(self) -> None:
-        monitoring = sys.monitoring  # type: ignore[attr-defined]
-        monitoring.set_events(self.tool, self._global_events())
-        monitoring.restart_events()
-
-    def _started(self, code: CodeType, offset: int) -> Any:
-        monitoring = sys.monitoring  # type: ignore[attr-defined]
-        if is_ml_code(code) and not self.debugger._evaluating:
-            self.codes.add(code)
-            monitoring.set_local_events(self.tool, code, monitoring.events.LINE)
-            if threading.get_ident() == self.thread:
-                self.debugger.code_started(code)
-        return monitoring.DISABLE  # each code object is looked at once
-
-    def _line(self, code: CodeType, line: int) -> Any:
-        if threading.get_ident() != self.thread:
-            return None
-        if self.dirty:
-            self.dirty = False
-            self.refresh()
-        if self.debugger.on_line(sys._getframe(1)):
-            return None
-        return sys.monitoring.DISABLE  # type: ignore[attr-defined]
-
-    def _unwind(self, code: CodeType, offset: int, exc: BaseException) -> None:
-        if is_ml_code(code) and threading.get_ident() == self.thread:
-            frame = sys._getframe(1)
-            self.debugger.on_exception(frame, exc, leaving=_ml_depth(frame.f_back) == 0)
-
-    def _raise(self, code: CodeType, offset: int, exc: BaseException) -> None:
-        if is_ml_code(code) and threading.get_ident() == self.thread:
-            self.debugger.on_exception(sys._getframe(1), exc, leaving=False)
-
-
-class _Settrace(_Backend):
-    """``sys.settrace`` on the executing thread only; ML frames that can pause are traced
-    line by line, all others not at all."""
-
-    def start(self) -> None:
-        self.previous = sys.gettrace()
-        self.pending: dict[int, BaseException] = {}  # frame id -> error passing through it
-        sys.settrace(self._call)
-
-    def stop(self) -> None:
-        sys.settrace(self.previous)
-
-    def refresh(self) -> None:
-        """Trace the ML frames already on the stack that can now pause (stepping out of or
-        over them, a breakpoint added in them)."""
-        frame: FrameType | None = sys._getframe(1)
-        while frame is not None:
-            if is_ml_code(frame.f_code) and frame.f_trace is None \
-                    and self.debugger.wants_code(frame.f_code):
-                frame.f_trace = self._local
-            frame = frame.f_back
-
-    # The two functions below run for every call and every traced line: kept to a few
-    # dictionary lookups on their common paths.
-
-    def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
-        code = frame.f_code
-        if not code.co_filename.startswith(CODE_SCHEME) or self.debugger._evaluating:
-            return None
-        debugger = self.debugger
-        if code.co_filename not in debugger._keys:
-            debugger.code_started(code)
-        if debugger._exceptions is not None or debugger.wants_code(code):
-            return self._local
-        return None
-
-    def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
-        debugger = self.debugger
-        if event == "line":
-            if self.pending:
-                self.pending.pop(id(frame), None)
-            if self.dirty:
-                self.dirty = False
-                self.refresh()
-            if debugger._step is None and (debugger._keys.get(frame.f_code.co_filename),
-                                           frame.f_lineno) not in debugger._by_line:
-                return self._local  # no breakpoint here, not stepping
-            debugger.on_line(frame)
-        elif event == "exception":
-            exc = arg[1]
-            debugger.on_exception(frame, exc, leaving=False)
-            if _ml_depth(frame.f_back) == 0:
-                self.pending[id(frame)] = exc
-        elif event == "return":
-            exc = self.pending.pop(id(frame), None)
-            if exc is not None and arg is None:
-                debugger.on_exception(frame, exc, leaving=True)
-        return self._local

@@ -128,3 +128,13 @@ def file_key(name: str) -> str:
     if name.startswith("<"):
         return name
     return os.path.normcase(os.path.realpath(name))
+
+
+def ml_depth(frame: FrameType | None) -> int:
+    """How many ML frames are on the stack from ``frame`` down."""
+    depth = 0
+    while frame is not None:
+        if is_ml_code(frame.f_code):
+            depth += 1
+        frame = frame.f_back
+    return depth
