@@ -1,0 +1,148 @@
+"""The integration guide shows only code that lives, tested, in ``examples/``.
+
+The guide's pages (``docs/guide/**/*.md``) never paste code: every program, module, ML file,
+configuration or deployment file they show is pulled in from ``examples/`` with
+``{literalinclude}`` (whole, or between two marker lines such as ``# [app]`` and
+``# [/app]``). Only commands and their output (``console``, ``bash`` and ``text`` blocks) are
+written on the page. The other direction holds too: every example project of the guide,
+``examples/<part>/<name>/``, is shown by some page and has a test of its own beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+GUIDE = DOCS / "guide"
+EXAMPLES = ROOT / "examples"
+
+# The guide's parts, in reading order; each has a folder of pages and one of examples.
+PARTS = ("foundation", "patterns", "data", "debugging", "testing", "production", "applications")
+
+# Fenced blocks a guide page may write itself: commands and what they print.
+WRITTEN_LANGUAGES = {"console", "bash", "text", "{toctree}", "{note}", "{tip}", "{warning}",
+                     "{important}", "{seealso}", "{admonition}", "mermaid"}
+
+FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)(.*)$")
+INCLUDE_OPTION = re.compile(r"^:(start-after|end-before):\s*(.+?)\s*$")
+
+
+def guide_pages() -> list[Path]:
+    return sorted(GUIDE.rglob("*.md")) if GUIDE.is_dir() else []
+
+
+def example_projects() -> list[Path]:
+    """``examples/<part>/<name>/`` for every part of the guide."""
+    return sorted(
+        project
+        for part in PARTS
+        if (EXAMPLES / part).is_dir()
+        for project in (EXAMPLES / part).iterdir()
+        if project.is_dir() and not project.name.startswith(("_", "."))
+    )
+
+
+def fenced_blocks(page: Path) -> list[tuple[int, str, str, list[str]]]:
+    """(line number, language, argument, body lines) of every fenced block of ``page``."""
+    blocks = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(lines):
+        match = FENCE.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence, language, argument = match.group(1), match.group(2), match.group(3).strip()
+        start = index
+        index += 1
+        body = []
+        while index < len(lines) and not lines[index].startswith(fence[0] * len(fence)):
+            body.append(lines[index])
+            index += 1
+        blocks.append((start + 1, language, argument, body))
+        index += 1
+    return blocks
+
+
+def includes(page: Path) -> list[tuple[int, Path, dict[str, str]]]:
+    """(line number, included file, its start-after/end-before options) of ``page``."""
+    found = []
+    for line, language, target, body in fenced_blocks(page):
+        if language != "{literalinclude}":
+            continue
+        options = {}
+        for option_line in body:
+            option = INCLUDE_OPTION.match(option_line)
+            if option:
+                options[option.group(1)] = option.group(2).strip().strip('"').strip("'")
+        found.append((line, (page.parent / target).resolve(), options))
+    return found
+
+
+def all_includes() -> list[tuple[Path, int, Path, dict[str, str]]]:
+    return [
+        (page, line, target, options)
+        for page in sorted(DOCS.rglob("*.md"))
+        if "_build" not in page.parts
+        for line, target, options in includes(page)
+    ]
+
+
+@pytest.mark.parametrize("page", guide_pages(), ids=lambda page: str(page.relative_to(GUIDE)))
+def test_a_guide_page_writes_no_code_of_its_own(page: Path) -> None:
+    pasted = [
+        f"{page.relative_to(ROOT)}:{line}: a ```{language or '(no language)'} block"
+        for line, language, _, _ in fenced_blocks(page)
+        if language not in WRITTEN_LANGUAGES and language != "{literalinclude}"
+    ]
+    assert not pasted, (
+        "guide pages pull code in from examples/ with {literalinclude}; pasted here:\n"
+        + "\n".join(pasted)
+    )
+
+
+@pytest.mark.parametrize("page", guide_pages(), ids=lambda page: str(page.relative_to(GUIDE)))
+def test_a_guide_page_includes_only_existing_example_code(page: Path) -> None:
+    problems = []
+    for line, target, options in includes(page):
+        where = f"{page.relative_to(ROOT)}:{line}"
+        if EXAMPLES not in target.parents:
+            problems.append(f"{where}: {target} is not in examples/")
+            continue
+        if not target.is_file():
+            problems.append(f"{where}: {target.relative_to(ROOT)} does not exist")
+            continue
+        text = target.read_text(encoding="utf-8")
+        for option, marker in options.items():
+            if marker not in text:
+                problems.append(f"{where}: {option} marker {marker!r} is not in {target.name}")
+        if "start-after" in options and "end-before" in options:
+            after = text.find(options["start-after"])
+            if text.find(options["end-before"], after) < 0:
+                problems.append(f"{where}: the end-before marker comes before start-after")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "project", example_projects(), ids=lambda project: str(project.relative_to(EXAMPLES))
+)
+def test_every_guide_example_is_shown_by_a_page_and_has_a_test(project: Path) -> None:
+    shown = any(project in target.parents for _, _, target, _ in all_includes())
+    assert shown, f"no page of docs/ shows {project.relative_to(ROOT)} with {{literalinclude}}"
+    tests = sorted(project.rglob("test_*.py"))
+    assert tests, f"{project.relative_to(ROOT)} has no test_*.py"
+
+
+def test_example_test_modules_have_unique_names() -> None:
+    """pytest imports example tests by their base name, so two alike would collide."""
+    seen: dict[str, Path] = {}
+    clashes = []
+    for test in sorted(EXAMPLES.rglob("test_*.py")):
+        if test.name in seen:
+            clashes.append(f"{test.relative_to(ROOT)} and {seen[test.name].relative_to(ROOT)}")
+        seen[test.name] = test
+    assert not clashes, "test modules with the same name:\n" + "\n".join(clashes)
