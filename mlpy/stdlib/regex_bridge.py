@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
 from mlpy.ext import ml_class, ml_constant, ml_function, ml_module, ml_property
-from mlpy.runtime.limits import check_length
+from mlpy.runtime.limits import check_length, check_time
 from mlpy.runtime.ops import ml_call
 from mlpy.runtime.quiet import quietly
 from mlpy.runtime.state import write_output
@@ -100,6 +101,35 @@ def _measured(compiled: re.Pattern, text: str, mode: str = "search",
     return text
 
 
+# A text can hold millions of matches (an empty pattern matches between every two
+# characters), and Python walks them without looking at the execution's limits: every
+# CHECK_EVERY matches the deadline and cancel flag are looked at, and matches that are kept
+# (as Match objects) count against the size limit and, about MATCH_BYTES each, the memory
+# budget.
+CHECK_EVERY = 4096
+MATCH_BYTES = 200
+
+
+def _walk(matches: Iterator[re.Match], kept: bool = False) -> Iterator[re.Match]:
+    """``matches``, within the execution's time, size and (if ``kept``) memory limits."""
+    count = 0
+    for m in matches:
+        count += 1
+        if count % CHECK_EVERY == 0:
+            check_time()
+            if kept:
+                check_length(count, MATCH_BYTES)
+        yield m
+
+
+def _finditer(compiled: re.Pattern, text: str, *span: int) -> list:
+    return [Match(m) for m in _walk(compiled.finditer(text, *span), kept=True)]
+
+
+def _count(compiled: re.Pattern, text: str) -> int:
+    return sum(1 for _ in _walk(compiled.finditer(_measured(compiled, text))))
+
+
 def _match(m: re.Match | None) -> Match | None:
     return None if m is None else Match(m)
 
@@ -125,14 +155,18 @@ def _sub(compiled: re.Pattern, replacement: Any, text: str, count: Any) -> list:
     if isinstance(replacement, str):
         _check_template(replacement)
     _measured(compiled, text)
+    # A template without a backslash is its own expansion: no need to expand it per match.
+    literal = replacement if isinstance(replacement, str) and "\\" not in replacement else None
     parts: list[str] = []
     size = 0
     last = 0
     done = 0
-    for m in compiled.finditer(text):
+    for m in _walk(compiled.finditer(text)):
         if count and done >= count:
             break
-        if isinstance(replacement, str):
+        if literal is not None:
+            piece = literal
+        elif isinstance(replacement, str):
             try:
                 piece = m.expand(replacement)
             except (re.error, IndexError) as error:
@@ -283,8 +317,7 @@ class Pattern:
     @ml_function("Array of Match objects for all matches")
     def finditer(self, text, pos=0, endpos=None):
         span = _span(pos, endpos, _text(text))
-        return [Match(m) for m in
-                self._re.finditer(_measured(self._re, text, "search", span), *span)]
+        return _finditer(self._re, _measured(self._re, text, "search", span), *span)
 
     @ml_function("Split text at the matches (captured groups included)")
     def split(self, text, maxsplit=0):
@@ -301,7 +334,7 @@ class Pattern:
 
     @ml_function("Number of non-overlapping matches")
     def count(self, text):
-        return sum(1 for _ in self._re.finditer(_measured(self._re, _text(text))))
+        return _count(self._re, _text(text))
 
     @ml_function("The source text of the pattern")
     def getPattern(self):
@@ -383,7 +416,7 @@ class Regex:
     @ml_function("Array of Match objects for all matches")
     def finditer(self, pattern, text, flags=0):
         compiled = _compile(pattern, flags)
-        return [Match(m) for m in compiled.finditer(_measured(compiled, _text(text)))]
+        return _finditer(compiled, _measured(compiled, _text(text)))
 
     @ml_function("Split text at the matches (captured groups included)")
     def split(self, pattern, text, maxsplit=0, flags=0):
@@ -402,8 +435,7 @@ class Regex:
 
     @ml_function("Number of non-overlapping matches")
     def count(self, pattern, text, flags=0):
-        compiled = _compile(pattern, flags)
-        return sum(1 for _ in compiled.finditer(_measured(compiled, _text(text))))
+        return _count(_compile(pattern, flags), _text(text))
 
     @ml_function("The text with every regex special character escaped")
     def escape(self, text):

@@ -55,6 +55,13 @@ UNBOUNDED = {
     "big_sort": BIG_PAIR + "x = sorted(a);",
     # each least common multiple doubles the digits (and the next one's work)
     "lcm_growth": "import math; n = 2; while (true) { n = math.lcm(n, n + 1); }",
+    # millions of matches, each one replaced or kept in Python
+    "regex_sub_every_gap": 'import regex; x = regex.sub("", "-", "a" * 16000000);',
+    "regex_sub_template": 'import regex; x = regex.sub("(a)", "\\\\1", "a" * 16000000);',
+    "regex_sub_function": 'import regex; x = regex.sub("a", fn(m) => "b", "a" * 16000000);',
+    "regex_finditer_every_gap": 'import regex; x = regex.finditer("", "a" * 16000000);',
+    "regex_pattern_finditer": 'import regex; p = regex.compile("a|");'
+                              ' x = p.finditer("a" * 16000000);',
     # the quadratic scan of unique over arrays that do not hash
     "unique_of_arrays": "import collections; a = []; for (i in range(200000)) { a.append([i]); }"
                         " x = collections.unique(a);",
