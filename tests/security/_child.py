@@ -14,14 +14,18 @@ import time
 
 
 def run_case(mlpy, case: dict) -> dict:
+    """The outcome of one case. ``seconds`` is the CPU time the case took (a busy machine
+    must not make it look slow; the limits it tests stop CPU-bound work), ``wall_seconds``
+    the time it took on the clock."""
     report: dict = {"name": case["name"]}
-    start = time.monotonic()
+    start, wall_start = time.process_time(), time.monotonic()
     try:
         result = mlpy.Engine(**case.get("engine", {})).execute(
             case["src"], capture_output=True, **case.get("options", {}))
     except mlpy.MLError as raised:  # a refused configuration, for instance
         result = mlpy.ExecutionResult(False, error=raised)
-    report["seconds"] = time.monotonic() - start
+    report["seconds"] = time.process_time() - start
+    report["wall_seconds"] = time.monotonic() - wall_start
     error = result.error
     stdout = result.stdout or ""
     report.update(
@@ -34,13 +38,13 @@ def run_case(mlpy, case: dict) -> dict:
         stdout_tail=stdout[-500:],
     )
     if case.get("after") == "to_dict":
-        start = time.monotonic()
+        start = time.process_time()
         try:
             result.to_dict()
             report["after"] = "returned"
         except mlpy.MLError as exc:
             report["after"] = type(exc).__name__
-        report["after_seconds"] = time.monotonic() - start
+        report["after_seconds"] = time.process_time() - start
     del result, stdout
     check = mlpy.Engine().execute("function f(n) { return n < 2 ? n : f(n - 1) + f(n - 2); }"
                                   " result = f(12);", timeout=5)

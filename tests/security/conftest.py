@@ -9,8 +9,9 @@ a refusal is reported for some later, unrelated reason.
   a run-time one (``SecurityError``, ``CapabilityError``, a limit), optionally of given
   classes and with a message fragment, and never a run that completed or printed REACHED.
 * :func:`run_isolated` runs programs that could hang, exhaust memory or crash the interpreter
-  in child processes with a memory rlimit and a wall-clock kill, all cases of a module at
-  once, so a bug shows up as a failed test instead of a stuck or dead test session.
+  in child processes with a memory rlimit and a kill when a case computes too long, all
+  cases of a module at once, so a bug shows up as a failed test instead of a stuck or dead
+  test session.
 """
 
 from __future__ import annotations
@@ -142,11 +143,14 @@ def run_isolated(cases: Mapping[str, Mapping[str, Any]], *, wall: float = 5.0,
     keywords, "after": "to_dict", "group": name}`` (all but ``src`` optional). Cases of one
     ``group`` run one after the other in the same child (for cheap cases that are expected to
     end at once); any other case gets a child of its own. Each child limits its address space
-    to ``memory`` bytes and its CPU time, and is killed when one case has run for ``wall``
-    seconds. A report has ``status`` ("done", "hung", "crashed" or "not run"),
-    ``seconds`` and, when done, ``ok``, ``error_type``, ``resource``, ``message``,
-    ``stdout_len``, ``stdout_head``, ``stdout_tail``, ``healthy`` (the child ran another
-    program correctly afterwards) and the ``after`` outcome.
+    to ``memory`` bytes and its CPU time, and is killed when one case has used ``wall``
+    seconds of CPU (or, blocked rather than computing, stood still for ``WALL_BACKSTOP``
+    times as long on the clock): CPU time, so a busy machine does not pass for a hang. A
+    report has ``status`` ("done", "hung", "crashed" or "not run"), ``seconds`` (of CPU
+    when done, on the clock when hung) and, when done, ``wall_seconds``, ``ok``,
+    ``error_type``, ``resource``, ``message``, ``stdout_len``, ``stdout_head``,
+    ``stdout_tail``, ``healthy`` (the child ran another program correctly afterwards) and
+    the ``after`` outcome.
     """
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     batches: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
@@ -196,17 +200,17 @@ def run_isolated(cases: Mapping[str, Mapping[str, Any]], *, wall: float = 5.0,
                 process.stdin.write(json.dumps(payload).encode())
                 process.stdin.close()
                 now = time.monotonic()
-                running.append([batch, process, out, err, now, now, 0])
+                running.append([batch, process, out, err, now, (now, 0.0), 0])
             time.sleep(0.02)
             for entry in list(running):
                 batch, process, out, err, started, progress, done = entry
                 if process.poll() is None:
                     out.seek(0)
                     count = out.read().count(b"@@RESULT@@")
-                    if count > done:  # a case ended: the next one gets its own wall time
-                        entry[5], entry[6] = time.monotonic(), count
+                    if count > done:  # a case ended: the next one gets its own allowance
+                        entry[5], entry[6] = (time.monotonic(), _cpu_seconds(process.pid)), count
                         continue
-                    if time.monotonic() - progress < wall:
+                    if not _stuck(process.pid, progress, wall):
                         continue
                 running.remove(entry)
                 killed = process.poll() is None
@@ -222,6 +226,31 @@ def run_isolated(cases: Mapping[str, Mapping[str, Any]], *, wall: float = 5.0,
             out.close()
             err.close()
     return reports
+
+
+# A child that blocks instead of computing uses no CPU time: it is killed once it has stood
+# still this many times ``wall`` on the clock.
+WALL_BACKSTOP = 6
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) process ``pid`` has used, where /proc tells it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stuck(pid: int, progress: tuple[float, float | None], wall: float) -> bool:
+    """Whether the child has run its current case too long: ``wall`` seconds of CPU since
+    ``progress`` (clock time, CPU time) or, without /proc, of clock time; or the backstop."""
+    since, cpu_then = progress
+    elapsed = time.monotonic() - since
+    cpu_now = _cpu_seconds(pid)
+    if cpu_now is None or cpu_then is None:
+        return elapsed >= wall
+    return cpu_now - cpu_then >= wall or elapsed >= wall * WALL_BACKSTOP
 
 
 def describe(report: Mapping[str, Any]) -> str:
