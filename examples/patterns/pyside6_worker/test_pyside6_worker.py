@@ -19,7 +19,8 @@ WATCHDOG_MS = 60_000  # a window still waiting after a minute is broken, not slo
 
 def _load_app():
     # Loaded by path under a unique name: every example has an app.py.
-    spec = importlib.util.spec_from_file_location("examples_qt_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("examples_patterns_pyside6_worker_app",
+                                                  HERE / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
