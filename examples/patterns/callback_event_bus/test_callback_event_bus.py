@@ -1,0 +1,98 @@
+"""Tests of callback_event_bus: ML handlers subscribed by name, failures isolated."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from pathlib import Path
+
+import mlpy
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load_app():
+    # Loaded by path under a unique name: every example has an app.py.
+    spec = importlib.util.spec_from_file_location("examples_patterns_callback_event_bus_app",
+                                                  HERE / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+app = _load_app()
+
+
+def shop():
+    bus, outbox, problems = app.EventBus(), app.Outbox(), []
+    handlers = app.load_plugin(bus, outbox, problems)
+    return bus, outbox, problems, handlers
+
+
+def test_every_on_function_is_subscribed_under_its_event_name():
+    _, _, _, handlers = shop()
+    assert handlers.list_callbacks() == ["order_placed", "payment_failed", "refund_requested"]
+    assert isinstance(handlers["order_placed"], mlpy.MLCallbackWrapper)
+
+
+def test_a_handler_acts_through_the_host_function_it_was_given():
+    bus, outbox, _, _ = shop()
+    assert bus.publish("order_placed", {"id": "B-1", "total": 900}) == ["ok"]
+    assert bus.publish("order_placed", {"id": "B-2", "total": 10}) == ["ok"]
+    assert outbox.sent == [("sales", "large order B-1: 900 EUR")]
+
+
+def test_a_failing_handler_is_skipped_and_the_other_subscribers_still_run(caplog):
+    bus, _, problems, handlers = shop()
+    seen = []
+    bus.subscribe("refund_requested", seen.append)
+    with caplog.at_level(logging.WARNING, logger="mlpy.callbacks"):
+        results = bus.publish("refund_requested", {"order": "B-3"})
+    assert results == ["failed", None]
+    assert seen == [{"order": "B-3"}]
+    assert problems == ["cannot read member 'tier' of null (handlers.ml:19)"]
+    assert handlers["refund_requested"].stats.errors == 1
+    assert any(record.execution_id for record in caplog.records)  # logged with its id
+
+
+def test_events_published_from_many_threads_all_arrive():
+    bus, outbox, _, _ = shop()
+
+    def producer(n: int) -> None:
+        for i in range(50):
+            bus.publish("order_placed", {"id": f"T{n}-{i}", "total": 500})
+
+    threads = [threading.Thread(target=producer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outbox.sent) == 200
+    assert len(set(outbox.sent)) == 200
+
+
+def test_a_handler_can_do_nothing_the_host_did_not_hand_it():
+    # The plug-in's session holds no capability: send() is all it can do outside its own
+    # values. A handler the plug-in adds later that reads a file is refused, and skipped.
+    bus, _, problems, handlers = shop()
+    handlers.session.exec('import file; function on_export(x) { return file.read(x); }')
+    handlers.register("export", "on_export")
+    bus.subscribe("export", handlers["export"])
+    assert bus.publish("export", "/etc/hostname") == ["failed"]
+    assert "file.read" in problems[0]
+
+
+def test_main_prints_what_each_event_did(capsys):
+    app.main()
+    assert capsys.readouterr().out.splitlines() == [
+        "plug-in handles: ['order_placed', 'payment_failed', 'refund_requested']",
+        "order_placed: ['ok']",
+        "order_placed: ['ok']",
+        "payment_failed: ['ok']",
+        "refund_requested: ['failed', 'ok']",
+        "sent: [('sales', 'large order A-17: 720 EUR'), "
+        "('support', 'payment of order A-18 failed: card expired')]",
+        "audited refunds: ['A-17']",
+        "problems: [\"cannot read member 'tier' of null (handlers.ml:19)\"]",
+    ]
