@@ -56,6 +56,14 @@ def test_a_failing_handler_is_skipped_and_the_other_subscribers_still_run(caplog
     assert any(record.execution_id for record in caplog.records)  # logged with its id
 
 
+def test_a_plugin_update_takes_effect_at_the_next_event():
+    bus, outbox, _, handlers = shop()
+    handlers.session.exec('function on_order_placed(order) { send("ops", order.id); '
+                          'return "v2"; }')
+    assert bus.publish("order_placed", {"id": "B-4", "total": 1}) == ["v2"]
+    assert outbox.sent == [("ops", "B-4")]
+
+
 def test_events_published_from_many_threads_all_arrive():
     bus, outbox, _, _ = shop()
 

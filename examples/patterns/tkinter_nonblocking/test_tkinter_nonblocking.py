@@ -43,6 +43,7 @@ def calculator(tk_session_root):
     calculator.close()
 
 
+# [press]
 def press_run(calculator: Any, formula: str) -> list[float]:
     """Type ``formula``, press Run, and run the window until an answer shows.
 
@@ -73,6 +74,7 @@ def press_run(calculator: Any, formula: str) -> list[float]:
     for timer in timers:
         root.after_cancel(timer)
     return ticks
+# [/press]
 
 
 def test_run_shows_the_value_of_the_formula(calculator):
@@ -103,12 +105,14 @@ def test_an_error_in_the_formula_is_shown_with_its_message(calculator):
     assert calculator.button.instate(["!disabled"])
 
 
+# [runaway]
 def test_a_runaway_formula_is_stopped_and_the_window_keeps_working(calculator):
     ticks = press_run(calculator, "n = 0; while (true) { n = n + 1; } n")
     assert calculator.answer.get().startswith("error: time limit reached")
     # The engine's 1 s limit stopped the loop; the window ticked all along.
     assert ticks[-1] - ticks[0] >= 1.0
     assert max(b - a for a, b in pairwise(ticks)) < 0.5
+# [/runaway]
 
 
 def test_a_formula_that_needs_a_capability_is_refused(calculator):
