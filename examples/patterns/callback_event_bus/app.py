@@ -9,12 +9,14 @@ skipped: the event still reaches every other subscriber. Run it with ``python ap
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import mlpy
+from mlpy.aio import AsyncEngine, set_default_async_engine
 
 # [bus]
 class EventBus:
@@ -29,6 +31,17 @@ class EventBus:
     def publish(self, event: str, payload: Any) -> list[Any]:
         """Call every handler of ``event`` in turn; what each returned."""
         return [handler(payload) for handler in self._handlers[event]]
+
+    async def publish_async(self, event: str, payload: Any) -> list[Any]:
+        """The same, from asyncio code: an ML handler runs on a worker thread of the default
+        AsyncEngine (``call_async``), so the event loop goes on meanwhile."""
+        results = []
+        for handler in self._handlers[event]:
+            if isinstance(handler, mlpy.MLCallbackWrapper):
+                results.append(await handler.call_async(payload))
+            else:
+                results.append(handler(payload))
+        return results
 # [/bus]
 
 
@@ -69,6 +82,35 @@ EVENTS = [
     ("payment_failed", {"order": "A-18", "reason": "card expired"}),
     ("refund_requested", {"order": "A-17", "lines": 2}),
 ]
+LATER_EVENTS = [  # what the asyncio consumer receives
+    ("order_placed", {"id": "A-19", "total": 980}),
+    ("refund_requested", {"order": "A-12", "lines": 1}),
+]
+
+
+# [consumer]
+async def consume(bus: EventBus, events: asyncio.Queue) -> None:
+    """Publish each event of the queue until it yields None."""
+    while (item := await events.get()) is not None:
+        event, payload = item
+        print(f"{event} (from asyncio): {await bus.publish_async(event, payload)}")
+
+
+async def serve(bus: EventBus, incoming: list[tuple[str, Any]]) -> None:
+    """An asyncio consumer of the bus, fed through a queue (by a broker client, say)."""
+    events: asyncio.Queue = asyncio.Queue()
+    # The application's own workers for the ML handlers, with its limits; call_async uses
+    # the default AsyncEngine, so this one is made the default while the consumer runs.
+    async with AsyncEngine(max_workers=2, default_timeout=1.0) as workers:
+        set_default_async_engine(workers)
+        try:
+            consumer = asyncio.create_task(consume(bus, events))
+            for item in [*incoming, None]:
+                await events.put(item)
+            await consumer
+        finally:
+            set_default_async_engine(None)
+# [/consumer]
 
 
 # [main]
@@ -80,6 +122,7 @@ def main() -> None:
     print("plug-in handles:", handlers.list_callbacks())
     for event, payload in EVENTS:
         print(f"{event}: {bus.publish(event, payload)}")
+    asyncio.run(serve(bus, LATER_EVENTS))
     print("sent:", outbox.sent)
     print("audited refunds:", audit)
     print("problems:", problems)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import threading
 from pathlib import Path
 
 import mlpy
+from mlpy.aio import AsyncEngine, default_async_engine, set_default_async_engine
 
 HERE = Path(__file__).resolve().parent
 
@@ -91,6 +93,47 @@ def test_a_handler_can_do_nothing_the_host_did_not_hand_it():
     assert "file.read" in problems[0]
 
 
+def test_from_asyncio_ml_handlers_run_on_workers_and_the_loop_stays_free():
+    # The handler waits until a coroutine on the loop lets it go: were it run on the
+    # loop's thread, that coroutine could never run, and the wait would end unset.
+    bus, _, _, handlers = shop()
+    loop_ran = threading.Event()
+    thread_of = {}
+
+    @mlpy.host_function
+    def wait_for_the_loop() -> bool:
+        thread_of["handler"] = threading.current_thread().name
+        return loop_ran.wait(30)
+
+    handlers.session.set("wait_for_the_loop", wait_for_the_loop)
+    handlers.session.exec("function on_probe(x) { return wait_for_the_loop(); }")
+    handlers.register("probe", "on_probe")
+    bus.subscribe("probe", handlers["probe"])
+
+    async def main():
+        async with AsyncEngine(max_workers=1, thread_name_prefix="bus") as workers:
+            set_default_async_engine(workers)
+            try:
+                published = asyncio.create_task(bus.publish_async("probe", None))
+                await asyncio.sleep(0)
+                loop_ran.set()  # runs while the handler waits
+                return await published
+            finally:
+                set_default_async_engine(None)
+
+    assert asyncio.run(main()) == [True]
+    assert thread_of["handler"] == "bus-1"
+
+
+def test_serve_consumes_the_queue_and_restores_the_default_engine():
+    bus, outbox, problems, _ = shop()
+    before = default_async_engine()
+    asyncio.run(app.serve(bus, app.LATER_EVENTS))
+    assert outbox.sent == [("sales", "large order A-19: 980 EUR")]
+    assert len(problems) == 1  # the refund handler failed there too, and was skipped
+    assert default_async_engine() is before
+
+
 def test_main_prints_what_each_event_did(capsys):
     app.main()
     assert capsys.readouterr().out.splitlines() == [
@@ -99,8 +142,12 @@ def test_main_prints_what_each_event_did(capsys):
         "order_placed: ['ok']",
         "payment_failed: ['ok']",
         "refund_requested: ['failed', 'ok']",
+        "order_placed (from asyncio): ['ok']",
+        "refund_requested (from asyncio): ['failed', 'ok']",
         "sent: [('sales', 'large order A-17: 720 EUR'), "
-        "('support', 'payment of order A-18 failed: card expired')]",
-        "audited refunds: ['A-17']",
-        "problems: [\"cannot read member 'tier' of null (handlers.ml:19)\"]",
+        "('support', 'payment of order A-18 failed: card expired'), "
+        "('sales', 'large order A-19: 980 EUR')]",
+        "audited refunds: ['A-17', 'A-12']",
+        "problems: [\"cannot read member 'tier' of null (handlers.ml:19)\", "
+        "\"cannot read member 'tier' of null (handlers.ml:19)\"]",
     ]
