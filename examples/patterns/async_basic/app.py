@@ -23,8 +23,9 @@ RULE = engine.compile(Path(__file__).with_name("scoring.ml").read_text(encoding=
 
 def scoring_engine() -> AsyncEngine:
     """Two scripts at a time, each stopped after a second: a scoring rule that runs longer
-    than that is broken, and must not hold a worker that other requests wait for."""
-    return AsyncEngine(engine, max_workers=2, default_timeout=1.0,
+    than that is broken, and must not hold a worker that other requests wait for. At most
+    50 wait for a worker; the next one is refused at once, rather than left to wait."""
+    return AsyncEngine(engine, max_workers=2, max_pending=50, default_timeout=1.0,
                        thread_name_prefix="scoring")
 # [/setup]
 

@@ -88,6 +88,31 @@ def test_a_runaway_script_is_stopped_and_the_worker_serves_the_next_one():
     assert (stats.timeouts, stats.stuck, stats.busy) == (1, 0, 0)
 
 
+def test_a_full_queue_refuses_at_once_and_the_queued_work_still_runs():
+    release = threading.Event()
+
+    @mlpy.host_function
+    def hold() -> None:
+        release.wait(30)
+
+    async def flood(runner):
+        held = [asyncio.create_task(runner.execute("hold();", variables={"hold": hold},
+                                                   timeout=60)) for _ in range(2)]
+        while runner.stats().busy < 2:  # both workers are held
+            await asyncio.sleep(0.01)
+        queued = [asyncio.create_task(app.score(runner, app.APPLICATIONS[0]))
+                  for _ in range(50)]
+        while runner.stats().queued < 50:
+            await asyncio.sleep(0.01)
+        refused = await app.score(runner, app.APPLICATIONS[1])
+        release.set()
+        return refused, await asyncio.gather(*held, *queued)
+
+    refused, done = run(flood)
+    assert isinstance(refused.error_info, mlpy.MLBackpressureError)
+    assert all(result.success for result in done)
+
+
 def test_the_rule_may_use_no_capability():
     async def read_a_file(runner):
         return await runner.execute('import file; result = file.read("/etc/hostname");')
