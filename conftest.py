@@ -1,7 +1,7 @@
 """Shared pytest setup: the ML test-file collector lives in tests/language/conftest.py.
 
-The GUI tests (``tests/integration/test_gui.py``, ``examples/tkinter``, ``examples/qt``)
-share what a process may have only one of:
+The GUI tests (``tests/integration/test_gui.py``, ``examples/patterns/tkinter_nonblocking``,
+``examples/patterns/pyside6_worker``) share what a process may have only one of:
 
 * one X server for Tk, a private Xvfb (``x_display``). Tk ends the whole process when its X
   server goes away, even after its windows were destroyed, so the server stops only at the

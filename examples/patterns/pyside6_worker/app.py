@@ -1,10 +1,11 @@
 """A calculator whose formulas are ML, in Qt: type a formula, press Run, read the answer.
 
-The Qt twin of ``examples/tkinter``. The formula runs on a worker thread, so the window keeps
-redrawing and answering clicks however long it takes (the engine stops a runaway formula
-after a second). The answer comes back to the GUI thread through a QtDispatcher: the worker
-never touches a widget. Checking the formula's syntax as the user types is quick and pure, so
-that runs on the GUI thread directly. Run it with ``python app.py`` (needs ``mlpy[qt]``).
+The Qt twin of ``examples/patterns/tkinter_nonblocking``. The formula runs on a worker
+thread, so the window keeps redrawing and answering clicks however long it takes (the engine
+stops a runaway formula after a second). The answer comes back to the GUI thread through a
+QtDispatcher: the worker never touches a widget. Checking the formula's syntax as the user
+types is quick and pure, so that runs on the GUI thread directly.
+Run it with ``python app.py`` (needs ``mlpy[qt]``).
 """
 
 from __future__ import annotations

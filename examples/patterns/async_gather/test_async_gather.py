@@ -18,7 +18,8 @@ HERE = Path(__file__).resolve().parent
 
 def _load_app():
     # Loaded by path under a unique name: every example has an app.py.
-    spec = importlib.util.spec_from_file_location("examples_async_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("examples_patterns_async_gather_app",
+                                                  HERE / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -54,6 +55,33 @@ def test_many_orders_share_the_workers():
     orders = [{"id": n, "currency": "USD", "items": [{"price": n, "qty": 1}]}
               for n in range(40)]
     assert [q["total"] for q in quotes(orders)] == [round(n * 1.08, 2) for n in range(40)]
+
+
+def test_gathered_orders_run_at_the_same_time():
+    # Each rate lookup waits until four lookups are in flight at once: that happens only if
+    # the four executions run side by side, on the engine's four workers.
+    async def main():
+        arrived, all_here = 0, asyncio.Event()
+
+        @mlpy.host_function
+        async def exchange_rate(currency):
+            nonlocal arrived
+            arrived += 1
+            if arrived == 4:
+                all_here.set()
+            await asyncio.wait_for(all_here.wait(), 60)
+            return app.RATES[currency]
+
+        async with AsyncEngine(max_workers=4) as engine:
+            results = await asyncio.gather(*(
+                engine.execute(app.RULES, variables={"order": order,
+                                                     "exchange_rate": exchange_rate})
+                for order in app.ORDERS[:3] + app.ORDERS[:1]))
+        return results, {result.worker for result in results}
+
+    results, workers = asyncio.run(main())
+    assert all(result.success for result in results)
+    assert len(workers) == 4
 
 
 def test_the_app_runs():
