@@ -25,4 +25,3 @@ def test_the_django_test_suite_of_the_project_passes():
     assert "Ran 6 tests" in report and "OK" in report, report
     # Django's test database for sqlite is in memory, never the file runserver uses.
     assert "Creating test database for alias 'default' ('file:memorydb_default" in report
-    assert not (HERE / "db.sqlite3").exists()

@@ -10,7 +10,7 @@ stopped, its worker freed, and the client gets ``504``. Run it with ``python app
 
     curl -X POST localhost:8000/quote -H 'X-Api-Key: key-pro' -H 'Content-Type: application/json' \\
          -d '{"currency": "USD", "items": [{"sku": "A-1", "price": 20, "qty": 3}]}'
-    curl localhost:8000/metrics
+    curl -L localhost:8000/metrics   # the mounted app answers at /metrics/
 """
 
 from __future__ import annotations

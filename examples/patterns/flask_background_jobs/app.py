@@ -24,7 +24,7 @@ from flask import Flask, abort, request, url_for
 
 import mlpy
 from mlpy.aio import AsyncEngine
-from mlpy.integration.flask import init_app
+from mlpy.integration.flask import health_blueprint, init_app
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,6 +58,8 @@ def create_app() -> Flask:
     atexit.register(jobs_engine.shutdown, cancel_pending=True)
     jobs: dict[str, Future] = {}  # job id -> the future of its AsyncMLResult
     app.extensions["report_jobs"] = jobs_engine, jobs
+    # /health/ready answers 503 when the job workers cannot take work (all stuck, closed).
+    app.register_blueprint(health_blueprint(jobs_engine))
 
     @app.post("/reports")
     def queue_report():

@@ -104,3 +104,11 @@ def test_a_full_queue_is_answered_429_at_once(app, monkeypatch):
         assert refused.json["code"] == "backpressure"
     finally:
         release.set()
+
+
+def test_readiness_follows_the_job_workers(app):
+    client = app.test_client()
+    assert client.get("/health/ready").status_code == 200
+    jobs_engine, _ = app.extensions["report_jobs"]
+    jobs_engine.shutdown()
+    assert client.get("/health/ready").status_code == 503

@@ -3,9 +3,10 @@
 Each connection gets an ML session of its own (``monitor.ml``), so the readings it
 remembers belong to that connection only. Every message is evaluated on the
 application's AsyncEngine under a time limit; a message the rule refuses is answered with
-a problem body (the same one an HTTP error gets) and the connection stays open. Run it
-with ``python app.py`` (or ``uvicorn app:app``) and connect a websocket client to
-``ws://localhost:8000/readings``, sending ``{"sensor": "oven", "celsius": 71}``.
+a problem body (the same one an HTTP error gets) and the connection stays open. Serving
+websockets needs a websocket library beside uvicorn (``pip install 'uvicorn[standard]'``);
+then run it with ``python app.py`` (or ``uvicorn app:app``), connect a websocket client
+to ``ws://localhost:8000/readings`` and send ``{"sensor": "oven", "celsius": 71}``.
 """
 
 from __future__ import annotations
