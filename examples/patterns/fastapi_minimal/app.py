@@ -21,7 +21,6 @@ from mlpy.integration.fastapi import get_async_engine, install_error_handlers, m
 
 HERE = Path(__file__).resolve().parent
 
-# [app]
 # Compiled once, when the service starts: a broken rule fails the deployment, not a request.
 SHIPPING = mlpy.compile(HERE / "shipping.ml")
 
@@ -36,7 +35,6 @@ async def shipping(parcel: dict[str, Any],
     # Runs on a worker thread; the event loop serves other requests meanwhile.
     cost = await ml.call(SHIPPING, "shipping_cost", parcel, timeout=1.0)
     return {"cost": cost}
-# [/app]
 
 
 if __name__ == "__main__":

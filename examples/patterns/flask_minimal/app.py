@@ -20,7 +20,6 @@ from mlpy.integration.flask import current_engine, init_app
 
 HERE = Path(__file__).resolve().parent
 
-# [app]
 # Compiled once, when the service starts: a broken rule fails the deployment, not a request.
 DISCOUNT = mlpy.compile(HERE / "discount.ml")
 
@@ -37,7 +36,6 @@ def create_app() -> Flask:
         return {"percent": percent}
 
     return app
-# [/app]
 
 
 app = create_app()
