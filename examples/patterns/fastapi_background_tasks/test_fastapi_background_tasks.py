@@ -60,6 +60,9 @@ def test_the_background_task_runs_under_the_grants_of_its_request(client):
     # The next request with the token is not affected by the one without, and vice versa.
     accepted = client.post("/imports", json=CONTACTS[:1], headers=SALES)
     assert client.get(accepted.headers["Location"]).json()["contacts"] == [{"problems": []}]
+    accepted = client.post("/imports", json=CONTACTS[:1])
+    assert client.get(accepted.headers["Location"]).json()["contacts"][0]["error"][
+        "status"] == 403
 
 
 def test_a_contact_whose_check_fails_fails_alone(client):

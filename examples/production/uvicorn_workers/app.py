@@ -16,15 +16,19 @@ import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Annotated, Any, AsyncIterator
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 
 import mlpy
-from mlpy.integration.fastapi import health_router, install_error_handlers, mlpy_lifespan
+from mlpy.aio import AsyncEngine
+from mlpy.integration.fastapi import (
+    get_async_engine, health_router, install_error_handlers, mlpy_lifespan,
+)
 
 HERE = Path(__file__).resolve().parent
 logger = logging.getLogger("uvicorn.error")  # uvicorn shows this logger's INFO lines
+
 
 # [lifespan]
 @asynccontextmanager
@@ -50,11 +54,12 @@ app.include_router(health_router())
 
 
 @app.post("/score/{tenant}")
-async def score(tenant: str, lead: dict[str, Any], request: Request) -> dict[str, Any]:
-    program = request.app.state.rules.get(tenant)
+async def score(tenant: str, lead: dict[str, Any], request: Request,
+                ml: Annotated[AsyncEngine, Depends(get_async_engine)]) -> dict[str, Any]:
+    program = request.app.state.rules.get(tenant)  # this worker's compiled rules
     if program is None:
         raise HTTPException(status_code=404, detail="unknown tenant")
-    result = await request.app.state.mlpy.execute(program, variables={"lead": lead})
+    result = await ml.execute(program, variables={"lead": lead})
     return {"score": result.unwrap(), "worker": os.getpid()}
 
 
