@@ -1,0 +1,1 @@
+"""The shop app: orders, validated and decided by rules written in ML."""
