@@ -1,0 +1,4 @@
+// No compound assignment and no ++: write it out.
+count = 1;
+count += 1;
+//! operators.ml:3:8: error: unexpected `=`, expected an expression [MLS001]
