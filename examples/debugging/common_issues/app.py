@@ -16,6 +16,7 @@ from typing import Any, Callable
 import mlpy
 
 HERE = Path(__file__).resolve().parent
+# [run]
 engine = mlpy.Engine(timeout=10.0)
 
 
@@ -23,6 +24,7 @@ def run(name: str, variables: dict[str, Any] | None = None, *, on: mlpy.Engine =
         **options: Any) -> mlpy.ExecutionResult:
     return on.execute((HERE / name).read_text(encoding="utf-8"), variables or {}, filename=name,
                       capture_output=True, **options)
+# [/run]
 
 
 # [missing-grant]
