@@ -7,10 +7,12 @@ rejected = [];
 for (row in csv.read(inbox + "/orders.csv")) {
     qty = int(row.qty);
     if (row.customer == "" || qty <= 0) {
-        rejected.append({order_id: row.order_id, reason: row.customer == "" ? "no customer" : "bad qty"});
+        reason = row.customer == "" ? "no customer" : "bad qty";
+        rejected.append({order_id: row.order_id, reason: reason});
         continue;
     }
-    accepted.append({order_id: row.order_id, customer: row.customer, total: qty * float(row.unit_price)});
+    total = qty * float(row.unit_price);
+    accepted.append({order_id: row.order_id, customer: row.customer, total: total});
 }
 csv.write(outbox + "/accepted.csv", accepted);
 csv.write(outbox + "/rejected.csv", rejected);

@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mlpy
 from mlpy.ext import ml_class, ml_function, ml_property
-
-if TYPE_CHECKING:
-    from mlpy import ExecutionResult
 
 HERE = Path(__file__).resolve().parent
 engine = mlpy.Engine(timeout=1.0)
@@ -79,7 +76,7 @@ class Money:
 
 
 # [invoice]
-def invoice(price: Money, quantity: int, shipping_cents: int) -> ExecutionResult:
+def invoice(price: Money, quantity: int, shipping_cents: int) -> mlpy.ExecutionResult:
     variables = {"unit_price": price, "quantity": quantity, "shipping_cents": shipping_cents}
     return engine.execute((HERE / "invoice.ml").read_text(encoding="utf-8"), variables,
                           filename="invoice.ml")

@@ -66,8 +66,8 @@ def test_without_the_grant_the_rule_cannot_read_orders(store):
 
 def test_ml_input_never_becomes_sql(store):
     hostile = "1 OR 1 = 1"
-    result = store.engine.execute("result = customer_orders(customer_id);",
-                                  {"customer_id": hostile, "customer_orders": store.customer_orders},
+    variables = {"customer_id": hostile, "customer_orders": store.customer_orders}
+    result = store.engine.execute("result = customer_orders(customer_id);", variables,
                                   capabilities=["orders.read"])
     assert isinstance(result.error, mlpy.MLHostError)  # int() refused it: no query ran
 

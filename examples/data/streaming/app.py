@@ -13,8 +13,9 @@ from __future__ import annotations
 import queue
 import threading
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import mlpy
 
