@@ -1,7 +1,7 @@
 """Stop an ML rule at a line, from Python, and look at its variables and its call stack.
 
 ``pricing.ml``, an ML module, gives gold customers no discount. ``inspect_discount`` runs it under
-``mlpy.debug.debugger.Debugger`` with a breakpoint in ``discount``: at the pause it reads the
+``mlpy.debug.Debugger`` with a breakpoint in ``discount``: at the pause it reads the
 locals, the ML call stack and the value of an expression in that frame. ``trace_loop`` uses a
 conditional breakpoint and a logpoint, and ``catch_errors`` pauses where an uncaught error
 is raised. ``check_gold.ml`` prices one basket with it, for
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import mlpy
-from mlpy.debug.debugger import Debugger, PausedFrame, StepAction
+from mlpy.debug import Debugger, PausedFrame, StepAction
 
 HERE = Path(__file__).resolve().parent
 PRICING = HERE / "pricing.ml"

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import mlpy
+from mlpy.debug import MLPosition
 from mlpy.errors import error_from_dict
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +53,7 @@ def frames(error: mlpy.MLError) -> list[tuple[str, int]]:
 
 
 # [source-map]
-def ml_position_of_python_line(source: str, ml_line: int) -> tuple[str, mlpy.debug.MLPosition]:
+def ml_position_of_python_line(source: str, ml_line: int) -> tuple[str, MLPosition]:
     """The Python line generated for ``ml_line``, and the ML position it maps back to: what a
     Python profiler or coverage tool needs to speak of ML lines."""
     program = engine.compile(source, filename="bill.ml", inputs=["apply_all"])
