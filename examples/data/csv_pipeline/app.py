@@ -22,10 +22,16 @@ program = engine.compile((HERE / "pipeline.ml").read_text(encoding="utf-8"),
 
 
 # [grants]
-def grants(inbox: Path, outbox: Path) -> list[str]:
+MAX_INPUT = 10_000_000  # bytes one call may read: a bigger upload is refused, not loaded
+
+
+def grants(inbox: Path, outbox: Path) -> mlpy.CapabilitySet:
     """Read the inbox, write the outbox: scopes are globs over canonical absolute paths."""
     inbox, outbox = os.path.realpath(inbox), os.path.realpath(outbox)
-    return [f"file.read:{inbox}/**", f"file.write:{outbox}/*.csv"]
+    return mlpy.Capabilities.parse([
+        mlpy.Capability.parse(f"file.read:{inbox}/**", max_bytes=MAX_INPUT),
+        f"file.write:{outbox}/*.csv",
+    ])
 
 
 def run_pipeline(inbox: Path, outbox: Path) -> mlpy.ExecutionResult:

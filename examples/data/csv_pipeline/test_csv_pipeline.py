@@ -76,6 +76,14 @@ def test_the_outbox_takes_csv_files_only(folders):
     assert not (outbox / "run.sh").exists()
 
 
+def test_an_input_larger_than_the_grant_allows_is_refused(folders, monkeypatch):
+    inbox, outbox = folders
+    monkeypatch.setattr(app, "MAX_INPUT", 64)  # orders.csv has 95 bytes
+    result = app.run_pipeline(inbox, outbox)
+    assert isinstance(result.error, mlpy.CapabilityError)
+    assert "more than the 64 bytes the grant allows" in result.error.message
+
+
 def test_main_prints_both_files(capsys):
     app.main()
     out = capsys.readouterr().out.splitlines()
