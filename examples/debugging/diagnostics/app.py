@@ -25,15 +25,16 @@ HERE = Path(__file__).resolve().parent
 def findings(name: str = "rules.ml") -> list[tuple[str, str, int, str]]:
     """What the compiler finds in a file, without running it: (severity, code, line, message)."""
     source = (HERE / name).read_text(encoding="utf-8")
-    return [(d.severity, d.code, d.line, d.message)
-            for d in mlpy.Engine().check(source, filename=name, inputs=["order"])]
+    diagnostics: list[mlpy.Diagnostic] = mlpy.Engine().check(source, filename=name,
+                                                             inputs=["order"])
+    return [(d.severity, d.code, d.line, d.message) for d in diagnostics]
 # [/check]
 
 
 # [health]
 def health_report(engine: mlpy.Engine) -> dict[str, Any]:
     """The engine's health: overall status, readiness and the status of each check."""
-    report = health.check(engine)
+    report: mlpy.HealthReport = health.check(engine)
     return {"status": report.status, "ready": report.ready,
             "checks": {name: check["status"] for name, check in report.checks.items()}}
 # [/health]
