@@ -2,3 +2,4 @@
 count = 1;
 count += 1;
 //! operators.ml:3:8: error: unexpected `=`, expected an expression [MLS001]
+//! hint: ML has no `++`, `--` or `+=`: write `x = x + 1;`
