@@ -23,8 +23,8 @@ app = _load_app()
 
 # The snippets docs/guide/coming-from-javascript.md includes: none may go missing.
 SHOWN = ["arithmetic", "calls", "equality", "for_in", "hoisting", "in_operator", "indexing",
-         "membership", "operators", "plus_variables", "scope", "sorting", "strings",
-         "triple_equals", "truthiness"]
+         "js_methods", "membership", "operators", "plus_variables", "same", "scope", "sorting",
+         "strings", "triple_equals", "truthiness"]
 
 
 def test_every_snippet_the_page_shows_exists():
