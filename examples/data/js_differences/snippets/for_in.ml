@@ -10,6 +10,11 @@ for (key in {a: 1, b: 2}) {
 }
 //> a
 //> b
+for (c in "hi") {
+    print(c);
+}
+//> h
+//> i
 // For the indexes, walk a range or use enumerate.
 items = ["x", "y"];
 for (i in range(len(items))) {
