@@ -44,7 +44,8 @@ def serve(rates: dict[str, float]) -> ThreadingHTTPServer:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.paths = []  # every path requested, for the tests
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()  # a short poll: shutdown() returns at once
     return server
 # [/server]
 
