@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from mlpy.errors import MLMarshalError
 from mlpy.integers import digits_value, fits_text, int_text
-from mlpy.runtime.values import expanded_size, quoted
+from mlpy.runtime.values import HostObject, expanded_size, quoted
 
 # The largest wire form to build, in characters of JSON text (about).
 MAX_WIRE = 64 << 20
@@ -67,6 +67,8 @@ def to_wire(value, path: str = "$", depth: int = 0, seen: frozenset = frozenset(
                 out[key] = to_wire(item, f"{path}.{key}", depth + 1, seen)
             return {"$ml": "dict", "v": out} if "$ml" in out else out
         return [to_wire(item, f"{path}[{i}]", depth + 1, seen) for i, item in enumerate(value)]
+    if value.__class__ is HostObject:  # a handle ML built into an array or object
+        value = value._value
     converter = getattr(type(value), "__ml_to_python__", None)
     if converter is not None:
         return to_wire(converter(value), path, depth + 1, seen)
