@@ -16,13 +16,14 @@ in a sandbox worker process, as the container does) and try::
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
 
-from mlpy import health
+from mlpy import HealthReport, health
 from mlpy.aio import AsyncEngine
 from mlpy.config import MLConfig
 from mlpy.integration.fastapi import (
@@ -30,6 +31,7 @@ from mlpy.integration.fastapi import (
 )
 
 HERE = Path(__file__).resolve().parent
+logger = logging.getLogger("quotes")
 RULE = HERE / "rules" / "quote.ml"
 
 
@@ -57,7 +59,10 @@ def create_app(config: MLConfig | None = None) -> FastAPI:
             # A sandbox pool starts on first use, and /health/ready says 503 until it is
             # warm. A deep check runs a canary in every mode now, so the pod turns ready
             # before it gets traffic (the startup probe gives it the time).
-            await asyncio.to_thread(health.check, ml, deep=True, timeout=30.0)
+            report: HealthReport = await asyncio.to_thread(health.check, ml, deep=True,
+                                                           timeout=30.0)
+            if not report.ready:  # the startup probe will restart the pod; say why
+                logger.warning("not ready after the warm-up: %s", report.to_dict())
             yield
 
     app = FastAPI(title="quotes", lifespan=lifespan)

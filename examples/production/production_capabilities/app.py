@@ -31,6 +31,8 @@ class TenantRunner:
         table = tomllib.loads(tenants.read_text(encoding="utf-8"))
         self.data_root = (tenants.parent / table["data_root"]).resolve()
         self.plans = {name: entry["plan"] for name, entry in table["tenants"].items()}
+        for plan in set(self.plans.values()):  # a plan mlpy.toml lacks stops the start
+            self.engine.resolve_capabilities(f"profile:{plan}")
 
     def grants_for(self, tenant: str) -> mlpy.CapabilitySet:
         """The tenant's plan (an mlpy.toml profile, the engine's denies applied) and the

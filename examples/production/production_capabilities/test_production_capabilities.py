@@ -102,6 +102,13 @@ def test_the_configuration_denies_win_over_any_grant(runner, source, required):
 def test_an_unknown_tenant_runs_nothing(runner):
     with pytest.raises(example.UnknownTenant):
         runner.run("initech", REPORT)
+
+
+def test_a_plan_the_configuration_lacks_stops_the_service_at_start(tmp_path):
+    tenants = (HERE / "tenants.toml").read_text().replace('"basic"', '"gold"')
+    (tmp_path / "tenants.toml").write_text(tenants)
+    with pytest.raises(mlpy.MLConfigurationError, match="unknown capability profile 'gold'"):
+        example.TenantRunner(config(), tenants=tmp_path / "tenants.toml")
 # [/denied]
 
 

@@ -75,6 +75,12 @@ def test_a_failing_score_sends_the_order_to_review():
     assert rules.calls == []  # the review rule is not asked without a score
 
 
+def test_a_full_queue_sends_the_order_to_review():
+    executor = MockAsyncExecutor(results=[mlpy.MLBackpressureError("the queue is full")])
+    assert screen(executor, review_rule(answer=False)) == {
+        "decision": "review", "reason": "scoring failed: backpressure"}
+
+
 def test_a_score_that_takes_too_long_sends_the_order_to_review():
     executor = MockAsyncExecutor(delay=60)  # answers after 60 s; the service waits 0.5 s
     assert screen(executor, review_rule(answer=False)) == {"decision": "review",

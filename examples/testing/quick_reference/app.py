@@ -33,7 +33,7 @@ def run() -> None:
 # [compile]
 def compile_once() -> None:
     engine = mlpy.Engine(timeout=1.0)
-    rule = engine.compile("result = qty >= 10 ? price * 0.9 : price;", inputs=["qty", "price"])
+    rule: mlpy.Program = engine.compile("result = qty >= 10 ? price * 0.9 : price;", inputs=["qty", "price"])
     print([engine.execute(rule, {"qty": q, "price": 100}).value for q in (1, 10)])
     #> [100, 90.0]
 # [/compile]
@@ -45,7 +45,7 @@ def sessions() -> None:
     session = engine.session()
     session.exec("seen = {n: 0}; function bump(k) { seen.n = seen.n + k; return seen.n; }")
     session.call("bump", 2)  # the namespace persists between calls
-    bump = session.function("bump")
+    bump: mlpy.MLFunction = session.function("bump")
     print(bump(3), session.get("seen"))
     #> 5 {'n': 5}
 # [/session]
@@ -77,15 +77,16 @@ def host_functions() -> None:
 
 # [grants]
 def grants() -> None:
-    engine = mlpy.Engine(deny=["network.*"])
+    engine = mlpy.Engine(deny=["network.*"], audit=mlpy.AuditLog(redact=True))
     source = "import file; result = file.exists(path);"
-    denied = engine.execute(source, {"path": str(HERE / "app.py")})
-    print(type(denied.error).__name__, denied.error.required)
-    #> CapabilityError file.read
-    allowed = engine.execute(source, {"path": str(HERE / "app.py")},
-                             capabilities=[f"file.read:{HERE}/**"])
-    print(allowed.value)
+    print(engine.execute(source, {"path": "/etc/hostname"}).error.required)  # none granted
+    #> file.read
+    here = [f"file.read:{HERE}/**"]
+    print(engine.execute(source, {"path": str(HERE / "app.py")}, capabilities=here).value)
     #> True
+    outside = engine.execute(source, {"path": "/etc/hostname"}, capabilities=here)
+    print(type(outside.error).__name__, [(e["event"], e["resource"]) for e in engine.audit])
+    #> CapabilityError [('deny', None), ('deny', '<redacted>')]
     caps = mlpy.CapabilitySet.parse(["file.read:/srv/**"], deny=["file.read:/srv/keys/**"])
     print(caps.allows("file.read", "/srv/a.csv"), caps.allows("file.read", "/srv/keys/k"))
     #> True False
@@ -104,6 +105,8 @@ def limits() -> None:
     deep = engine.execute("function f(n) { return f(n + 1); } f(0);", max_depth=50)
     print(type(deep.error).__name__, deep.error.code)
     #> MLResourceError MLL003
+    print(isinstance(slow.error, mlpy.MLLimitError), isinstance(deep.error, mlpy.MLLimitError))
+    #> True True
 # [/limits]
 
 
