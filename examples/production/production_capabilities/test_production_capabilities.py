@@ -139,23 +139,24 @@ def test_every_denial_is_audited_with_its_execution(runner):
     assert event["requirement"] == "file.read" and event["resource"] == "<redacted>"
 
 
-def test_the_production_overlay_denies_the_same_in_sandbox_workers():
+@pytest.fixture(scope="module")
+def sandboxed():
+    """The runner with the production overlay: every script in a sandbox worker process
+    (started once for the tests below)."""
     runner = example.TenantRunner(config("production"))
-    try:
-        assert runner.engine.isolation == "subprocess"
-        assert runner.run("acme", REPORT).value == 242.75
-        denied(runner.run("acme", read('data_dir + "/../globex/orders.json"')), "file.read")
-        denied(runner.run("acme", 'import env;\nresult = env.get("HOME");'), "env.read")
-    finally:
-        runner.close()
+    yield runner
+    runner.close()
+
+
+def test_the_production_overlay_denies_the_same_in_sandbox_workers(sandboxed):
+    assert sandboxed.engine.isolation == "subprocess"
+    assert sandboxed.run("acme", REPORT).value == 242.75
+    denied(sandboxed.run("acme", read('data_dir + "/../globex/orders.json"')), "file.read")
+    denied(sandboxed.run("acme", 'import env;\nresult = env.get("HOME");'), "env.read")
 
 
 @pytest.mark.xfail(strict=True, reason="security.redact_resources does not reach sandbox "
                    "workers yet: their denial messages name the path")
-def test_the_production_overlay_redacts_denials_too():
-    runner = example.TenantRunner(config("production"))
-    try:
-        error = denied(runner.run("acme", read('"/etc/passwd"')), "file.read")
-        assert "passwd" not in error.message
-    finally:
-        runner.close()
+def test_the_production_overlay_redacts_denials_too(sandboxed):
+    error = denied(sandboxed.run("acme", read('"/etc/passwd"')), "file.read")
+    assert "passwd" not in error.message
