@@ -2,7 +2,7 @@
 
 The service loads the rules into a session granted to read its rates file only, and quotes
 orders through an ML callback; a failing rule gives an "unavailable" quote, never an error
-for the caller.
+for the caller. Run it with ``python app.py``; test it with ``pytest`` (test_pricing.py).
 """
 
 from __future__ import annotations
@@ -34,3 +34,8 @@ class PricingService:
             return {"status": "unavailable"}
         return {"status": "ok", "total": round(total, 2)}
 # [/service]
+
+
+if __name__ == "__main__":
+    order = {"tier": "gold", "items": [{"price": 10, "qty": 3}, {"price": 2.5, "qty": 2}]}
+    print(PricingService().quote(order))

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 def _load(name: str):
     # Loaded by path under a unique name: every example has an app.py.
-    spec = importlib.util.spec_from_file_location(f"examples_health_{name}", HERE / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"examples_production_health_checks_{name}", HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -3,7 +3,7 @@
 The app installs mlpy's Prometheus metrics on a registry of its own and mounts
 prometheus_client's ASGI app at ``/metrics``, where Prometheus scrapes them. Requests are
 scored on an AsyncEngine, so the executor's queue and workers show up as gauges. Run it
-with ``uvicorn app:app`` and try::
+with ``python app.py`` (or ``uvicorn app:app``) and try::
 
     curl -X POST localhost:8000/score -H 'Content-Type: application/json' -d '{"visits": 12}'
     curl localhost:8000/metrics
@@ -50,3 +50,9 @@ async def score(lead: dict) -> dict:
     if not outcome.success:
         return {"error": outcome.error_info.message}
     return {"score": outcome.value}
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=8000)  # or: uvicorn app:app

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 def example():
     # Loaded by path under a unique name (every example has an app.py), afresh for each
     # test, and its metrics removed afterwards: they are installed when it is loaded.
-    spec = importlib.util.spec_from_file_location("examples_monitoring_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("examples_production_prometheus_metrics_app", HERE / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     yield module

@@ -12,7 +12,8 @@ aside and starts a replacement, and the health routes tell the orchestrator:
   of the load balancer), ``200`` while some still work (degraded, but serving);
 * ``GET /health/detailed`` -- the whole report, for people and dashboards.
 
-Run it with ``uvicorn app:app`` and try ``curl localhost:8000/health/detailed``.
+Run it with ``python app.py`` (or ``uvicorn app:app``) and try
+``curl localhost:8000/health/detailed``.
 """
 
 from __future__ import annotations
@@ -78,3 +79,9 @@ def create_app(warehouse: Warehouse) -> FastAPI:
 
 
 app = create_app(Warehouse({"A-1": 10, "B-2": 0}))
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=8000)  # or: uvicorn app:app

@@ -15,3 +15,7 @@ def create_app() -> flask.Flask:
     app.register_blueprint(health_blueprint())  # /health, /health/ready, /health/detailed
     return app
 # [/flask]
+
+
+if __name__ == "__main__":
+    create_app().run(port=8000)
