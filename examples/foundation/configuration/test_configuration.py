@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = HERE.parents[2]
 REPORT = "north: 125.50 EUR\nsouth: 99.05 EUR\n"
 
 
 def _load_app():
     # Loaded by path under a unique name: every example has an app.py.
-    spec = importlib.util.spec_from_file_location("examples_configuration_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("examples_foundation_configuration_app", HERE / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 def _load_app():
     # Loaded by path under a unique name: every example has an app.py.
-    spec = importlib.util.spec_from_file_location("examples_modules_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("examples_foundation_ml_user_modules_app", HERE / "app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
