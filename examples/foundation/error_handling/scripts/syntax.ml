@@ -1,0 +1,2 @@
+// A syntax error: the program is refused as a whole.
+result = amount * ;
