@@ -80,6 +80,7 @@ def test_every_way_of_reaching_the_function_meets_the_same_gate(source):
     assert app.OUTBOX == []
 
 
+# [audit]
 def test_the_audit_log_records_the_denial_with_its_execution():
     result = app.engine.execute(app.program, {"customer": app.CUSTOMER,
                                               "send_email": app.send_email},
@@ -88,6 +89,7 @@ def test_the_audit_log_records_the_denial_with_its_execution():
     denials = [e for e in app.engine.audit if e["event"] == "deny"
                and e["execution_id"] == "request-41"]
     assert [e["requirement"] for e in denials] == ["email.send"]
+# [/audit]
 
 
 def test_the_check_warns_before_running_about_what_the_engine_does_not_grant():

@@ -73,3 +73,19 @@ def test_the_command_line_reads_the_same_file():
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == REPORT and done.stderr == ""
+
+
+def test_main_says_which_settings_are_in_effect(capsys):
+    app.main("production")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("environment production: isolation subprocess, timeout 2.0 s, "
+                        "max depth 200")
+    assert lines[1:] == REPORT.splitlines()
+
+
+def test_an_environment_the_file_does_not_define_is_an_error():
+    from mlpy.errors import MLConfigurationError
+
+    with pytest.raises(MLConfigurationError) as caught:
+        app.make_engine("staging")
+    assert "production" in caught.value.message  # it lists the ones the file defines
