@@ -27,7 +27,9 @@ def send_email(to: str, subject: str) -> None:
 # [/host-function]
 
 
-engine = mlpy.Engine(timeout=1.0)  # no default grants: each request brings its own
+# No default grants: each request brings its own. The audit log keeps the last 1,000
+# capability events (every denial, 1 % of the uses) and sends each to the mlpy.audit logger.
+engine = mlpy.Engine(timeout=1.0, audit=mlpy.AuditLog(size=1_000))
 program = engine.compile(SCRIPT, filename="notify.ml", inputs=["customer", "send_email"])
 CUSTOMER = {"name": "Ada", "email": "ada@example.com"}
 
@@ -35,8 +37,11 @@ CUSTOMER = {"name": "Ada", "email": "ada@example.com"}
 # [denial]
 def notify(grants: list[str]) -> dict[str, Any]:
     """Run notify.ml under ``grants``; a denial becomes a 403 answer for the caller."""
-    result = engine.execute(program, {"customer": CUSTOMER, "send_email": send_email},
-                            capabilities=grants, capture_output=True)
+    # A web middleware would open this scope for the request; the execution, given no
+    # capabilities= of its own, runs with the scope's grants.
+    with mlpy.capability_scope(grants):
+        result = engine.execute(program, {"customer": CUSTOMER, "send_email": send_email},
+                                capture_output=True)
     error = result.error
     if isinstance(error, mlpy.CapabilityError):
         return {"status": 403, "code": error.code, "required": error.required,

@@ -5,6 +5,8 @@ the audit log records it; and no other way of reaching the function gets past th
 from __future__ import annotations
 
 import importlib.util
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,27 @@ def test_the_host_function_never_runs_when_denied():
 def test_ml_code_can_catch_a_denial_and_carry_on():
     assert app.notify(["email.send"]) == {"status": 200, "result": "sent", "log": ""}
     assert app.notify(["email.send", "console.write"])["log"] == "notified Ada\n"
+
+
+def test_a_requests_grants_end_with_its_scope():
+    assert app.notify(["email.send"])["status"] == 200
+    after = app.engine.execute(app.program, {"customer": app.CUSTOMER,
+                                             "send_email": app.send_email})
+    assert isinstance(after.error, mlpy.CapabilityError)  # outside the scope: no grants
+
+
+def test_concurrent_requests_never_see_each_others_grants():
+    barrier = threading.Barrier(2)
+
+    def request(grants):
+        with mlpy.capability_scope(grants):
+            barrier.wait(timeout=30)  # both scopes are open at the same time
+            return app.engine.execute("result = getCapabilities();").value
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        granted = pool.submit(request, ["email.send"])
+        bare = pool.submit(request, [])
+        assert (granted.result(), bare.result()) == (["email.send"], [])
 
 
 def test_a_deny_of_the_engine_wins_over_the_requests_grant():

@@ -51,6 +51,14 @@ def test_compiling_the_same_source_again_is_a_cache_hit():
     assert again.timings["cache_hit"] is True
 
 
+def test_the_program_is_python_code_generated_from_the_ml():
+    assert "def cost(parcel" in app.program.python_code
+    shown = mlpy.transpile(app.RULES.read_text(encoding="utf-8"), filename="shipping.ml",
+                           inputs=["parcel"])
+    assert isinstance(shown, mlpy.TranspileResult) and shown.ok
+    assert "def cost(parcel" in shown.python_code
+
+
 def test_a_missing_input_is_refused_when_compiling_not_when_running():
     with pytest.raises(mlpy.MLCompileError) as caught:
         app.engine.compile(app.RULES, filename="shipping.ml")  # `parcel` not declared

@@ -34,6 +34,11 @@ engine = mlpy.Engine(timeout=0.5)
 
 
 # [handle]
+def describe(diagnostic: mlpy.Diagnostic) -> str:
+    """One finding of the compiler, as the script's author is shown it."""
+    return f"{diagnostic.line}:{diagnostic.column} {diagnostic.code} {diagnostic.message}"
+
+
 def convert(script: str, amount: float, currency: str) -> tuple[int, dict[str, Any]]:
     """Run ``scripts/<script>`` and answer (status, body); never raises for a bad script."""
     try:
@@ -42,7 +47,7 @@ def convert(script: str, amount: float, currency: str) -> tuple[int, dict[str, A
         value = engine.execute(program, {"amount": amount, "currency": currency,
                                          "rate": rate}).unwrap()
     except mlpy.MLCompileError as error:  # syntax, unknown names, security: the author's fix
-        problems = [f"{d.line}:{d.column} {d.code} {d.message}" for d in error.diagnostics]
+        problems = [describe(diagnostic) for diagnostic in error.diagnostics]
         return 400, {"error": type(error).__name__, "problems": problems}
     except mlpy.MLLimitError as error:    # ran too long or too big: not the caller's fault
         return 503, {"error": type(error).__name__, "code": error.code}

@@ -27,6 +27,9 @@ app = _load_app()
 
 def test_the_one_line_api_returns_the_scripts_result():
     assert app.shout("hello") == "HELLO!"
+    # It runs on the process-wide engine, which has no time limit and grants nothing.
+    default = mlpy.default_engine()
+    assert default.timeout is None and default.capabilities.names() == set()
 
 
 def test_the_result_carries_the_value_and_the_captured_output():

@@ -77,7 +77,10 @@ def test_a_runaway_rule_is_stopped_and_sends_the_order_to_review(folder):
 
 
 def test_a_rule_without_the_grant_cannot_read_the_history(folder):
+    assert isinstance(app.past_orders, mlpy.HostFunction)
     rules = app.RuleSet(folder)
+    asked = rules.engine.execute("result = requiredCapabilities(f);", {"f": app.past_orders})
+    assert asked.value == ["orders.read"]
     session = rules.engine.load(folder / "30_new_customer.ml", {"past_orders": app.past_orders},
                                 capabilities=[])
     with pytest.raises(mlpy.CapabilityError) as caught:

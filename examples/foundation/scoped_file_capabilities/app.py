@@ -1,10 +1,10 @@
 """Let a script read one folder and write CSV files to another, and nothing else.
 
-The engine grants ``file.read`` under the data folder and ``file.write`` of ``*.csv`` files
-in the output folder, and denies the data folder's ``private/`` part outright.
-``summarise.ml`` totals the sales by region within those grants; ``probe.ml`` tries to
-step outside them and is refused each time. Run it with ``python app.py`` (the summary is
-written to a temporary folder).
+The engine grants ``file.read`` under the data folder (of files up to a size) and
+``file.write`` of ``*.csv`` files in the output folder, and denies the data folder's
+``private/`` part outright. ``summarise.ml`` totals the sales by region within those
+grants; ``probe.ml`` tries to step outside them and is refused each time. Run it with
+``python app.py`` (the summary is written to a temporary folder).
 """
 
 from __future__ import annotations
@@ -18,12 +18,16 @@ HERE = Path(__file__).resolve().parent
 
 
 # [grants]
+MAX_INPUT = 1_000_000  # bytes one read may return: a huge upload is refused, not loaded
+
+
 def file_engine(data_dir: Path, out_dir: Path) -> mlpy.Engine:
-    """An engine whose programs may read below ``data_dir`` (except ``private/``) and write
-    ``*.csv`` files directly in ``out_dir``."""
+    """An engine whose programs may read files of up to MAX_INPUT bytes below ``data_dir``
+    (except ``private/``) and write ``*.csv`` files directly in ``out_dir``."""
     data, out = data_dir.resolve(), out_dir.resolve()
+    read = mlpy.Capability.parse(f"file.read:{data}/**", max_bytes=MAX_INPUT)
     return mlpy.Engine(
-        capabilities=[f"file.read:{data}/**", f"file.write:{out}/*.csv"],
+        capabilities=[read, f"file.write:{out}/*.csv"],
         deny=[f"file.read:{data}/private/**"],  # a deny always wins over a grant
         timeout=2.0,
     )

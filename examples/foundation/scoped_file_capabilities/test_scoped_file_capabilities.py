@@ -82,6 +82,22 @@ def test_the_deny_wins_over_the_grant_that_covers_it(folders):
     assert read(engine, data / "sales.csv").value.startswith("region,amount")
 
 
+def test_a_file_larger_than_the_grant_allows_is_refused_not_read(folders):
+    data, out = folders
+    (data / "huge.csv").write_text("region,amount\n" + "north,1\n" * 200_000)
+    error = read(app.file_engine(data, out), data / "huge.csv").error
+    assert isinstance(error, mlpy.CapabilityError)
+    assert f"more than the {app.MAX_INPUT:,} bytes the grant allows" in error.message
+
+
+def test_the_engines_grants_answer_the_same_questions_for_the_host(folders):
+    data, out = folders
+    grants: mlpy.CapabilitySet = app.file_engine(data, out).capabilities
+    assert grants.allows("file.read", str(data.resolve() / "sales.csv"))
+    assert not grants.allows("file.read", str(data.resolve() / "private" / "salaries.csv"))
+    assert not grants.allows("file.write", str(out.resolve() / "notes.txt"))
+
+
 def test_each_refusal_is_in_the_audit_log(folders):
     data, out = folders
     engine = app.file_engine(data, out)
