@@ -86,9 +86,9 @@ def test_an_operation_error_has_a_kind_and_a_position(tmp_path, monkeypatch):
 
 def test_errors_serialise_for_logs():
     record = failure("syntax.ml").to_dict()
-    assert (record["type"], record["code"], record["ml_line"]) == ("MLSyntaxError", "MLS001", 2)
+    assert (record["type"], record["code"], record["ml_line"]) == ("MLSyntaxError", "MLS001", 3)
     assert failure("syntax.ml").report().splitlines()[0] == \
-        "syntax.ml:2:19: error: unexpected `;`, expected an expression [MLS001]"
+        "syntax.ml:3:19: error: unexpected `;`, expected an expression [MLS001]"
 
 
 def test_the_hosts_own_mistakes_are_not_turned_into_answers():
