@@ -76,6 +76,7 @@ def test_concurrent_requests_never_see_each_others_grants():
     def request(grants):
         with mlpy.capability_scope(grants):
             barrier.wait(timeout=30)  # both scopes are open at the same time
+            assert mlpy.current_capabilities().names() == set(grants)
             return app.engine.execute("result = getCapabilities();").value
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -42,6 +42,12 @@ def test_each_execution_starts_from_a_fresh_namespace():
     assert first.globals["result"] == 10.6 and second.globals["result"] == 5.3
 
 
+def test_a_program_compiled_elsewhere_runs_on_this_engine():
+    program = mlpy.compile(app.RULES, filename="shipping.ml", inputs=["parcel"])
+    assert isinstance(program, mlpy.Program) and program is not app.program
+    assert app.engine.execute(program, {"parcel": {"zone": "europe", "grams": 1}}).value == 10.6
+
+
 def test_compiling_the_same_source_again_is_a_cache_hit():
     assert app.engine.compile(app.RULES, filename="shipping.ml", inputs=["parcel"]) is app.program
     text = app.RULES.read_text(encoding="utf-8")

@@ -89,3 +89,13 @@ def test_an_environment_the_file_does_not_define_is_an_error():
     with pytest.raises(MLConfigurationError) as caught:
         app.make_engine("staging")
     assert "production" in caught.value.message  # it lists the ones the file defines
+
+
+def test_a_misspelt_key_is_a_warning_that_names_the_right_one(tmp_path):
+    import mlpy
+
+    text = (HERE / "mlpy.toml").read_text().replace("max_workers = 8", "max_worker = 8")
+    (tmp_path / "mlpy.toml").write_text(text)
+    with pytest.warns(mlpy.MLConfigWarning, match="did you mean 'async.max_workers'"):
+        config = mlpy.MLConfig.load(start_dir=tmp_path)
+    assert config.get("async.max_workers") == 4  # the default: the misspelt key is ignored

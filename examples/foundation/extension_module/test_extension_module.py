@@ -4,6 +4,7 @@ decides which warehouses a program reads, and nothing undecorated is reachable."
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,20 @@ def test_undeclared_members_are_refused_before_the_program_runs(member, code):
     with pytest.raises(mlpy.MLCompileError) as caught:
         app.engine.compile(f"import inventory; inventory.{member}();")
     assert code in [d.code for d in caught.value.diagnostics]
+
+
+def test_a_bridge_that_fails_to_load_fails_only_the_programs_that_import_it(tmp_path):
+    shutil.copy(HERE / "ext" / "inventory_bridge.py", tmp_path)
+    (tmp_path / "prices_bridge.py").write_text(
+        "from mlpy.ext import ml_function, ml_module\n"
+        "raise RuntimeError('price service unreachable')\n\n"
+        "@ml_module('prices')\nclass Prices:\n"
+        "    @ml_function('A price')\n    def of(self, sku):\n        return 1\n")
+    engine = mlpy.Engine(extension_paths=[tmp_path], capabilities=["inventory.read"])
+    error = engine.execute("import prices; result = prices.of('tea');").error
+    assert isinstance(error, mlpy.ModuleLoadError) and error.code == "E_MODULE_LOAD"
+    assert "price service unreachable" in error.message
+    assert engine.execute(app.reorder, {"warehouse": "us"}).value == []
 
 
 def test_the_module_is_a_plain_python_class_the_host_can_test():

@@ -88,6 +88,14 @@ def test_a_rule_without_the_grant_cannot_read_the_history(folder):
     assert caught.value.required == "orders.read"
 
 
+def test_a_python_function_not_marked_as_a_host_function_is_refused(folder):
+    session = app.RuleSet(folder).engine.load(folder / "30_new_customer.ml",
+                                              {"past_orders": app.past_orders.__wrapped__},
+                                              capabilities=["orders.read"])
+    with pytest.raises(mlpy.SecurityError):
+        session.call("check", {"total": 700}, {"id": "c-2"})
+
+
 def test_a_broken_rule_file_stops_the_start_up(folder):
     (folder / "40_broken.ml").write_text("function check(order, customer) {\n    return ;;\n")
     with pytest.raises(mlpy.MLSyntaxError) as caught:

@@ -24,7 +24,7 @@ class Shopper:
 
     def __init__(self, prices: dict[str, float]):
         # frozen: the rules can read the price list but never change the host's copy
-        self.session = engine.load(CART, {"prices": mlpy.frozen(prices)})
+        self.session: mlpy.Session = engine.load(CART, {"prices": mlpy.frozen(prices)})
         self.add = self.session.function("add")  # an MLFunction: a plain Python callable
 
     def total(self) -> float:
