@@ -9,8 +9,8 @@ the environment (``MLPY_EXTENSION_PATHS=vendor``) or from the Python call
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import mlpy
 from mlpy.config import MLConfig

@@ -38,7 +38,7 @@ def no_machine_settings(monkeypatch):
 def mlpy_run(script: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MLPY")}
     return subprocess.run([sys.executable, "-m", "mlpy", "run", script], cwd=HERE,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=60)
+                          env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_the_command_line_finds_the_plugins_the_project_file_lists():
