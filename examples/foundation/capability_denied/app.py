@@ -19,12 +19,11 @@ SCRIPT = Path(__file__).with_name("notify.ml")
 OUTBOX: list[tuple[str, str]] = []
 
 
-# [host-function]
+# [service]
 @mlpy.host_function(capabilities=["email.send"])
 def send_email(to: str, subject: str) -> None:
     """Queue an e-mail; the gate checks email.send before this body runs."""
     OUTBOX.append((to, subject))
-# [/host-function]
 
 
 # No default grants: each request brings its own. The audit log keeps the last 1,000
@@ -34,7 +33,6 @@ program = engine.compile(SCRIPT, filename="notify.ml", inputs=["customer", "send
 CUSTOMER = {"name": "Ada", "email": "ada@example.com"}
 
 
-# [denial]
 def notify(grants: list[str]) -> dict[str, Any]:
     """Run notify.ml under ``grants``; a denial becomes a 403 answer for the caller."""
     # A web middleware would open this scope for the request; the execution, given no
@@ -48,7 +46,7 @@ def notify(grants: list[str]) -> dict[str, Any]:
                 "at": f"{error.ml_file}:{error.ml_line}:{error.ml_column}"}
     result.raise_for_error()  # any other failure is a bug in the script: let it surface
     return {"status": 200, "result": result.value, "log": result.stdout}
-# [/denial]
+# [/service]
 
 
 def main() -> None:

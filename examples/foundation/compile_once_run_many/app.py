@@ -21,10 +21,8 @@ engine = mlpy.Engine(timeout=0.5, max_steps=10_000)
 # Compiled once, at start-up: a syntax error or an unknown name stops the application here,
 # not at its first request. `inputs` declares the names the host provides.
 program = engine.compile(RULES, filename="shipping.ml", inputs=["parcel"])
-# [/compile]
 
 
-# [run]
 def quote(parcel: dict) -> float:
     """The shipping cost of one parcel (raises the MLError if the rules fail)."""
     return engine.execute(program, {"parcel": parcel}).unwrap()
@@ -34,7 +32,7 @@ def quote_all(parcels: list[dict], workers: int = 4) -> list[float]:
     """Quote many parcels on a thread pool: one Program, one execution per parcel."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(quote, parcels))
-# [/run]
+# [/compile]
 
 
 PARCELS = [

@@ -15,14 +15,11 @@ import mlpy
 GREETING = Path(__file__).with_name("greeting.ml")
 
 
-# [one-line]
 def shout(word: str) -> str:
     """One line of ML on the default engine; ``unwrap`` raises the MLError if it failed."""
     return mlpy.execute('result = word.upper() + "!";', {"word": word}).unwrap()
-# [/one-line]
 
 
-# [engine]
 engine = mlpy.Engine(timeout=1.0)  # no script of this engine runs longer than a second
 
 
@@ -30,10 +27,8 @@ def greet(names: list[str]) -> mlpy.ExecutionResult:
     """Run greeting.ml for ``names``; the result holds the value, the output or the error."""
     return engine.execute(GREETING, {"names": names}, filename="greeting.ml",
                           capture_output=True)
-# [/engine]
 
 
-# [main]
 def main() -> None:
     print(shout("hello"))
     greeted = greet(["Ada", "Grace"])
@@ -42,7 +37,6 @@ def main() -> None:
     failed = greet([])  # the script throws: execute returns the error, it does not raise
     print(f"ok={failed.ok} value={failed.value}")
     print(failed.error)
-# [/main]
 
 
 if __name__ == "__main__":

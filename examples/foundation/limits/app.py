@@ -34,10 +34,8 @@ def run(script: str) -> mlpy.ExecutionResult:
     """Run one runaway script under its limit; the result carries the MLLimitError."""
     return engine.execute(RUNAWAY / script, filename=script, capture_output=True,
                           **LIMITS[script])
-# [/limits]
 
 
-# [cancel]
 def run_cancelled(after: float = 0.2) -> mlpy.ExecutionResult:
     """Run spin.ml with no limit but the engine's backstop; another thread cancels it."""
     timer = threading.Timer(after, engine.cancel, ["spin-42"])
@@ -46,7 +44,7 @@ def run_cancelled(after: float = 0.2) -> mlpy.ExecutionResult:
         return engine.execute(RUNAWAY / "spin.ml", filename="spin.ml", execution_id="spin-42")
     finally:
         timer.cancel()
-# [/cancel]
+# [/limits]
 
 
 def describe(result: mlpy.ExecutionResult) -> str:
