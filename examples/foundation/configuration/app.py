@@ -4,11 +4,12 @@
 how long they may run; the command line (``mlpy run report.ml``) and this application read
 the same file. ``MLPY_ENV=production`` (or ``environment="production"``) applies the
 file's production overlay; ``MLPY__SECTION__KEY`` variables override single settings. Run
-it with ``python app.py``.
+it with ``python app.py``, or ``python app.py production`` for the overlay.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import mlpy
@@ -34,13 +35,15 @@ def report(engine: mlpy.Engine) -> str:
     return result.stdout
 
 
-def main() -> None:
-    engine = make_engine()
+def main(environment: str | None = None) -> None:
+    engine = make_engine(environment)
     try:
+        print(f"environment {engine.config.environment or '(none)'}: isolation "
+              f"{engine.isolation}, timeout {engine.timeout} s, max depth {engine.max_depth}")
         print(report(engine), end="")
     finally:
         engine.close()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

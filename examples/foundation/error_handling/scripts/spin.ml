@@ -1,0 +1,2 @@
+// Runs for ever: a limit ends it.
+while (true) { }

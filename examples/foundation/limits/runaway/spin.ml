@@ -1,0 +1,2 @@
+// Never ends: stopped by the time limit (timeout=).
+while (true) { }
