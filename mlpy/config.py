@@ -913,13 +913,29 @@ def _missing_extra(config: MLConfig, section: str, why: BaseException) -> MLConf
 # ----------------------------------------------------------------------------- docs
 
 
+# Variables that set a key besides its MLPY__SECTION__KEY one.
+_OTHER_VARIABLES = {EXTENSION_KEY: EXTENSION_VARIABLE, ML_KEY: ML_VARIABLE,
+                    "debug.enabled": DEBUG_VARIABLE}
+
+
+def environment_variables(key: str) -> list[str]:
+    """The environment variables that set ``key`` (``MLPY__SECTION__KEY`` first)."""
+    variables = [ENV_PREFIX + "__".join(key.upper().split("."))]
+    if key in _OTHER_VARIABLES:
+        variables.append(_OTHER_VARIABLES[key])
+    return variables
+
+
 def reference_table() -> str:
     """The options reference of ``docs/operations/configuration.md`` as Markdown (a test
     keeps the page equal to it)."""
-    rows = ["| Key | Type | Default | Allowed | Description | Applies to |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| Key | Type | Default | Allowed | Environment variable | Description | Applies to |",
+            "|---|---|---|---|---|---|---|"]
     for option in OPTIONS:
         default = _shown(_plain(option.default))
+        variables = ", ".join(f"`{name}`" for name in environment_variables(option.key))
+        if option.key == ENVIRONMENTS:
+            variables = "(file only)"
         rows.append(f"| `{option.key}` | {option.type} | `{default}` | {option.allowed} | "
-                    f"{option.description} | {option.used_by} |")
+                    f"{variables} | {option.description} | {option.used_by} |")
     return "\n".join(rows) + "\n"
