@@ -15,10 +15,31 @@ The loop benchmark is an ML program that calls a small function 50,000 times fro
 3. **attached, a false condition**: a breakpoint inside the loop whose condition is never
    true (every pass evaluates it: this is the expensive case, reported for information).
 
-Reported: p50 and p95 of each, and the ratios attached/plain at p50. Target (integration
-spec 6.4): attached without hits <= 2x under ``sys.monitoring`` (Python 3.12+; 3.11 uses a
-tracer and is reported for information). Reported, never enforced; the exit status is 1 only
-if an execution fails or gives a different result.
+4. **attached, a callable**: ``debugger.run(lambda: engine.execute(program))`` with the
+   breakpoint of 2 -- the debugger cannot see which program a callable runs.
+
+How it is observed: on Python 3.12+ with ``sys.monitoring`` (line events of ML code only,
+each turned off where nothing can pause); on 3.11 a program given to ``debugger.run`` runs
+as a debug variant whose compiled line checks call the debugger only on breakpoint lines
+(mlpy/debug/hooks.py), while a callable (case 4; also ``AsyncEngine.execute(...,
+debug=...)``) is run under ``sys.settrace`` on its thread, which slows every instruction of
+that thread.
+
+Reported: p50 and p95 of each, and the ratios to plain at p50. Target (integration spec
+6.4): attached without hits (case 2) <= 2x. Measured on the 2-core development machine
+(ranges of 3 runs, ratios within one run):
+
+=========================  ==================  ==================
+case                       3.11.7              3.12.1
+=========================  ==================  ==================
+plain (p50)                RESULTS_PLAIN
+attached                   RESULTS_ATTACHED
+attached, false condition  RESULTS_CONDITION
+attached, a callable       RESULTS_CALLABLE
+=========================  ==================  ==================
+
+Reported, never enforced; the exit status is 1 only if an execution fails or gives a
+different result.
 """
 
 from __future__ import annotations
@@ -88,6 +109,7 @@ def main() -> int:
         "plain": lambda: engine.execute(program),
         "attached": lambda: idle.run(program),
         "attached, false condition": lambda: conditional.run(program),
+        "attached, a callable": lambda: idle.run(lambda: engine.execute(program)),
     }
     numbers = {}
     for name, run in cases.items():
@@ -99,7 +121,8 @@ def main() -> int:
                          "p95_ms": percentile(times, 0.95) * 1e3,
                          "mean_ms": statistics.fmean(times) * 1e3}
     base = numbers["plain"]["p50_ms"]
-    mechanism = "sys.monitoring" if sys.version_info >= (3, 12) else "sys.settrace (3.11)"
+    mechanism = "sys.monitoring" if sys.version_info >= (3, 12) else \
+        "line checks compiled in; sys.settrace for a callable (3.11)"
     print(f"Python {platform.python_version()}, {mechanism}, loop of {count:,} calls, "
           f"{repeats} repeats")
     for name, row in numbers.items():
@@ -107,7 +130,7 @@ def main() -> int:
         print(f"  {name:28s} p50 {row['p50_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms  "
               f"ratio {row['ratio_p50']:.2f}x")
     target = numbers["attached"]["ratio_p50"]
-    print(f"attached without hits: {target:.2f}x (target <= 2x under sys.monitoring)")
+    print(f"attached without hits: {target:.2f}x (target <= 2x)")
     if options.json:
         with open(options.json, "w", encoding="utf-8") as handle:
             json.dump({"python": platform.python_version(), "mechanism": mechanism,
