@@ -500,7 +500,12 @@ class Debugger:
         variant = self._variants.get(program)
         if variant is None:
             variant = self._variants[program] = make_variant(program, self._line_check)
-        return (lambda: self.engine.execute(variant.program, *args, **kwargs)), variant.units
+
+        def call() -> Any:
+            assert program is not None  # (held while it runs: positions resolve through it)
+            return self.engine.execute(variant.program, *args, **kwargs)
+
+        return call, variant.units
 
     def _line_check(self, line: int) -> None:
         """The hook the line checks of debug variants call (see mlpy.debug.hooks)."""
