@@ -16,8 +16,12 @@ debugger that is not running costs nothing. While it runs:
   events on those only, and turns off each line location that holds no breakpoint the first
   time it is reached -- so an attached debugger that hits nothing costs little. Events of
   other threads running the same code are ignored.
-* on Python 3.11 it installs ``sys.settrace`` on the executing thread only (never
-  ``threading.settrace``), and traces only ML frames that hold a breakpoint, or all ML frames
+* on Python 3.11 a program it is given (source, a Program, a path) runs as a debug variant
+  whose compiled line checks call the debugger on breakpoint lines only (all lines while
+  stepping): no tracer slows the run (:mod:`mlpy.debug.hooks`). ``sys.settrace`` is
+  installed on the executing thread only (never ``threading.settrace``) while exception
+  breakpoints are on (without line events), and to run a callable, whose programs it cannot
+  see beforehand: then it traces only ML frames that hold a breakpoint, or all ML frames
   while stepping.
 
 It never patches imports: ML modules are learnt when their code first runs.

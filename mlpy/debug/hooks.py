@@ -14,11 +14,14 @@ of its lines while stepping); both are constants of the code objects, put there 
 thread, takes effect at its next check). A check that does not call costs a few
 instructions; nothing else of the program changes.
 
-Where the checks go follows where the tracer would report a new line: before a statement
-that starts on another line than the code before it, and -- for loops, whose header line
-is reported again before each iteration -- at the end of the body and before each
-``continue``. The prologue that the code generator puts around each function body (its
-hidden handler for calls from the host) gets none.
+Where the checks go follows where a line event would report a new line: before a statement
+that starts on another line than the code before it -- always before the first statement
+of a function body and of an ``except`` clause, which are entered from elsewhere -- and, for
+loops, whose header line is reported again before each pass, at the end of the body and
+before each ``continue``. The prologue that the code generator puts around each function
+body (its hidden handler for calls from the host) gets none. So the debugger pauses once
+where each statement starts, also where the tracer would report no line (a statement over
+several lines whose first instruction is on a later one, a constant folded away).
 """
 
 from __future__ import annotations
@@ -111,13 +114,16 @@ def _check_columns(code: CodeType, lines: LineSet) -> dict[int, int]:
     for index, instruction in enumerate(instructions[2:-1], start=2):
         if instruction.opname != "CONTAINS_OP" or instructions[index - 1].argval is not lines:
             continue
-        start, target = instructions[index - 2].offset, instructions[index + 1].argval
+        check, target = instructions[index - 2], instructions[index + 1].argval
         after = at.get(target)
         if after is not None and after.opname == "JUMP_BACKWARD":  # a loop's next pass
             after = at.get(after.argval, after)
-        column = after.positions.col_offset if after is not None and after.positions else None
-        if column is not None:
-            columns.update(dict.fromkeys(range(start, target, 2), column))
+        # (code that starts on a later line -- a literal over several lines -- has the
+        # statement's own column instead)
+        where = after.positions if after is not None and after.positions is not None \
+            and after.positions.lineno == check.positions.lineno else check.positions
+        if where.col_offset is not None:
+            columns.update(dict.fromkeys(range(check.offset, target, 2), where.col_offset))
     return columns
 
 
@@ -166,11 +172,13 @@ def _exit_line(statement: py.stmt) -> int:
 def _inside(statement: py.stmt, loop: py.stmt | None) -> py.stmt:
     line = statement.lineno
     if isinstance(statement, (py.FunctionDef, py.AsyncFunctionDef)):
+        # A call reports the first line of its body even when it is the ``def`` line (the
+        # debugger skips it there when the body goes on below, as for the tracer).
         body = statement.body
         if len(body) == 1 and _is_prologue(body[0]):
-            body[0].body = _block(body[0].body, line, None)  # (its handler stays as it is)
+            body[0].body = _block(body[0].body, None, None)  # (its handler stays as it is)
         else:
-            statement.body = _block(body, line, None)
+            statement.body = _block(body, None, None)
     elif isinstance(statement, (py.For, py.AsyncFor, py.While)):
         statement.body = _block(statement.body, line, statement) + [
             _check(line, statement.col_offset)]  # the header, before the next iteration
@@ -182,8 +190,8 @@ def _inside(statement: py.stmt, loop: py.stmt | None) -> py.stmt:
         statement.body = _block(statement.body, line, loop)
     elif isinstance(statement, py.Try):
         statement.body = _block(statement.body, line, loop)
-        for handler in statement.handlers:
-            handler.body = _block(handler.body, handler.lineno, loop)
+        for handler in statement.handlers:  # (an error arriving is a new line event)
+            handler.body = _block(handler.body, None, loop)
         statement.orelse = _block(statement.orelse, None, loop)
         statement.finalbody = _block(statement.finalbody, line, loop)
     return statement
