@@ -1,7 +1,7 @@
 """The REPL's ``.debug``: the command-line debugger of ``mlpy debug``, inside the session.
 
 ``.debug FILE`` runs an ML file as ``mlpy debug FILE`` does -- a program of its own, in a
-namespace of its own, under the session's grants -- and ``.debug CALL`` runs one ML
+namespace of its own, under the session's grants and with its module paths -- and ``.debug CALL`` runs one ML
 expression (a call of a function the session defined, typically) against the session's
 names. At every pause the same command loop (:class:`mlpy.debug.console.Console`) reads
 debugger commands, at the ``ml[debug]>`` prompt, through :attr:`MLREPLSession.read_line`;
