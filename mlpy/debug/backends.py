@@ -34,8 +34,9 @@ class Backend:
         """Breakpoints or the step mode changed: report the lines that now matter."""
 
     def hit(self, frame: FrameType) -> None:
-        """(the line checks of a debug variant) ``frame`` reached a line that can pause. Only :class:`Hooked` runs one; a function
-        of one that outlived its run is left to the backend of this run."""
+        """(the line checks of a debug variant) ``frame`` reached a line that can pause.
+        Only :class:`Hooked` runs variants; a function of one that outlived its run is left
+        to the backend of this run."""
 
     def refresh_elsewhere(self) -> None:
         """:meth:`refresh`, asked by another thread than the executing one (a debugger UI

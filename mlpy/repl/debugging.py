@@ -1,11 +1,12 @@
 """The REPL's ``.debug``: the command-line debugger of ``mlpy debug``, inside the session.
 
 ``.debug FILE`` runs an ML file as ``mlpy debug FILE`` does -- a program of its own, in a
-namespace of its own, under the session's grants and with its module paths -- and ``.debug CALL`` runs one ML
-expression (a call of a function the session defined, typically) against the session's
-names. At every pause the same command loop (:class:`mlpy.debug.console.Console`) reads
-debugger commands, at the ``ml[debug]>`` prompt, through :attr:`MLREPLSession.read_line`;
-the end of the input stops the execution. What the code prints is shown as it prints.
+namespace of its own, under the session's grants and with its module paths -- and
+``.debug CALL`` runs one ML expression (a call of a function the session defined,
+typically) against the session's names. At every pause the same command loop
+(:class:`mlpy.debug.console.Console`) reads debugger commands, at the ``ml[debug]>``
+prompt, through :attr:`MLREPLSession.read_line`; the end of the input stops the execution.
+What the code prints is shown as it prints.
 
 Flags come after the target: ``--break [FILE:]LINE`` (``-b``, repeatable) and
 ``--break-on-entry``. FILE defaults to the file debugged, or for a CALL to the input that
