@@ -503,7 +503,10 @@ class Debugger:
         self.add_program(program)
         variant = self._variants.get(program)
         if variant is None:
-            variant = self._variants[program] = make_variant(program, self._line_check)
+            try:
+                variant = self._variants[program] = make_variant(program, self._line_check)
+            except RecursionError:  # nested too deeply to compile again here: traced instead
+                return (lambda: self.engine.execute(program, *args, **kwargs)), None
 
         def call() -> Any:
             assert program is not None  # (held while it runs: positions resolve through it)
