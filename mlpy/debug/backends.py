@@ -1,6 +1,8 @@
 """How the debugger hears about ML code running: ``sys.monitoring`` on Python 3.12+ (line
-events of ML code objects only), a tracer on the executing thread only on 3.11. Nothing here
-patches imports or traces threads that do not run the debugged execution."""
+events of ML code objects only). On 3.11 a program it runs is a debug variant with line
+checks compiled in (:mod:`mlpy.debug.hooks`), plus a tracer on the executing thread only
+while exception breakpoints are on; any other callable it runs is traced on that thread.
+Nothing here patches imports or traces threads that do not run the debugged execution."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from mlpy.program import CODE_SCHEME
 
 if TYPE_CHECKING:
     from mlpy.debug.debugger import Debugger
+    from mlpy.debug.hooks import Unit
 
 class Backend:
     dirty = False
@@ -30,10 +33,23 @@ class Backend:
     def refresh(self) -> None:
         """Breakpoints or the step mode changed: report the lines that now matter."""
 
+    def hit(self, frame: FrameType) -> None:
+        """(the line checks of a debug variant) ``frame`` reached a line that can pause.
+        Only :class:`Hooked` runs variants; a function of one that outlived its run is left
+        to the backend of this run."""
 
-def make_backend(debugger: Debugger) -> Backend:
+    def refresh_elsewhere(self) -> None:
+        """:meth:`refresh`, asked by another thread than the executing one (a debugger UI
+        setting a breakpoint while the program runs)."""
+        self.dirty = True  # the executing thread looks at it at its next traced line
+
+
+def make_backend(debugger: Debugger, units: list[Unit] | None = None) -> Backend:
+    """``units``: the program runs as a debug variant with these units (3.11)."""
     if sys.version_info >= (3, 12):
         return Monitoring(debugger)
+    if units is not None:
+        return Hooked(debugger, units)
     return Settrace(debugger)
 
 
@@ -84,6 +100,8 @@ class Monitoring(Backend):
         monitoring = sys.monitoring  # type: ignore[attr-defined]
         monitoring.set_events(self.tool, self._global_events())
         monitoring.restart_events()
+
+    refresh_elsewhere = refresh  # (sys.monitoring is the interpreter's, not a thread's)
 
     def _started(self, code: CodeType, offset: int) -> Any:
         monitoring = sys.monitoring  # type: ignore[attr-defined]
@@ -171,4 +189,84 @@ class Settrace(Backend):
             exc = self.pending.pop(id(frame), None)
             if exc is not None and arg is None:
                 debugger.on_exception(frame, exc, leaving=True)
+        return self._local
+
+
+class Hooked(Settrace):
+    """3.11, running a debug variant: its compiled line checks call :meth:`hit` on the lines
+    that can pause now -- breakpoint lines, every line while stepping -- so no tracer slows
+    the run. The tracer of :class:`Settrace` is installed (on the executing thread, with
+    line events off) only while exception breakpoints are on."""
+
+    def __init__(self, debugger: Debugger, units: list[Unit]):
+        super().__init__(debugger)
+        self.units = units
+        self.tracing = False
+        self.pending: dict[int, BaseException] = {}
+
+    def start(self) -> None:
+        self.refresh()
+
+    def stop(self) -> None:
+        if self.tracing:
+            sys.settrace(self.previous)
+            self.tracing = False
+        for unit in self.units:  # functions of the run that outlive it check, never call
+            unit.lines.clear()
+
+    def refresh(self) -> None:
+        self._mark_lines()
+        wanted = self.debugger._exceptions is not None
+        if wanted and not self.tracing:
+            self.previous = sys.gettrace()
+            self.pending = {}
+            sys.settrace(self._call)
+            frame: FrameType | None = sys._getframe(1)
+            while frame is not None:  # the ML frames already running
+                if is_ml_code(frame.f_code):
+                    frame.f_trace_lines = False
+                    frame.f_trace = self._local
+                frame = frame.f_back
+        elif not wanted and self.tracing:
+            sys.settrace(self.previous)
+        self.tracing = wanted
+
+    def refresh_elsewhere(self) -> None:
+        self._mark_lines()
+        if (self.debugger._exceptions is not None) != self.tracing:
+            self.dirty = True  # the executing thread installs or removes the tracer ...
+            for unit in self.units:  # ... at its next line check, which calls now
+                unit.lines.update(unit.executable)
+
+    def _mark_lines(self) -> None:
+        """Make each unit's checks call on its breakpoint lines (all lines when stepping):
+        lines are added before others are taken away, so a check running meanwhile on
+        another thread never misses a line that stays."""
+        debugger = self.debugger
+        stepping = debugger._step is not None
+        marked = list(debugger._by_line)  # (a copy: another thread may add some)
+        for unit in self.units:
+            wanted = unit.executable if stepping else {
+                line for key, line in marked if key == unit.key} & unit.executable
+            unit.lines.update(wanted)
+            unit.lines.intersection_update(wanted)
+
+    def hit(self, frame: FrameType) -> None:
+        """(compiled line checks) ML ``frame`` reached a line that can pause now."""
+        debugger = self.debugger
+        if threading.get_ident() != debugger._thread:
+            return
+        if self.dirty:
+            self.dirty = False
+            self.refresh()
+        debugger.on_line(frame)
+
+    def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """The tracer, for exception breakpoints only: the line checks do the rest."""
+        code = frame.f_code
+        if not code.co_filename.startswith(CODE_SCHEME) or self.debugger._evaluating:
+            return None
+        if code.co_filename not in self.debugger._keys:
+            self.debugger.code_started(code)
+        frame.f_trace_lines = False
         return self._local

@@ -16,8 +16,12 @@ debugger that is not running costs nothing. While it runs:
   events on those only, and turns off each line location that holds no breakpoint the first
   time it is reached -- so an attached debugger that hits nothing costs little. Events of
   other threads running the same code are ignored.
-* on Python 3.11 it installs ``sys.settrace`` on the executing thread only (never
-  ``threading.settrace``), and traces only ML frames that hold a breakpoint, or all ML frames
+* on Python 3.11 a program it is given (source, a Program, a path) runs as a debug variant
+  whose compiled line checks call the debugger on breakpoint lines only (all lines while
+  stepping): no tracer slows the run (:mod:`mlpy.debug.hooks`). ``sys.settrace`` is
+  installed on the executing thread only (never ``threading.settrace``) while exception
+  breakpoints are on (without line events), and to run a callable, whose programs it cannot
+  see beforehand: then it traces only ML frames that hold a breakpoint, or all ML frames
   while stepping.
 
 It never patches imports: ML modules are learnt when their code first runs.
@@ -49,6 +53,7 @@ import enum
 import itertools
 import logging
 import re
+import sys
 import threading
 import weakref
 from contextlib import AbstractContextManager, contextmanager
@@ -57,7 +62,8 @@ from os import PathLike, fspath
 from types import CodeType, FrameType
 from typing import Any, Callable, Iterable, Iterator
 
-from mlpy.debug.backends import Backend, Monitoring, make_backend
+from mlpy.debug.backends import Backend, make_backend
+from mlpy.debug.hooks import Unit, Variant, make_variant
 from mlpy.debug.positions import (
     executable_lines,
     file_key,
@@ -255,6 +261,9 @@ class Debugger:
         self._empty: Any = None  # the engine's empty capability set, with its denies
         # code -> whether it holds a breakpoint line (cleared when breakpoints change)
         self._wanted: "weakref.WeakKeyDictionary[CodeType, bool]" = weakref.WeakKeyDictionary()
+        # (3.11) program -> its debug variant, which this debugger runs instead
+        self._variants: "weakref.WeakKeyDictionary[Program, Variant]" = \
+            weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ breakpoints
 
@@ -295,6 +304,7 @@ class Debugger:
             if not at:
                 self._by_line.pop((bp.key, bp.line), None)
             self._wanted.clear()
+        self._refresh()
 
     def clear(self, file: str | PathLike[str] | None = None) -> None:
         """Remove every breakpoint (of ``file`` only, when given)."""
@@ -308,6 +318,7 @@ class Debugger:
 
     def disable(self, breakpoint: Breakpoint | int) -> None:
         self._find(breakpoint).enabled = False
+        self._refresh()
 
     @property
     def breakpoints(self) -> list[Breakpoint]:
@@ -411,8 +422,8 @@ class Debugger:
         **kwargs``. ``on_pause(frame)`` returns a :class:`StepAction` (or its value, such as
         ``"next"``); None continues. ``break_on_entry`` pauses at the first ML line.
         """
-        call = self._call_of(target, args, kwargs)
-        return self._debug(call, on_pause or self.on_pause, break_on_entry, _pause_alone)
+        call, units = self._call_of(target, args, kwargs)
+        return self._debug(call, on_pause or self.on_pause, break_on_entry, _pause_alone, units)
 
     def run_job(self, call: Callable[[], Any],
                 pausing: Callable[[], AbstractContextManager[threading.Event]]) -> Any:
@@ -423,7 +434,8 @@ class Debugger:
 
     def _debug(self, call: Callable[[], Any], on_pause: Callable[[PausedFrame], Any],
                break_on_entry: bool,
-               pausing: Callable[[], AbstractContextManager[threading.Event]]) -> Any:
+               pausing: Callable[[], AbstractContextManager[threading.Event]],
+               units: list[Unit] | None = None) -> Any:
         with self._lock:
             if self._running:
                 raise DebuggerError("this debugger is already running an execution")
@@ -435,7 +447,7 @@ class Debugger:
         self._stopping = False
         self._seen_exception = None
         self._thread = threading.get_ident()
-        backend = self._backend = make_backend(self)
+        backend = self._backend = make_backend(self, units)
         try:
             backend.start()
             return call()
@@ -447,7 +459,9 @@ class Debugger:
             with self._lock:
                 self._running = False
 
-    def _call_of(self, target: Any, args: tuple, kwargs: dict) -> Callable[[], Any]:
+    def _call_of(self, target: Any, args: tuple, kwargs: dict
+                 ) -> tuple[Callable[[], Any], list[Unit] | None]:
+        """How to run ``target``, and (3.11) the units of the debug variant it runs as."""
         if isinstance(target, PathLike):
             try:
                 target = self.engine.compile(target)
@@ -455,29 +469,65 @@ class Debugger:
                 from mlpy.engine import ExecutionResult
 
                 failed = ExecutionResult(False, error=error)  # (`error` ends with the block)
-                return lambda: failed
+                return (lambda: failed), None
         if isinstance(target, (str, Program)):
             mode = kwargs.get("isolation") or getattr(self.engine, "isolation", "inprocess")
             if mode != "inprocess":
                 raise DebuggerError(
                     "a sandboxed execution runs in another process and cannot be debugged",
                     hints=["run it with isolation='inprocess' to debug it"])
+            if sys.version_info < (3, 12):
+                return self._variant_call(target, args, kwargs)
             if isinstance(target, Program):
                 self.add_program(target)
-            return lambda: self.engine.execute(target, *args, **kwargs)
+            return (lambda: self.engine.execute(target, *args, **kwargs)), None
         if callable(target):
-            return lambda: target(*args, **kwargs)
+            return (lambda: target(*args, **kwargs)), None
         raise DebuggerError(f"cannot debug a {type(target).__name__}: give ML source, a "
                             "Program, a path or a callable")
+
+    def _variant_call(self, target: str | Program, args: tuple, kwargs: dict
+                      ) -> tuple[Callable[[], Any], list[Unit] | None]:
+        """(3.11) Run ``target`` as its debug variant (mlpy.debug.hooks): compiled here as
+        ``engine.execute`` would compile it; source that does not compile runs as it is,
+        so that the execution reports the error as it always does."""
+        program = target
+        if isinstance(target, str):
+            variables = args[0] if args else kwargs.get("variables")
+            try:
+                program = self.engine._program(target, kwargs.get("filename"),
+                                               dict(variables or {}))[0]
+            except MLError:
+                return (lambda: self.engine.execute(target, *args, **kwargs)), None
+        assert isinstance(program, Program)
+        self.add_program(program)
+        variant = self._variants.get(program)
+        if variant is None:
+            try:
+                variant = self._variants[program] = make_variant(program, self._line_check)
+            except RecursionError:  # nested too deeply to compile again here: traced instead
+                return (lambda: self.engine.execute(program, *args, **kwargs)), None
+
+        def call() -> Any:
+            assert program is not None  # (held while it runs: positions resolve through it)
+            return self.engine.execute(variant.program, *args, **kwargs)
+
+        return call, variant.units
+
+    def _line_check(self, line: int) -> None:
+        """The hook the line checks of debug variants call (see mlpy.debug.hooks)."""
+        backend = self._backend
+        if backend is not None:
+            backend.hit(sys._getframe(1))
 
     def _refresh(self) -> None:
         backend = self._backend
         if backend is None:
             return
-        if isinstance(backend, Monitoring) or threading.get_ident() == self._thread:
+        if threading.get_ident() == self._thread:
             backend.refresh()
-        else:  # the tracer of 3.11 works on its own thread: it looks at its next line
-            backend.dirty = True
+        else:
+            backend.refresh_elsewhere()
 
     # ------------------------------------------------------------------ events
 

@@ -41,8 +41,17 @@ def ml_line(frame: FrameType) -> int:
     return frame.f_lineno or frame.f_code.co_firstlineno
 
 
+# Code objects of debug variants (mlpy.debug.hooks) -> the ML column each instruction of their
+# line checks stands for.
+CHECK_COLUMNS: "weakref.WeakKeyDictionary[CodeType, dict[int, int]]" = \
+    weakref.WeakKeyDictionary()
+
+
 def ml_column(frame: FrameType) -> int:
     """The 1-based ML column of the instruction a frame is at (1 when unknown)."""
+    checked = CHECK_COLUMNS.get(frame.f_code)
+    if checked and frame.f_lasti in checked:
+        return checked[frame.f_lasti] + 1
     positions = list(frame.f_code.co_positions())
     index = frame.f_lasti // 2
     if 0 <= index < len(positions) and positions[index][2] is not None:

@@ -8,7 +8,8 @@ unknown command suggests the closest one. A command whose argument is ML code (`
 typed, since shell-style splitting would take the quotes out of ML strings. The development
 commands (``.reload``, ``.perfmon``, ``.watch``, ...) live in :mod:`mlpy.repl.dev` and the
 integration commands (``.async``, ``.callback``, ``.benchmark``) in
-:mod:`mlpy.repl.integration`; both register here the same way.
+:mod:`mlpy.repl.integration`, ``.debug`` in :mod:`mlpy.repl.debugging`; they register here
+the same way.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def run_command(session: "MLREPLSession", line: str) -> "CommandResult":
 
 def _register_all() -> None:
     """Import the modules whose commands register themselves, so the table is complete."""
-    from mlpy.repl import dev, integration  # noqa: F401
+    from mlpy.repl import debugging, dev, integration  # noqa: F401
 
 
 def unknown(word: str) -> str:

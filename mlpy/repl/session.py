@@ -100,7 +100,8 @@ class MLREPLSession:
                  output: Callable[[str], Any] | None = None, interactive: bool = False,
                  path_origins: dict[str, str] | None = None, config_file: str | None = None,
                  confirm: Callable[[str], bool] | None = None,
-                 async_engine: Any = None, async_timeout: float = 30.0):
+                 async_engine: Any = None, async_timeout: float = 30.0,
+                 read_line: Callable[[str], str] | None = None):
         self.security = security
         self.registry = registry or ModuleRegistry(extension_paths, ml_module_paths)
         self.engine = mlpy.Engine(registry=self.registry)
@@ -114,6 +115,9 @@ class MLREPLSession:
         self.path_origins = dict(path_origins or {})  # path -> where it came from
         self.config_file = config_file
         self._confirm = confirm
+        # How .debug reads its commands: read_line(prompt) -> a line as readline gives it
+        # ('' at the end of the input); the terminal sets it (None: no input to read from).
+        self.read_line = read_line
         self.output = output or sys.stdout.write
         self.started = time.time()
         self._inputs = 0

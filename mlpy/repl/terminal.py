@@ -64,11 +64,12 @@ def run_repl(*, security: bool = True, extension_paths: Iterable[str] = (),
             dev_mode=env_flag_on("MLPY_DEV_MODE") if dev_mode is None else dev_mode,
             registry=registry, output=loop.write_program_output,
             interactive=loop.mode != "non-interactive", path_origins=path_origins,
-            config_file=config_file, confirm=loop.ask)
+            config_file=config_file, confirm=loop.ask, read_line=loop.read_line)
     else:
         session.output = loop.write_program_output
         session.interactive = loop.mode != "non-interactive"
         session._confirm = loop.ask
+        session.read_line = loop.read_line
     return loop.run(session)
 
 
@@ -324,6 +325,22 @@ class Terminal:
             self.write("")
             return False
         return answer.strip().lower() in ("y", "yes")
+
+    def read_line(self, prompt: str) -> str:
+        """One line for a command that reads its own input (``.debug``), as ``readline``
+        gives it: with its line end, '' only at the end of the input. Non-interactive: the
+        next line of the input, with no prompt shown (as for every input)."""
+        try:
+            if self.mode == "non-interactive":
+                return self.stdin.readline()
+            if self.mode == "fancy":
+                from prompt_toolkit import prompt as ask
+
+                return ask(prompt) + "\n"
+            return input(prompt) + "\n"
+        except (EOFError, KeyboardInterrupt):
+            self.write("")
+            return ""
 
     # ------------------------------------------------------------------ running
 

@@ -333,7 +333,42 @@ def test_nothing_is_installed_unless_running(engine):
     assert not _tracing_installed()
     during = []
     debugger.run(PROGRAM, filename=FILE, on_pause=lambda f: during.append(_tracing_installed()))
-    assert during == [True, True, True]
+    # 3.12+: the tool id is held while it runs. 3.11: a program runs as its debug variant,
+    # whose compiled line checks need no tracer (one would slow every instruction).
+    assert during == [sys.version_info >= (3, 12)] * 3
+    assert not _tracing_installed()
+
+
+def test_a_breakpoint_never_reached_costs_no_call_per_line(engine, monkeypatch):
+    # 3.11: the compiled checks call only on breakpoint lines (a mistake that marks every
+    # line would call 3,000 times); 3.12+: each line location is turned off the first time
+    # it is reached.
+    calls = []
+    original = Debugger.on_line
+    monkeypatch.setattr(Debugger, "on_line", lambda self, frame: calls.append(frame.f_lineno)
+                        or original(self, frame))
+    debugger = Debugger(engine)
+    debugger.set_breakpoint("<string>", 6)  # `total = 0;` inside the `if`: never reached
+    source = "total = 0;\nfor (i in range(1000)) {\n    total = total + i;\n}\n" \
+             "if (total < 0) {\n    total = 0;\n}\n"
+    assert debugger.run(source).value is None
+    assert len(calls) < 20
+
+
+def test_a_callable_or_exception_breakpoints_install_the_tracer_while_running(engine):
+    session = engine.session()
+    session.exec("function sq(x) {\n    y = x * x;\n    return y;\n}\n", filename="chunk.ml")
+    debugger = Debugger(engine)
+    debugger.set_breakpoint("chunk.ml", 2)
+    during = []
+    assert debugger.run(session.function("sq"), 3,
+                        on_pause=lambda f: during.append(_tracing_installed())) == 9
+    debugger.clear()
+    debugger.break_on_exceptions()
+    result = debugger.run("x = 1;\nthrow {message: \"no\"};\n",
+                          on_pause=lambda f: during.append((f.reason, _tracing_installed())))
+    assert result.error.message == "no"
+    assert during == [True, ("exception", True)]
     assert not _tracing_installed()
 
 
@@ -444,6 +479,89 @@ def test_a_loop_head_pauses_at_every_pass(engine):
     pauses, on_pause = recorder()
     debugger.run(MULTILINE, on_pause=on_pause)
     assert [p["locals"]["n"] for p in pauses] == [0, 1, 2, 3]
+
+
+# ----------------------------------------------------------------------------- while running
+
+# A loop long enough that a breakpoint set once it runs lands well before it ends (it ends,
+# and the test fails, if the breakpoint never takes effect).
+LONG = """\
+started = 1;
+total = 0;
+for (i in range(3000000)) {
+    total = total + i;
+}
+if (total < 0) {
+    total = 0;
+}
+"""
+
+
+def _started(debugger: Debugger) -> threading.Event:
+    """An event set once the program passes line 1 (a logpoint there)."""
+    started = threading.Event()
+    debugger.on_log = lambda text, bp: started.set()
+    debugger.set_breakpoint("<string>", 1, log_message="started")
+    return started
+
+
+def _run_in_thread(debugger: Debugger, source: str, on_pause) -> tuple[threading.Thread, dict]:
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(
+        result=debugger.run(source, on_pause=on_pause)))
+    thread.start()
+    return thread, out
+
+
+def test_a_breakpoint_set_from_another_thread_pauses_the_running_frame(engine):
+    debugger = Debugger(engine)
+    started = _started(debugger)
+    pauses, on_pause = recorder(["stop"])
+    thread, out = _run_in_thread(debugger, LONG, on_pause)
+    assert started.wait(60)
+    debugger.set_breakpoint("<string>", 4)  # in the loop the module frame is running
+    thread.join(120)
+    assert [(p["reason"], p["line"]) for p in pauses] == [("breakpoint", 4)]
+    assert pauses[0]["locals"]["i"] < 3000000 - 1  # the loop had not run to its end
+    assert isinstance(out["result"].error, MLCancelledError)
+
+
+def test_exception_breakpoints_turned_on_from_another_thread_apply(engine):
+    debugger = Debugger(engine)
+    started = _started(debugger)
+    pauses, on_pause = recorder()
+    thread, out = _run_in_thread(debugger, LONG + 'throw {message: "late"};\n', on_pause)
+    assert started.wait(60)
+    debugger.break_on_exceptions()
+    thread.join(120)
+    assert [(p["reason"], p["line"]) for p in pauses] == [("exception", 9)]
+    assert out["result"].error.message == "late"
+
+
+def test_a_breakpoint_set_while_paused_applies_in_the_same_frame(engine):
+    debugger = Debugger(engine)
+    debugger.set_breakpoint("<string>", 2)
+    lines = []
+
+    def on_pause(frame):
+        lines.append(frame.line)
+        if frame.line == 2:
+            debugger.set_breakpoint("<string>", 4, hit_count=3)
+            return "continue"
+        return "stop"
+
+    debugger.run(LONG, on_pause=on_pause)
+    assert lines == [2, 4]
+
+
+def test_a_function_that_outlives_the_run_behaves_as_without_the_debugger(engine):
+    source = "function f(x) {\n    y = x + 1;\n    return y;\n}\nresult = f;\n"
+    debugger = Debugger(engine)
+    debugger.set_breakpoint("<string>", 2)
+    pauses, on_pause = recorder()
+    kept = debugger.run(source, on_pause=on_pause).value
+    assert kept(41) == 42 and pauses == []  # called after the run: nothing pauses
+    assert engine.execute(source).value(41) == 42
 
 
 def test_breakpoints_in_an_imported_ml_module(tmp_path):

@@ -291,6 +291,16 @@ def test_a_map_whose_extension_disagrees_is_refused(demo):
         SourceMap.from_json(data)
 
 
+def test_a_map_naming_a_source_it_does_not_list_is_refused(demo):
+    data = demo.source_map.to_dict()
+    data["mappings"] = "ACAA"  # line 1 -> source 1, of a map with one source
+    data.pop("x_mlpy")
+    with pytest.raises(SourceMapError, match="does not list"):
+        SourceMap.from_json(data)
+    with pytest.raises(SourceMapError, match="not a source of this map"):
+        demo.source_map.first_py_line(2, file="other.ml")
+
+
 def test_compat_index(demo):
     index = SourceMapIndex.from_source_map(demo.source_map)
     first = demo.source_map.first_py_line(2)

@@ -1,9 +1,12 @@
-"""``mlpy transpile FILE``: the Python code generated for an ML program."""
+"""``mlpy transpile FILE``: the Python code generated for an ML program, followed by that of
+the ML modules it imports; with ``-o OUT --sourcemap``, OUT.map maps the lines of each back to
+its own ``.ml`` file (one source per file, each with its text)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,36 +39,63 @@ def transpile(file: str, output: str | None, sourcemap: bool, inputs: tuple[str,
 
     source = read_source(file)
     registry = paths.registry(Path(file).parent, quiet=not verbose_wanted(verbose))
-    result = mlpy.Engine(registry=registry).transpile(source, filename=file, inputs=inputs)
+    engine = mlpy.Engine(registry=registry)
+    result = engine.transpile(source, filename=file, inputs=inputs)
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity == "error"]
         for diagnostic in errors:
             echo_err(diagnostic.format(source, color=use_color(sys.stderr)))
         sys.exit(diagnostics_exit_code(errors))
     text = result.python_code
+    offsets = {}  # module -> the number of lines before its code
     for name, code in result.modules.items():  # the ML modules it imports, after it
-        text += f"\n\n# ---- ML module {name} ----\n{code}"
+        text += f"\n\n# ---- ML module {name} ----\n"
+        offsets[name] = text.count("\n")
+        text += code
     if output and sourcemap:
-        if result.source_map is None:
+        parts = _map_parts(engine, source, file, inputs, result, offsets)
+        if parts is None:
             echo_err("warning: no source map: the program is nested too deeply to be mapped")
         else:
-            text += "\n" + write_source_map(result.source_map, Path(file), Path(output))
+            text += "\n" + write_source_map(parts, Path(output))
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
 
 
-def write_source_map(source_map, source: Path, output: Path) -> str:
-    """Write ``OUTPUT.map`` for ``output`` (its sources relative to the map, as v3 reads
-    them); the comment that points the Python file at it."""
+def _map_parts(engine: Any, source: str, file: str, inputs: tuple[str, ...], result: Any,
+               offsets: dict[str, int]) -> list[tuple[Any, int]] | None:
+    """The maps of the program and of each appended module, with the number of lines
+    before each; None when the program or a module is too deeply nested to be mapped."""
+    if result.source_map is None:
+        return None
+    parts = [(result.source_map, 0)]
+    if offsets:
+        units = engine.compile(source, filename=file, inputs=inputs).modules
+        for name, offset in offsets.items():
+            unit = units.get(name)
+            if unit is None or unit.source_map is None \
+                    or unit.python_code != result.modules[name]:
+                return None
+            parts.append((unit.source_map, offset))
+    return parts
+
+
+def write_source_map(parts: list[tuple[Any, int]], output: Path) -> str:
+    """Write ``OUTPUT.map`` for ``output``, from the maps of its pieces and the number of
+    lines before each (its sources relative to the map, as v3 reads them); the comment
+    that points the Python file at it."""
     import json
     import os
 
+    from mlpy.debug.sourcemap import combine
+
     map_path = output.with_name(output.name + ".map")
-    data = source_map.to_dict()
-    data["file"] = output.name
-    data["sources"] = [os.path.relpath(source.resolve(), output.resolve().parent)
-                       .replace(os.sep, "/")]
+    data = combine(parts, file=output.name).to_dict()
+    here = output.resolve().parent
+    data["sources"] = [name if name.startswith("<") else
+                       os.path.relpath(Path(name).resolve(), here).replace(os.sep, "/")
+                       for name in data["sources"]]
     map_path.write_text(json.dumps(data) + "\n", encoding="utf-8")
     return f"# sourceMappingURL={map_path.name}"
