@@ -100,8 +100,8 @@ def test_appended_ml_modules_map_to_their_own_files(tmp_path):
 
 
 # Every example program that imports ML modules, with the module roots it runs with.
-MODULE_PROGRAMS = [(ROOT / "examples" / "modules" / "report.ml",
-                    [ROOT / "examples" / "modules" / "lib"])]
+MODULE_PROGRAMS = [(ROOT / "examples" / "foundation" / "ml_user_modules" / "report.ml",
+                    [ROOT / "examples" / "foundation" / "ml_user_modules" / "lib"])]
 
 
 @pytest.mark.parametrize("entry, roots", MODULE_PROGRAMS,
