@@ -106,10 +106,11 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="check-site-profile-")
         commands_in, self._commands = os.pipe()
         self._replies, replies_out = os.pipe()
-        # A shell places the pipe ends on 3 and 4 for Chromium (no preexec_fn: the HTTP
-        # server's thread may be running).
+        # bash places the pipe ends on 3 and 4 for Chromium (not preexec_fn, unsafe while the
+        # HTTP server's thread runs; not sh: dash takes one-digit descriptors only). The
+        # redirections are safe in this order: replies_out, opened last, is never 3.
         self._process = subprocess.Popen(
-            ["/bin/sh", "-c", f'exec "$@" 3<&{commands_in} 4>&{replies_out}', "sh",
+            ["bash", "-c", f'exec "$@" 3<&{commands_in} 4>&{replies_out}', "bash",
              executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
              "--remote-debugging-pipe", "about:blank"],
             pass_fds=(commands_in, replies_out),
@@ -240,7 +241,7 @@ def _event_problems(events: list[dict], loader: str | None) -> list[str]:
         elif method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text")
-            problems.append(f"uncaught exception: {text}")
+            problems.append(f"uncaught exception: {text.splitlines()[0]}")  # not its stack
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error" and (
                 params["entry"]["source"] != "network"):  # network: reported above, with URL
             problems.append(f"console error: {params['entry']['text']}")
@@ -333,7 +334,7 @@ def main(argv: list[str]) -> int:
     screenshots = Path(argv[1]) if len(argv) == 2 else site.parent / "screenshots"
     started = time.monotonic()
     try:
-        problems = check_site(site, screenshots)
+        problems = check_site(site, screenshots, SCREENSHOTS)
     except BrowserError as error:
         print(f"check_site: {error}", file=sys.stderr)
         return 2
