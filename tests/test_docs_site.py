@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import check_site  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     check_site.find_chromium() is None,
     reason="Chromium is not installed (Debian: apt-get install -y chromium)",
 )
@@ -96,6 +96,7 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory, {"guide.md": GUIDE})
 
 
+@needs_chromium
 def test_every_kind_of_breakage_is_reported_and_good_pages_pass(broken_site, tmp_path):
     shots = {"index": "index.html", "chapter": "guide.html", "gone": "renamed.html"}
     problems = check_site.check_site(broken_site, tmp_path / "shots", shots)
@@ -117,6 +118,7 @@ def test_every_kind_of_breakage_is_reported_and_good_pages_pass(broken_site, tmp
     assert not (tmp_path / "shots" / "gone.png").exists()
 
 
+@needs_chromium
 def test_a_good_site_passes_and_the_command_says_so(good_site, capsys, monkeypatch):
     monkeypatch.setattr(check_site, "SCREENSHOTS", {"home": "index.html"})
 
@@ -125,6 +127,7 @@ def test_a_good_site_passes_and_the_command_says_so(good_site, capsys, monkeypat
     assert (good_site.parent / "screenshots" / "home.png").is_file()  # beside the build
 
 
+@needs_chromium
 def test_a_site_without_ml_blocks_is_reported(tmp_path):
     (tmp_path / "index.html").write_text("<html><body><p>no code</p></body></html>")
     assert check_site.check_site(tmp_path, tmp_path / "shots", {}) == [

@@ -58,7 +58,7 @@ from urllib.parse import unquote, urlsplit
 # The pages photographed: a name for the file, and the page (relative to the built folder).
 SCREENSHOTS = {
     "index": "index.html",
-    "guide-chapter": "guide/foundation/boundary.html",
+    "guide-chapter": "guide/data/files-and-streams.html",
     "api": "api.html",
 }
 PAGE_TIMEOUT = 30.0  # seconds for one page to load: far more than any page needs
