@@ -136,3 +136,9 @@ def test_a_site_without_ml_blocks_is_reported(tmp_path):
 
 def test_a_folder_that_is_not_a_built_site_is_a_usage_error(tmp_path):
     assert check_site.main([str(tmp_path)]) == 2
+
+
+def test_a_browser_that_exits_at_once_is_a_clear_error_not_a_hang(tmp_path):
+    (tmp_path / "index.html").write_text("<html><body></body></html>")
+    with pytest.raises(check_site.BrowserError, match="Chromium exited"):
+        check_site.check_site(tmp_path, tmp_path / "shots", {}, chromium="false")

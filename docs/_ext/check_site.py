@@ -96,7 +96,11 @@ def find_chromium() -> str | None:
 
 
 class BrowserError(RuntimeError):
-    """Chromium exited, or did not answer in time."""
+    """Chromium is missing, exited, or refused a command."""
+
+
+class BrowserTimeout(BrowserError):
+    """Chromium did not answer in time."""
 
 
 class Browser:
@@ -128,6 +132,13 @@ class Browser:
         self._next_id = 0
         self.events: list[dict] = []
         self._session = ""
+        try:
+            self._open_tab()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_tab(self) -> None:
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self._session = self.call("Target.attachToTarget", targetId=target,
                                   flatten=True)["sessionId"]
@@ -159,7 +170,7 @@ class Browser:
         while not any(e["method"] == event for e in self.events):
             try:
                 message = self._read(deadline)
-            except TimeoutError:
+            except BrowserTimeout:
                 return False
             if "method" in message and message.get("sessionId") == self._session:
                 self.events.append(message)
@@ -169,7 +180,7 @@ class Browser:
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._replies], [], [], left)[0]:
-                raise TimeoutError("Chromium did not answer in time")
+                raise BrowserTimeout("Chromium did not answer in time")
             chunk = os.read(self._replies, 1 << 20)
             if not chunk:
                 raise BrowserError(f"Chromium exited (status {self._process.poll()})")
@@ -181,7 +192,7 @@ class Browser:
         try:
             self._session = ""
             self.call("Browser.close", timeout=5)
-        except (BrowserError, TimeoutError, OSError):
+        except (BrowserError, OSError):
             pass
         try:
             self._process.wait(timeout=10)
@@ -308,19 +319,22 @@ def check_site(site: Path, screenshots: Path, shots: dict[str, str] = SCREENSHOT
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    browser = Browser(executable)
+    reports: dict[str, PageReport] = {}
     try:
-        reports = {}
-        for page in pages:
-            reports[page] = _load(browser, base + page)
-            problems += [f"{page}: {problem}" for problem in reports[page].problems]
-            for name in (name for name, shot in shots.items() if shot == page):
-                png = browser.call("Page.captureScreenshot", format="png")["data"]
-                (screenshots / f"{name}.png").write_bytes(base64.b64decode(png))
+        browser = Browser(executable)
+        try:
+            for page in pages:
+                reports[page] = _load(browser, base + page)
+                for name in (name for name, shot in shots.items() if shot == page):
+                    png = browser.call("Page.captureScreenshot", format="png")["data"]
+                    (screenshots / f"{name}.png").write_bytes(base64.b64decode(png))
+        finally:
+            browser.close()
     finally:
-        browser.close()
         server.shutdown()
         server.server_close()
+    for page, report in reports.items():
+        problems += [f"{page}: {problem}" for problem in report.problems]
     problems += _broken_links(site, base, reports)
     if not any(report.ml_blocks for report in reports.values()):
         problems.append("no page has an ML code block (has the highlight-ml markup changed?)")
