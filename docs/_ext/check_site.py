@@ -153,7 +153,10 @@ class Browser:
         message = {"id": self._next_id, "method": method, "params": params}
         if self._session:
             message["sessionId"] = self._session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._commands, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            raise BrowserError(f"Chromium exited (status {self._process.wait()})") from None
         deadline = time.monotonic() + timeout
         while True:
             reply = self._read(deadline)
