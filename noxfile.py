@@ -6,6 +6,7 @@ are not). A convenience only: CI (``.ci/run``) does not need nox. Arguments afte
 to the tool, e.g. ``nox -s tests-3.12 -- -k strings`` or ``nox -s bench -- --quick``.
 """
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -26,10 +27,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the integration guide; warnings are errors."""
+    """Build the guide as HTML and EPUB (warnings are errors) and check the site as CI does:
+    its internal links, then every page in headless Chromium (screenshots in
+    docs/_build/screenshots/; skipped, saying so, where Debian's chromium is not installed)."""
     session.install(".[docs]")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
                 *session.posargs)
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "epub", "-d",
+                "docs/_build/html/.doctrees", "docs", "docs/_build/epub")
+    session.run("python", "docs/_ext/check_links.py", "docs/_build/html")
+    if shutil.which("chromium"):
+        session.run("python", "docs/_ext/check_site.py", "docs/_build/html")
+    else:
+        session.warn("the browser check is skipped: Chromium is not installed "
+                     "(Debian: apt-get install -y chromium)")
 
 
 @nox.session

@@ -63,6 +63,13 @@ copybutton_only_copy_prompt_lines = True
 html_theme = "furo"
 html_title = f"mlpy {release}"
 
+# EPUB (``-b epub``; CI builds it after the HTML, sharing its doctrees: ``-d
+# docs/_build/html/.doctrees``, which also keeps them out of the book). An e-reader shows no
+# address on hover, so external links get theirs as footnotes.
+epub_show_urls = "footnote"
+epub_description = ("Run scripts in ML, a small JavaScript-like language, safely inside Python "
+                    "applications")
+
 
 # Classes that hosts receive but never construct: their constructor parameters are internal,
 # so the reference shows neither a signature nor a parameter list for them.
