@@ -7,13 +7,11 @@ to the tool, e.g. ``nox -s tests-3.12 -- -k strings`` or ``nox -s bench -- --qui
 """
 
 import shutil
-from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["tests", "docs", "examples"]
 
-ROOT = Path(__file__).parent
 # Every Python the package supports (pyproject.toml: requires-python and the classifiers).
 PYTHONS = ["3.11", "3.12", "3.13"]
 
@@ -22,7 +20,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 def tests(session: nox.Session) -> None:
     """The test suite."""
     session.install(".[test,cli,docs]")  # the docs tests import the docs extension
-    session.run("pytest", *(session.posargs or ["tests"]))
+    session.run("pytest", *(session.posargs or ["-n", "auto", "tests"]))
 
 
 @nox.session
@@ -45,12 +43,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def examples(session: nox.Session) -> None:
-    """Every example project, with the frameworks it integrates with."""
-    session.install(".[test]")
-    requirements = ROOT / "examples" / "requirements.txt"
-    if requirements.exists():
-        session.install("-r", str(requirements))
-    session.run("pytest", *(session.posargs or ["examples"]))
+    """Every example project, with the frameworks it integrates with (the ``examples``
+    extra: FastAPI, Flask, Django, PySide6, pydantic, ...), and the guide's checks."""
+    session.install(".[test,cli,examples]")
+    session.run("pytest", *(session.posargs or ["-n", "auto", "examples", "tests/test_guide.py"]))
 
 
 @nox.session
