@@ -509,7 +509,7 @@ class Engine:
             max_output=self.max_output if max_output is None else max_output,
             max_memory=self.max_memory if max_memory is None else max_memory,
             extension_paths=self.registry.extension_paths,
-            ml_module_paths=self.registry.ml_module_paths, **options)
+            ml_module_paths=self.registry.ml_module_paths, redact=self.audit.redact, **options)
         if events.ACTIVE:  # the worker's gate decisions, as the reply reports them
             _report_remote_checks(result)
         return result

@@ -144,6 +144,7 @@ class SandboxPool:
         execution_id: str | None = None,
         extension_paths: Iterable[str | os.PathLike[str]] = (),
         ml_module_paths: Iterable[str | os.PathLike[str]] = (),
+        redact: bool = False,
     ) -> ExecutionResult:
         """Run a program in a worker; the same result (and no raise for ML errors) as
         :meth:`mlpy.Engine.execute`.
@@ -156,14 +157,16 @@ class SandboxPool:
         ``capture_output=False`` the program's output is written to the host's
         ``sys.stdout``/``sys.stderr`` when the execution ends. ``extension_paths`` and
         ``ml_module_paths`` are the directories the worker finds modules in (an Engine
-        passes its registry's). Raises MLConfigurationError only when the pool is closed.
+        passes its registry's). ``redact`` hides resources in the worker's denials as an
+        ``AuditLog(redact=True)`` does in-process (an Engine passes its audit log's).
+        Raises MLConfigurationError only when the pool is closed.
         """
         limits = {"max_steps": max_steps, "max_depth": max_depth, "max_output": max_output,
                   "max_memory": max_memory}
         return self._execute(source, variables, filename, inputs, capabilities, timeout,
                              limits, result_name, capture_output, execution_id,
                              extension_paths=extension_paths,
-                             ml_module_paths=ml_module_paths)[0]
+                             ml_module_paths=ml_module_paths, redact=redact)[0]
 
     def run(self, source: str | Program | os.PathLike[str],
             variables: Mapping[str, Any] | None = None, **options: Any) -> SandboxResult:
@@ -236,7 +239,8 @@ class SandboxPool:
 
     def _execute(self, source, variables, filename, inputs, capabilities, timeout, limits,
                  result_name, capture_output, execution_id, *, extension_paths=(),
-                 ml_module_paths=(), **unknown) -> tuple[ExecutionResult, list[str]]:
+                 ml_module_paths=(), redact=False, **unknown
+                 ) -> tuple[ExecutionResult, list[str]]:
         if unknown:
             raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
         start = time.perf_counter()
@@ -244,7 +248,7 @@ class SandboxPool:
         try:
             task = self._prepare(source, variables, filename, inputs, capabilities, timeout,
                                  limits, result_name, execution_id,
-                                 (extension_paths, ml_module_paths))
+                                 (extension_paths, ml_module_paths), bool(redact))
             worker = self._checkout()
         except MLError as error:
             if isinstance(error, MLConfigurationError) and (
@@ -274,7 +278,7 @@ class SandboxPool:
         return _deliver_output(result, capture_output), warnings
 
     def _prepare(self, source, variables, filename, inputs, capabilities, timeout, limits,
-                 result_name, execution_id, module_paths) -> _Task:
+                 result_name, execution_id, module_paths, redact) -> _Task:
         text, filename, inputs = _program_text(source, filename, inputs)
         variables = dict(variables or {})
         grants = self.config.restrict(as_capability_set(capabilities))
@@ -295,6 +299,7 @@ class SandboxPool:
             "cwd": working_directory(), "argv": current_arguments(),
             "limits": {"timeout": timeout, "cpu": self.config.cpu_timeout,
                        **{name: _count(name, value) for name, value in limits.items()}},
+            "redact": redact,
         }
         if events.ACTIVE:  # the worker's part of the trace continues the caller's
             frame["trace"] = events.trace_context()

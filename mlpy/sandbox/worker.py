@@ -49,6 +49,7 @@ from mlpy.marshal import to_wire
 from mlpy.modules.registry import ModuleRegistry
 from mlpy.program import Program, translate_error
 from mlpy.runtime.capabilities import USES, CapabilitySet
+from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.state import current_state
 from mlpy.sandbox.channel import read_frame, write_bytes, write_frame
 from mlpy.sandbox.limits import (
@@ -165,6 +166,9 @@ class Task:
         self.engine_limits = {name: limits[name] for name in _ENGINE_LIMITS
                               if limits.get(name) is not None}
         self.result_name = str(frame.get("result_name", "result"))
+        self.redact = frame.get("redact", False)
+        if not isinstance(self.redact, bool):
+            raise ProtocolViolation("the redact flag of a run frame is not a boolean")
         # The W3C traceparent of the caller's span, when the host traces. The worker exports
         # nothing: the host builds the run's span from the reply's figures.
         trace = frame.get("trace") or {}
@@ -182,8 +186,9 @@ class Worker:
         os.set_blocking(cancel_fd, False)
         self.root = os.getcwd()
         self.engine = Engine()
-        # One engine per set of module directories the pool's engines use (usually one).
-        self._engines: dict[tuple, Engine] = {((), ()): self.engine}
+        # One engine per set of module directories the pool's engines use (usually one), and
+        # whether their audit logs redact.
+        self._engines: dict[tuple, Engine] = {((), (), False): self.engine}
         self.key = b""
         self.settings: dict[str, Any] = {}
         self.cpu: CpuBudget | None = None
@@ -349,10 +354,11 @@ class Worker:
         return program, known is program
 
     def _engine(self, task: Task) -> Engine:
-        engine = self._engines.get(task.module_paths)
+        key = (*task.module_paths, task.redact)
+        engine = self._engines.get(key)
         if engine is None:
-            engine = self._engines[task.module_paths] = Engine(
-                registry=ModuleRegistry(*task.module_paths))
+            engine = self._engines[key] = Engine(registry=ModuleRegistry(*task.module_paths),
+                                                 audit=AuditLog(redact=task.redact))
         return engine
 
     def _reply(self, task: Task, result: ExecutionResult) -> dict[str, Any]:

@@ -64,3 +64,23 @@ def test_a_bad_isolation_is_a_result_error():
     assert isinstance(result.error, mlpy.MLConfigurationError)
     with pytest.raises(mlpy.MLConfigurationError):
         mlpy.Engine(isolation="threads")
+
+
+@pytest.mark.parametrize("redact", [True, False])
+def test_a_redacting_audit_log_redacts_denials_in_the_worker_too(redact, tmp_path):
+    """An engine whose AuditLog redacts tells each worker run to: the denial names no path,
+    exactly as in-process; an engine that does not redact shows the path in both."""
+    source = 'import file; result = file.read(secret);'
+    secret = str(tmp_path / "other-tenant" / "orders.json")
+    grants = [f"file.read:{tmp_path}/mine/**"]
+    messages = []
+    for isolation in ("inprocess", "subprocess"):
+        with mlpy.Engine(isolation=isolation, audit=mlpy.AuditLog(redact=redact),
+                         sandbox=SandboxConfig(pool_size=1)) as engine:
+            result = engine.execute(source, {"secret": secret}, capabilities=grants)
+        assert isinstance(result.error, mlpy.CapabilityError), result.error
+        messages.append(result.error.message)
+    inside, outside = messages
+    assert outside == inside
+    assert ("other-tenant" in outside) is not redact
+    assert ("<redacted>" in outside) is redact

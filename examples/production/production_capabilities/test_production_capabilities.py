@@ -155,8 +155,6 @@ def test_the_production_overlay_denies_the_same_in_sandbox_workers(sandboxed):
     denied(sandboxed.run("acme", 'import env;\nresult = env.get("HOME");'), "env.read")
 
 
-@pytest.mark.xfail(strict=True, reason="security.redact_resources does not reach sandbox "
-                   "workers yet: their denial messages name the path")
 def test_the_production_overlay_redacts_denials_too(sandboxed):
     error = denied(sandboxed.run("acme", read('"/etc/passwd"')), "file.read")
     assert "passwd" not in error.message
