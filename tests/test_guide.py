@@ -22,8 +22,9 @@ DOCS = ROOT / "docs"
 GUIDE = DOCS / "guide"
 EXAMPLES = ROOT / "examples"
 
-# The guide's parts, in reading order; each has a folder of pages and one of examples.
-PARTS = ("foundation", "patterns", "data", "debugging", "testing", "production", "applications")
+# The folders of examples/ that hold the guide's example projects, in the parts' reading
+# order (Part 7's complete applications are in examples/complete/).
+PARTS = ("foundation", "patterns", "data", "debugging", "testing", "production", "complete")
 
 # Fenced blocks a guide page may write itself: commands and what they print.
 WRITTEN_LANGUAGES = {"console", "bash", "text", "{toctree}", "{note}", "{tip}", "{warning}",
