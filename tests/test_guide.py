@@ -207,8 +207,6 @@ def projects_using(name: str, projects: dict[Path, str]) -> list[Path]:
     return [project for project, code in projects.items() if pattern.search(code)]
 
 
-@pytest.mark.xfail(strict=True, reason="being closed: some public names have fewer than two "
-                   "example projects (the test lists them)")
 def test_every_public_name_is_shown_by_two_example_projects() -> None:
     """Each public name of the API is used by at least two example projects' Python code.
 
