@@ -22,7 +22,11 @@ from typing import Any
 
 import mlpy
 from mlpy.aio import (
-    AsyncEngine, ExecutorStats, async_ml_execute, default_async_engine, set_default_async_engine,
+    AsyncEngine,
+    ExecutorStats,
+    async_ml_execute,
+    default_async_engine,
+    set_default_async_engine,
 )
 from mlpy.integration.asgi import request_scope
 
@@ -43,13 +47,14 @@ class UnknownToken(Exception):
 class TokenStore:
     """Bearer token -> grants. A real one asks a database or an identity provider."""
 
-    TOKENS = {"t-cashier": ["loyalty.read"], "t-kiosk": []}
+    def __init__(self) -> None:
+        self.tokens = {"t-cashier": ["loyalty.read"], "t-kiosk": []}
 
     async def grants(self, token: str) -> list[str]:
         await asyncio.sleep(0)  # the I/O of a real lookup
-        if token not in self.TOKENS:
+        if token not in self.tokens:
             raise UnknownToken(token)
-        return self.TOKENS[token]
+        return self.tokens[token]
 
 
 tokens = TokenStore()

@@ -82,7 +82,7 @@ class RuleTester:
 class TkEditor:
     """The Tk front-end: a text box, a Test button, the outcome below."""
 
-    def __init__(self, root: "tkinter.Misc") -> None:
+    def __init__(self, root: tkinter.Misc) -> None:
         import tkinter as tk
         from tkinter import ttk
 
@@ -104,9 +104,15 @@ class TkEditor:
 
 
 # [qt]
-def qt_editor() -> "QWidget":
+def qt_editor() -> QWidget:
     """The Qt front-end: the same three parts in a form (a QApplication must exist)."""
-    from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+    from PySide6.QtWidgets import (
+        QLabel,
+        QPlainTextEdit,
+        QPushButton,
+        QVBoxLayout,
+        QWidget,
+    )
 
     from mlpy.integration.gui import QtDispatcher
 

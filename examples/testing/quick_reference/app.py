@@ -12,7 +12,13 @@ import warnings
 from pathlib import Path
 
 import mlpy
-from mlpy.aio import AsyncEngine, ExecutorStats, SessionPool, SessionPoolStats, async_ml_execute
+from mlpy.aio import (
+    AsyncEngine,
+    ExecutorStats,
+    SessionPool,
+    SessionPoolStats,
+    async_ml_execute,
+)
 from mlpy.config import MLConfig
 from mlpy.integration.asgi import request_scope
 from mlpy.integration.wsgi import capability_middleware, run_in_own_context

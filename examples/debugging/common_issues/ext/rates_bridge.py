@@ -3,9 +3,9 @@
 Where the SDK is not installed, loading fails, and so does every program that imports
 ``rates`` -- with a ModuleLoadError that names this file's ImportError as its cause."""
 
-from mlpy.ext import ml_function, ml_module
+import fxvendor_sdk  # not installed here: this is the issue
 
-import fxvendor_sdk  # noqa: F401  (not installed here: this is the issue)
+from mlpy.ext import ml_function, ml_module
 
 
 @ml_module("rates")
