@@ -73,3 +73,19 @@ def test_an_endless_rule_times_out_and_the_others_are_still_served(client):
 
 def test_an_unknown_key_is_refused(client):
     assert price(client, "key-nobody").status_code == 401
+
+
+def test_the_system_check_passes_with_the_tenants_rules():
+    from django.core.management import call_command
+
+    with override_settings(**SITE):
+        call_command("check")  # raises SystemCheckError if a check reports an error
+        assert example.tenant_rules_compile() == []
+
+
+def test_the_system_check_names_a_tenant_whose_rules_do_not_compile(monkeypatch):
+    monkeypatch.setitem(example.RULES, "globex", "result = order.total +;")
+    with override_settings(**SITE):
+        [error] = example.tenant_rules_compile()
+    assert error.id == "pricing.E001" and "the rules of globex do not compile" in error.msg
+    assert "globex.ml:1" in error.msg

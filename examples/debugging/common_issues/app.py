@@ -120,13 +120,46 @@ def thread_fix() -> mlpy.ExecutionResult:
 # [/thread]
 
 
-ISSUES = ["missing_grant", "timeout", "frozen", "for_in", "division", "module", "thread"]
+# [host-function]
+def exchange_rate(currency: str) -> float:
+    return {"USD": 1.08, "GBP": 0.86}[currency]
+
+
+def unmarked_symptom() -> mlpy.ExecutionResult:
+    """A plain Python function handed to ML: the runtime gate refuses to call it."""
+    return run("uses_rate.ml", {"rate": exchange_rate})
+
+
+def unmarked_fix() -> mlpy.ExecutionResult:
+    """Mark it: a HostFunction is what ML may call (with the capabilities it declares)."""
+    rate: mlpy.HostFunction = mlpy.host_function(exchange_rate)
+    return run("uses_rate.ml", {"rate": rate})
+# [/host-function]
+
+
+# [bridge]
+def bridge_symptom() -> mlpy.ExecutionResult:
+    """A bridge file that imports a package this machine lacks fails to load."""
+    return run("uses_rates.ml", on=mlpy.Engine(timeout=10.0, extension_paths=[HERE / "ext"]))
+
+
+def bridge_fix() -> mlpy.ExecutionResult:
+    """The bridge imports the package where it is used, and loads without it."""
+    return run("uses_rates.ml",
+               on=mlpy.Engine(timeout=10.0, extension_paths=[HERE / "ext_fixed"]))
+# [/bridge]
+
+
+ISSUES = ["missing_grant", "timeout", "frozen", "for_in", "division", "module", "thread",
+          "unmarked", "bridge"]
 
 
 def outcome(result: mlpy.ExecutionResult) -> str:
     if result.ok:
         return f"ok: {result.value!r}" if result.value is not None else f"ok: {result.stdout!r}"
-    return f"{type(result.error).__name__}: {result.error.message}"
+    # Refused before it ran (the author's fix), or failed while running (look at the data).
+    stage = "run" if isinstance(result.error, mlpy.MLExecutionError) else "compile"
+    return f"{type(result.error).__name__} ({stage}): {result.error.message}"
 
 
 def main() -> None:

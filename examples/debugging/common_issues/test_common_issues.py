@@ -76,6 +76,22 @@ def test_a_thread_that_does_not_carry_the_grant():
     assert app.thread_fix().value == "daily report"
 
 
+def test_a_python_function_not_marked_as_a_host_function():
+    symptom = app.unmarked_symptom()
+    assert isinstance(symptom.error, mlpy.SecurityError)
+    assert isinstance(symptom.error, mlpy.MLExecutionError)  # found while running
+    assert symptom.error.ml_line == 2
+    assert app.unmarked_fix().value == 108.0
+
+
+def test_a_bridge_that_needs_a_missing_package():
+    symptom = app.bridge_symptom()
+    assert isinstance(symptom.error, mlpy.ModuleLoadError)
+    assert symptom.error.module == "rates" and symptom.error.code == "E_MODULE_LOAD"
+    assert "fxvendor_sdk" in symptom.error.message
+    assert app.bridge_fix().value == 1.08
+
+
 def test_main_prints_every_issue(capsys):
     app.main()
     out = capsys.readouterr().out

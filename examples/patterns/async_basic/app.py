@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 import mlpy
-from mlpy.aio import AsyncEngine, AsyncMLResult
+from mlpy.aio import AsyncEngine, AsyncMLResult, ExecutorStats, async_ml_execute
 
 # [setup]
 # The rule needs no capabilities, and none are granted: the engine's default is none.
@@ -38,6 +38,15 @@ async def score(runner: AsyncEngine, application: dict) -> AsyncMLResult:
 # [/score]
 
 
+# [one-call]
+async def quick_score(application: dict) -> AsyncMLResult:
+    """The same rule without an engine of one's own: ``async_ml_execute`` runs it on the
+    process-wide default AsyncEngine. Enough for a script or a notebook; a service makes
+    its own (above) to choose its workers, its queue and its time limit."""
+    return await async_ml_execute(RULE, timeout=1.0, context={"application": application})
+# [/one-call]
+
+
 APPLICATIONS = [
     {"id": "A-1", "credit_score": 742, "debt": 12_000},
     {"id": "A-2", "credit_score": 655, "debt": 30_000},
@@ -59,6 +68,9 @@ async def main() -> None:
                       f"({error.ml_file}:{error.ml_line}) [{error.code}]")
         runaway = await runner.execute("while (true) {}")
         print("runaway stopped by the time limit:", runaway.timed_out)
+        stats: ExecutorStats = runner.stats()  # what a metrics endpoint would export
+        print(f"completed {stats.completed}, failed {stats.failed}, "
+              f"timed out {stats.timeouts}")
 # [/main]
 
 

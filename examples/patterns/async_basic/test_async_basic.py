@@ -85,6 +85,7 @@ def test_a_runaway_script_is_stopped_and_the_worker_serves_the_next_one():
     runaway, after, stats = run(runaway_then_next)
     assert runaway.timed_out and isinstance(runaway.error_info, mlpy.MLTimeoutError)
     assert after.success
+    assert isinstance(stats, app.ExecutorStats)
     assert (stats.timeouts, stats.stuck, stats.busy) == (1, 0, 0)
 
 
@@ -113,6 +114,12 @@ def test_a_full_queue_refuses_at_once_and_the_queued_work_still_runs():
     assert all(result.success for result in done)
 
 
+def test_the_one_call_form_gives_the_same_decision_on_the_default_engine():
+    result = asyncio.run(app.quick_score(app.APPLICATIONS[0]))
+    assert result.success and result.value["decision"] == "approve"
+    assert result.worker.startswith("mlpy-default")  # not a thread of an engine of ours
+
+
 def test_the_rule_may_use_no_capability():
     async def read_a_file(runner):
         return await runner.execute('import file; result = file.read("/etc/hostname");')
@@ -128,4 +135,5 @@ def test_main_prints_each_decision(capsys):
         "A-2: review (score 625.0)",
         "A-3 failed: unsupported operand types for /: null and number (scoring.ml:10) [MLR001]",
         "runaway stopped by the time limit: True",
+        "completed 2, failed 1, timed out 1",
     ]

@@ -27,6 +27,10 @@ class SensorMonitor:
         self.record = mlpy.ml_callback(self.session, "record")
         self.summary = mlpy.ml_callback(self.session, "summary")
 
+    def load(self) -> mlpy.CallbackStats:
+        """How the monitor is used: readings recorded, readings refused, seconds spent."""
+        return self.record.stats
+
     def reset(self) -> None:
         """Start the statistics again: the host sets the ML variables, as ML would."""
         self.session.set("count", 0)
@@ -56,7 +60,7 @@ def main() -> None:
         thread.join()
     print("freezer after 4 x 250 readings:", freezer.summary())
     freezer.reset()
-    print("freezer after reset:", freezer.summary(), "calls:", freezer.record.stats.calls)
+    print("freezer after reset:", freezer.summary(), "calls:", freezer.load().calls)
 # [/main]
 
 

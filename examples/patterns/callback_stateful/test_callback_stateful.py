@@ -70,6 +70,9 @@ def test_a_failing_call_raises_and_leaves_the_state_as_it_was():
         monitor.record("hot")
     assert caught.value.ml_line == 11
     assert monitor.summary() == {"count": 1, "mean": 4.0}
+    load = monitor.load()
+    assert isinstance(load, mlpy.CallbackStats)
+    assert (load.calls, load.errors) == (2, 1) and load.total_time > 0
 
 
 def test_reset_starts_the_statistics_again():

@@ -3,7 +3,8 @@
 The ``shop`` app's ``Order.clean()`` asks the ML function ``problems`` what is wrong with
 an order, so every ModelForm -- the admin's too -- shows the rule's messages next to the
 fields; the admin action "Decide the selected orders with the rules" asks ``decide`` for
-each selected order. This file is the project's ``manage.py`` and its settings. Run the
+each selected order, and the management command ``decide_pending`` (``python app.py
+decide_pending``, the nightly batch) for every pending one. This file is the project's ``manage.py`` and its settings. Run the
 tests (Django's test client, a real in-memory sqlite database) with ``python app.py test
 shop``, or try the admin::
 

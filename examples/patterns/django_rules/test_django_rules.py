@@ -22,6 +22,6 @@ def test_the_django_test_suite_of_the_project_passes():
                          cwd=HERE, capture_output=True, text=True, timeout=300)
     report = run.stdout + run.stderr
     assert run.returncode == 0, report
-    assert "Ran 6 tests" in report and "OK" in report, report
+    assert "Ran 7 tests" in report and "OK" in report, report
     # Django's test database for sqlite is in memory, never the file runserver uses.
     assert "Creating test database for alias 'default' ('file:memorydb_default" in report

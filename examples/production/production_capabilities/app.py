@@ -57,6 +57,23 @@ class TenantRunner:
         self.engine.close()
 
 
+# [security-log]
+def security_event(result: mlpy.ExecutionResult) -> str | None:
+    """The security log's line for a tenant's run; None when nothing was refused.
+
+    A refusal is no crash of the service: the script tried what it may not do, and the
+    operators want to see who tries what."""
+    error = result.error
+    if isinstance(error, mlpy.MLSecurityError):  # refused before it ran: a host import, a dunder
+        return f"refused before running: {error.code} {error.message}"
+    if isinstance(error, mlpy.CapabilityError):  # ran, and asked for more than its grants
+        return f"denied {error.required}"
+    if isinstance(error, mlpy.MLSandboxError):  # its worker process died: a crash, an OS limit
+        return f"sandbox worker lost: {error.message}"
+    return None
+# [/security-log]
+
+
 def main() -> None:
     runner = TenantRunner()
     try:
@@ -67,6 +84,7 @@ def main() -> None:
         prying = 'import file;\nresult = file.read(data_dir + "/../acme/orders.json");'
         denied = runner.run("globex", prying).error
         print(f"globex reading acme's orders: {type(denied).__name__}: {denied.message}")
+        print("security log:", security_event(runner.run("globex", "import os;")))
     finally:
         runner.close()
 

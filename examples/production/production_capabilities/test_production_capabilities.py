@@ -9,6 +9,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -137,6 +138,17 @@ def test_every_denial_is_audited_with_its_execution(runner):
     (event,) = [e for e in runner.engine.audit if e["event"] == "deny"]
     assert event["execution_id"] == result.execution_id  # which run, so which tenant
     assert event["requirement"] == "file.read" and event["resource"] == "<redacted>"
+
+
+def test_the_security_log_names_each_kind_of_refusal(runner):
+    escape = runner.run("acme", "import os;\nresult = os.getcwd();")
+    assert isinstance(escape.error, mlpy.MLSecurityError) and escape.error.code == "MLSEC002"
+    assert example.security_event(escape).startswith("refused before running: MLSEC002")
+    assert example.security_event(runner.run("acme", read('"/etc/passwd"'))) == (
+        "denied file.read")
+    lost = SimpleNamespace(error=mlpy.MLSandboxError("the worker was killed (SIGKILL)"))
+    assert example.security_event(lost) == "sandbox worker lost: the worker was killed (SIGKILL)"
+    assert example.security_event(runner.run("acme", REPORT)) is None
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,20 @@ cheat sheet (cheatsheet.ml).
 from __future__ import annotations
 
 import asyncio
+import warnings
 from pathlib import Path
 
 import mlpy
-from mlpy.aio import AsyncEngine
+from mlpy.aio import (
+    AsyncEngine,
+    ExecutorStats,
+    SessionPool,
+    SessionPoolStats,
+    async_ml_execute,
+)
 from mlpy.config import MLConfig
+from mlpy.integration.asgi import request_scope
+from mlpy.integration.wsgi import capability_middleware, run_in_own_context
 from mlpy.testing import assert_ml_result
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +36,8 @@ def run() -> None:
     failed = mlpy.execute("result = 1 / 0;")
     print(failed.ok, type(failed.error).__name__, failed.error.ml_line)
     #> False MLRuntimeError 1
+    print(mlpy.default_engine().timeout)  # the engine of execute, compile and transpile
+    #> None
 # [/run]
 
 
@@ -37,6 +48,18 @@ def compile_once() -> None:
     print([engine.execute(rule, {"qty": q, "price": 100}).value for q in (1, 10)])
     #> [100, 90.0]
 # [/compile]
+
+
+# [transpile]
+def transpile() -> None:
+    shown: mlpy.TranspileResult = mlpy.transpile("result = price * qty;",
+                                                 inputs=["price", "qty"])
+    print(shown.ok, shown.python_code.strip())
+    #> True result = __ml_mul(price, qty)
+    broken = mlpy.transpile("result = ;")
+    print(broken.ok, [d.code for d in broken.diagnostics])
+    #> False ['MLS001']
+# [/transpile]
 
 
 # [session]
@@ -122,6 +145,9 @@ def errors() -> None:
     except mlpy.MLSyntaxError as error:
         print(error.code, isinstance(error, mlpy.MLCompileError), isinstance(error, mlpy.MLError))
         #> MLS001 True True
+    failed = mlpy.execute("result = 1 / 0;").error  # raised while running, not compiling
+    print(isinstance(failed, mlpy.MLExecutionError), isinstance(failed, mlpy.MLCompileError))
+    #> True False
 # [/errors]
 
 
@@ -132,11 +158,56 @@ def async_engine() -> None:
             results = await asyncio.gather(*(engine.execute("result = n * n;",
                                                             variables={"n": n}, timeout=1.0)
                                              for n in (2, 3)))
-            return [r.value for r in results if r.success]
+            stats: ExecutorStats = engine.stats()
+            return [r.value for r in results if r.success], stats.completed
 
     print(asyncio.run(main()))
-    #> [4, 9]
+    #> ([4, 9], 2)
+
+    async def one_call():  # on the process-wide default AsyncEngine
+        return (await async_ml_execute("result = n + 1;", context={"n": 41}, timeout=1.0)).value
+
+    print(asyncio.run(one_call()))
+    #> 42
 # [/async]
+
+
+# [pool]
+def session_pool() -> None:
+    pool: SessionPool = mlpy.Engine().session_pool(2, setup="rate = 0.2;")
+    with pool.acquire_sync(timeout=1.0) as session:
+        session.exec("rate = 0.5;")  # one user's change...
+    with pool.acquire_sync(timeout=1.0) as session:
+        print(session.get("rate"))  # ...is rolled back when the session is given back
+    #> 0.2
+    stats: SessionPoolStats = pool.stats()
+    print(stats.size, stats.in_use, stats.waiters)
+    #> 2 0 0
+    pool.close()
+# [/pool]
+
+
+# [web]
+def web() -> None:
+    def wsgi_app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [",".join(sorted(mlpy.current_capabilities().names())).encode()]
+
+    app = capability_middleware(wsgi_app, resolver=lambda environ: environ["grants"])
+    print(b"".join(app({"grants": ["console.write"]}, lambda status, headers: None)))
+    #> b'console.write'
+    body = run_in_own_context(wsgi_app, {}, lambda status, headers: None,
+                              mlpy.capability_scope(["file.read"]))
+    print(b"".join(body), len(mlpy.current_capabilities()))  # the grants stay in the request
+    #> b'file.read' 0
+
+    async def endpoint(request):  # request_scope awaits an async resolver
+        with await request_scope(lambda r: r["grants"], request):
+            return sorted(mlpy.current_capabilities().names())
+
+    print(asyncio.run(endpoint({"grants": ["env.read"]})))
+    #> ['env.read']
+# [/web]
 
 
 # [config]
@@ -145,6 +216,11 @@ def configuration() -> None:
     engine = mlpy.Engine(config)
     print(engine.timeout, config.explain("runtime.timeout").source)
     #> 5.0 api
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MLConfig({"runtime": {"timout": 5}})  # a typo is a warning, never silently ignored
+    print(caught[0].category is mlpy.MLConfigWarning, str(caught[0].message).split("; ")[1])
+    #> True did you mean 'runtime.timeout'?
 # [/config]
 
 
@@ -161,8 +237,8 @@ def testing() -> None:
 # [/testing]
 
 
-TOPICS = [run, compile_once, sessions, callbacks, host_functions, grants, limits, errors,
-          async_engine, configuration, testing]
+TOPICS = [run, compile_once, transpile, sessions, callbacks, host_functions, grants, limits,
+          errors, async_engine, session_pool, web, configuration, testing]
 
 
 def cheatsheet() -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import TestCase
 
 from .models import Order
@@ -69,3 +72,17 @@ class AdminTests(TestCase):
                                     "the country must be a two-letter code")
         self.assertContains(answer, "Orders decided by the rules: 1")
         self.assertEqual(Order.objects.get(pk=good.pk).status, "approved")
+
+
+class BatchTests(TestCase):
+    def test_the_nightly_batch_decides_every_pending_order_and_reports_the_broken_ones(self):
+        Order.objects.create(**GOOD)
+        Order.objects.create(**{**GOOD, "amount": 9000})
+        broken = Order.objects.create(**{**GOOD, "country": ""})
+        out, err = StringIO(), StringIO()
+        call_command("decide_pending", stdout=out, stderr=err)
+        self.assertEqual(out.getvalue(), "decided 2 orders, 1 could not be decided\n")
+        self.assertIn(f"order {broken.pk} of Ada: the country must be a two-letter code",
+                      err.getvalue())
+        self.assertEqual([o.status for o in Order.objects.order_by("pk")],
+                         ["approved", "rejected", "pending"])
