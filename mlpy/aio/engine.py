@@ -103,17 +103,18 @@ class AsyncEngine:
                       variables: Mapping[str, Any] | None = None,
                       capabilities: Any = INHERIT, execution_id: str | None = None,
                       capture_output: bool = False, queue_timeout: float | None = None,
-                      debug: Any = None) -> AsyncMLResult:
+                      debug: Any = None, filename: str | None = None) -> AsyncMLResult:
         """Run a program on a worker; never raises for ML errors (see AsyncMLResult).
 
         ``context`` is the 2.0 reference's name for ``variables`` (both may be given).
+        ``filename`` names ML source text in errors, as in :meth:`mlpy.Engine.execute`.
         Cancelling the awaiting task cancels the execution and re-raises CancelledError.
         ``debug``: a :class:`~mlpy.debug.Debugger` of this engine that debugs this one
         execution on its worker thread (its ``on_pause`` is called there; time paused does
         not count towards ``timeout``).
         """
         job = self._execute_job(code_or_program, timeout, context, variables, capabilities,
-                                execution_id, capture_output, queue_timeout, debug)
+                                execution_id, capture_output, queue_timeout, debug, filename)
         return await self._await(job)
 
     def submit(self, code_or_program: str | Program, **options: Any
@@ -122,7 +123,7 @@ class AsyncEngine:
         of the AsyncMLResult (cancelling the future cancels the execution)."""
         options = {"timeout": DEFAULT, "context": None, "variables": None,
                    "capabilities": INHERIT, "execution_id": None, "capture_output": False,
-                   "queue_timeout": None, "debug": None, **options}
+                   "queue_timeout": None, "debug": None, "filename": None, **options}
         job = self._execute_job(code_or_program, **options)
         return self._cancellable(job)
 
@@ -187,7 +188,7 @@ class AsyncEngine:
     def _execute_job(self, code_or_program: str | Program, timeout: Any, context: Any,
                      variables: Any, capabilities: Any, execution_id: str | None,
                      capture_output: bool, queue_timeout: float | None,
-                     debug: Any = None) -> Job:
+                     debug: Any = None, filename: str | None = None) -> Job:
         self._check_debugger(debug)
         values = {**(context or {}), **(variables or {})}
         grants = self._grants(capabilities)
@@ -198,12 +199,12 @@ class AsyncEngine:
         def execute(job: Job) -> AsyncMLResult:
             if events.ACTIVE:  # reported as one "async" execution, queue time included
                 result = _observed(self.engine, job, (
-                    code_or_program, values, None, grants, limit, None, None, None, None,
+                    code_or_program, values, filename, grants, limit, None, None, None, None,
                     "result", capture_output, execution_id, isolation))
             else:
                 result = self.engine.execute(
-                    code_or_program, values, capabilities=grants, timeout=limit,
-                    capture_output=capture_output, execution_id=execution_id,
+                    code_or_program, values, filename=filename, capabilities=grants,
+                    timeout=limit, capture_output=capture_output, execution_id=execution_id,
                     isolation=isolation)
             return AsyncMLResult.from_execution(result, queue_time=job.queue_time,
                                                 worker=job.worker.name if job.worker else "")

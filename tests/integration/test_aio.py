@@ -618,3 +618,23 @@ def test_distinct_programs_compile_concurrently():
     results = run(main())
     assert [r.value for r in results] == [2 * n for n in range(60)]
     assert not any(r.cache_hit for r in results)
+
+
+@pytest.mark.parametrize("isolation", ["inprocess", "subprocess"])
+def test_execute_and_submit_name_the_source_in_errors_as_engine_execute_does(isolation):
+    source = "total = 1;\nshare = total / 0;"
+
+    async def main():
+        async with AsyncEngine(max_workers=1, isolation=isolation) as engine:
+            awaited = await engine.execute(source, filename="split.ml")
+            submitted = engine.submit(source, filename="split.ml").result(timeout=60)
+            unnamed = await engine.execute(source)
+        return awaited, submitted, unnamed
+
+    awaited, submitted, unnamed = asyncio.run(main())
+    expected = mlpy.Engine().execute(source, filename="split.ml").error
+    for result in (awaited, submitted):
+        assert not result.success
+        assert str(result.error).startswith("split.ml:2:"), result.error
+        assert str(result.error).splitlines()[0] == str(expected).splitlines()[0]
+    assert str(unnamed.error).startswith("<string>:2:"), unnamed.error
