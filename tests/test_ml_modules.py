@@ -864,3 +864,14 @@ def test_cli_modules_list_info_and_check(project, tmp_path):
     bad = cli("modules", "check", "-M", lib, cwd=tmp_path)
     assert bad.returncode == 1
     assert "broken.ml:1:" in bad.stderr and "geo.shapes" in bad.stderr
+
+
+def test_a_program_named_like_the_module_it_imports_is_told_so(tmp_path):
+    # Its own folder is searched first, so the program finds itself instead of the module.
+    program = write(tmp_path, "carrier.ml", "import carrier;\nresult = carrier.rate(2);\n")
+    result = mlpy.Engine(ml_module_paths=[tmp_path]).execute(program.read_text(),
+                                                             filename=str(program))
+    error = result.error
+    assert error.code == "E_IMPORT_CYCLE"
+    assert "carrier -> carrier (the module imports itself)" in error.message
+    assert any("rename the program or the module" in hint for hint in error.hints)

@@ -47,6 +47,12 @@ class _MLUnits:
         chain = self._chain()
         if name in chain:
             cycle = " -> ".join([*chain[chain.index(name):], name])
+            if chain[-1] == name:  # the usual cause: a program named like what it imports
+                raise ImportProblem(
+                    "E_IMPORT_CYCLE", f"import cycle: {cycle} (the module imports itself)",
+                    [f"a program {name.rsplit('.', 1)[-1]}.ml that imports {name} finds "
+                     "itself: the program's own folder is searched first; rename the program "
+                     "or the module"])
             raise ImportProblem("E_IMPORT_CYCLE", f"import cycle: {cycle}",
                                 ["move what both modules need into a third module"])
         unit = self._cached(name)
