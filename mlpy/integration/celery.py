@@ -51,8 +51,11 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import celery
 from celery import signals
@@ -60,7 +63,11 @@ from celery import signals
 from mlpy.aio.result import AsyncMLResult
 from mlpy.engine import Engine, ExecutionResult
 from mlpy.errors import (
-    MLCancelledError, MLConfigurationError, MLError, MLTimeoutError, error_from_dict,
+    MLCancelledError,
+    MLConfigurationError,
+    MLError,
+    MLTimeoutError,
+    error_from_dict,
 )
 from mlpy.program import Program
 from mlpy.runtime.capabilities import CapabilitySet, capability_items
@@ -102,50 +109,33 @@ class MLTask(celery.Task):
     acks_late = True
     reject_on_worker_lost = True
     ml_source: str | None = None
+    ml_filename: str = "<task>"  # the name errors give the program
+    ml_warm_arity: int = 1  # the argument count a function task is compiled for at start
     ml_function: str | None = None
     ml_isolation: str = "inprocess"
     ml_allowed_grants: Sequence[str] | None = None
-    ml_engine_options: Mapping[str, Any] = {}
-
-    # The engine of the process that made it: a forked child makes its own.
-    _engine: Engine | None = None
-    _engine_pid: int | None = None
-    _engine_lock = threading.Lock()
-    # Its compiled programs by source fingerprint; they go with the engine.
-    _programs: dict[str, Program] = {}
+    ml_engine_options: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     @property
     def engine(self) -> Engine:
-        """This worker process's engine (made on first use in each process)."""
-        with self._engine_lock:
-            if self._engine is None or self._engine_pid != os.getpid():
-                type(self)._engine = Engine(**dict(self.ml_engine_options))
-                type(self)._engine_pid = os.getpid()
-                type(self)._programs = {}
-            return self._engine
+        """This worker process's engine for the task's ``ml_engine_options`` (made on first
+        use in each process: a forked child never uses its parent's)."""
+        return _PROCESS.engine(self.ml_engine_options)
 
     def program(self, source: str, arity: int | None = None) -> tuple[Program, bool]:
-        """``source`` compiled by this process's engine (from its cache after the first
-        time), wrapped in a call of ``ml_function`` with ``arity`` arguments when it has
-        one; and whether it came from the cache."""
-        engine = self.engine
+        """``source`` compiled by this process's engine, wrapped in a call of
+        ``ml_function`` with ``arity`` arguments when the task has one; and whether it was
+        compiled before (by this process, for the same engine options)."""
         inputs: list[str] = []
         if self.ml_function is not None and arity is not None:
             inputs = [_ARG.format(i) for i in range(arity)]
             source = source + f"\nresult = {self.ml_function}({', '.join(inputs)});\n"
-        key = hashlib.sha256("\0".join([source, *inputs]).encode()).hexdigest()
-        programs = type(self)._programs
-        program = programs.get(key)
-        if program is not None:
-            return program, True
-        program = programs[key] = engine.compile(source, filename=self._filename(),
-                                                 inputs=inputs)
-        return program, False
+        return _PROCESS.program(self.ml_engine_options, source, inputs, self.ml_filename)
 
     def warm(self) -> None:
         """Compile the task's program now (a function task: for its usual arity)."""
         if self.ml_source is not None:
-            self.program(self.ml_source, self._warm_arity())
+            self.program(self.ml_source, self.ml_warm_arity if self.ml_function else None)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         """Celery's ``apply_async``, with the caller's ``traceparent`` in the headers."""
@@ -223,35 +213,30 @@ class MLTask(celery.Task):
             trace_id=_trace_id(request))
         return data
 
-    def _filename(self) -> str:
-        source = self.ml_source
-        if source is not None and not _is_text(source):
-            return os.path.basename(source)
-        return f"<task {self.name}>"
-
-    def _warm_arity(self) -> int | None:
-        return getattr(self, "ml_warm_arity", None) if self.ml_function else None
 
 
 def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
-            function: str | None = None, name: str | None = None,
+            name: str, function: str | None = None,
             isolation: str = "inprocess", allowed_grants: Sequence[str] | None = None,
             engine_options: Mapping[str, Any] | None = None, warm: bool = True,
             arity: int | None = None, **task_options: Any) -> MLTask:
     """Register and return a Celery task that runs ML.
 
-    ``source`` is the program (ML text or a ``.ml`` file's path, read now); with
+    ``name`` is the task's Celery name (required: every ML task would otherwise get the
+    same one). ``source`` is the program (ML text or a ``.ml`` file's path, read now); with
     ``function`` the task calls that function with its positional arguments, else it runs
     the program with ``variables=``. Without ``source`` the caller sends the program as
     ``source=`` on each call. ``warm=True`` compiles the program when each worker process
     starts (a function task for ``arity`` arguments, default 1). The other keywords are
-    Celery task options (``name``, ``queue``, ``time_limit``, ``max_retries``...).
+    Celery task options (``queue``, ``time_limit``, ``max_retries``...).
 
     Each call takes ``variables=``, ``grants=`` (default none), the limits ``timeout=``,
     ``max_steps=``, ``max_memory=``, ``max_output=``, and ``raise_errors=`` (default
     False: an ML error is the result, not a task failure).
     """
     text = None if source is None else _read(source)
+    filename = f"<task {name}>" if source is None or _is_text(os.fspath(source)) else \
+        os.path.basename(os.fspath(source))
     if isolation not in ("inprocess", "subprocess"):
         raise MLConfigurationError(f"isolation must be 'inprocess' or 'subprocess', not "
                                    f"{isolation!r}")
@@ -262,9 +247,9 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
         return self.run_ml(args, source=source, variables=variables, grants=grants,
                            limits=limits, raise_errors=raise_errors)
 
-    run.__name__ = (function or "run_ml")
     task = app.task(
-        run, bind=True, base=MLTask, name=name, ml_source=text, ml_function=function,
+        run, bind=True, base=MLTask, name=name, ml_source=text, ml_filename=filename,
+        ml_function=function,
         ml_isolation=isolation, ml_warm_arity=1 if arity is None else arity,
         ml_allowed_grants=None if allowed_grants is None else list(allowed_grants),
         ml_engine_options=dict(engine_options or {}), **task_options)
@@ -291,6 +276,53 @@ def async_result(data: Mapping[str, Any]) -> AsyncMLResult:
 
 
 # ---------------------------------------------------------------------- internals
+
+class _ProcessCache:
+    """The engines and compiled programs of this process, keyed by engine options and by
+    source fingerprint; emptied when the process is not the one that filled it (a prefork
+    child starts with a copy of its parent's memory)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._engines: dict[str, Engine] = {}
+        self._programs: dict[tuple[str, str], Program] = {}
+
+    def engine(self, options: Mapping[str, Any]) -> Engine:
+        with self._lock:
+            return self._engine(options)
+
+    def program(self, options: Mapping[str, Any], source: str, inputs: list[str],
+                filename: str) -> tuple[Program, bool]:
+        fingerprint = hashlib.sha256("\0".join([filename, source, *inputs]).encode())
+        with self._lock:
+            engine = self._engine(options)
+            key = (_options_key(options), fingerprint.hexdigest())
+            program = self._programs.get(key)
+            if program is not None:
+                return program, True
+        # Compiled outside the lock (a threads pool compiles in parallel); the first
+        # program stored wins, so every task of the process uses one.
+        program = engine.compile(source, filename=filename, inputs=inputs)
+        with self._lock:
+            return self._programs.setdefault(key, program), False
+
+    def _engine(self, options: Mapping[str, Any]) -> Engine:
+        if self._pid != os.getpid():
+            self._pid, self._engines, self._programs = os.getpid(), {}, {}
+        key = _options_key(options)
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = self._engines[key] = Engine(**dict(options))
+        return engine
+
+
+def _options_key(options: Mapping[str, Any]) -> str:
+    return repr(sorted(options.items()))
+
+
+_PROCESS = _ProcessCache()
+
 
 def _limits(limits: Mapping[str, Any]) -> dict[str, Any]:
     """The caller's limits, each a known name with a number of its type."""
@@ -344,14 +376,23 @@ def _warm_at_start(app: celery.Celery, task: MLTask) -> None:
     signals.worker_init.connect(in_worker, weak=False)
 
 
-def _trace_headers() -> dict[str, str]:
-    """The W3C trace context of the current span, when OpenTelemetry is there."""
+@cache
+def _propagator() -> Any:
+    """OpenTelemetry's W3C trace-context propagator, or None without OpenTelemetry."""
     try:
-        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+        from opentelemetry.trace.propagation.tracecontext import (
+            TraceContextTextMapPropagator,
+        )
     except ImportError:
-        return {}
+        return None
+    return TraceContextTextMapPropagator()
+
+
+def _trace_headers() -> dict[str, str]:
+    """The ``traceparent`` of the caller's current span (none without a span)."""
     carrier: dict[str, str] = {}
-    TraceContextTextMapPropagator().inject(carrier)
+    if _propagator() is not None:
+        _propagator().inject(carrier)
     return carrier
 
 
@@ -373,18 +414,13 @@ def _trace_id(request: Any) -> str | None:
 def _traced(request: Any) -> Iterator[None]:
     """Run the execution in the caller's trace context, when it sent one."""
     parent = _traceparent(request)
-    if parent is None:
+    if parent is None or _propagator() is None:
         yield
         return
-    try:
-        from opentelemetry import context as otel_context
-        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-    except ImportError:
-        yield
-        return
-    token = otel_context.attach(TraceContextTextMapPropagator().extract({"traceparent": parent}))
+    from opentelemetry import context as otel_context
+
+    token = otel_context.attach(_propagator().extract({"traceparent": parent}))
     try:
         yield
     finally:
         otel_context.detach(token)
-
