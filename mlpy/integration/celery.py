@@ -367,8 +367,9 @@ def _warm_at_start(app: celery.Celery, task: MLTask) -> None:
         task.warm()
 
     def in_worker(sender: Any = None, **_: Any) -> None:
+        # At worker_init the pool is still its name ("prefork", "solo") or a class.
         pool = getattr(sender, "pool_cls", None)
-        pool_name = getattr(pool, "__module__", str(pool))
+        pool_name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
         if "prefork" not in pool_name:  # prefork children warm themselves
             task.warm()
 

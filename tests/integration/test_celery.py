@@ -33,14 +33,14 @@ class Workers:
         self.processes: dict[str, subprocess.Popen] = {}
         self.redis = redis.Redis.from_url(f"{url}/2")
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *options: str) -> None:
         self.redis.delete(f"mlpy:ready:{name}")
         env = {**os.environ, "MLPY_TEST_REDIS_URL": self.url, "MLPY_TEST_SECRET": SECRET,
                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.integration.celery_worker_app",
-             "worker", "-P", "solo", "-n", name, "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-l", "warning"],
+             "worker", "-n", name, "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "-l", "warning", *(options or ("-P", "solo"))],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_ready(self) -> None:
@@ -222,3 +222,31 @@ def test_a_worker_killed_mid_run_loses_no_task(celery_env):
     finally:
         workers.start(killed)
         workers.wait_ready()
+
+
+def test_a_prefork_worker_compiles_in_each_child_and_survives_a_child_killed(celery_env):
+    app_module, workers = celery_env
+    workers.start("pf@mlpy", "-P", "prefork", "-c", "2", "-Q", "prefork")
+    try:
+        workers.wait_ready()
+        parent = workers.processes["pf@mlpy"].pid
+        quick = [app_module.score.apply_async((_order(i),), queue="prefork")
+                 for i in range(20)]
+        results = [_get(r) for r in quick]
+        assert all(r["cache_hit"] and r["worker"] == "pf@mlpy" for r in results)
+        assert parent not in {r["pid"] for r in results}
+        # SIGKILL the child running a task: the message is rejected back to the queue.
+        slow = app_module.spin.apply_async((3_000_000,), queue="prefork")
+        deadline = time.monotonic() + WAIT
+        while slow.state != "STARTED":
+            assert time.monotonic() < deadline, "the task did not start"
+            time.sleep(0.01)
+        child = slow.info["pid"]
+        os.kill(child, signal.SIGKILL)
+        finished = _get(slow)
+        assert finished["value"] == 3_000_000
+        assert finished["pid"] not in (child, parent)
+    finally:
+        prefork = workers.processes.pop("pf@mlpy")
+        prefork.terminate()
+        prefork.wait(timeout=WAIT)

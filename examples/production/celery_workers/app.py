@@ -74,5 +74,5 @@ ORDERS = [
 
 if __name__ == "__main__":
     for verdict in check_orders(ORDERS):
-        print(verdict["order"], "flagged" if verdict["flagged"] else "ok",
-              "; ".join(verdict["reasons"]))
+        reasons = "; ".join(verdict["reasons"])
+        print(verdict["order"], f"flagged: {reasons}" if verdict["flagged"] else "ok")

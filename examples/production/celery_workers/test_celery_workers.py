@@ -93,7 +93,7 @@ def test_the_script_prints_the_verdicts(workers):
     output = subprocess.run([sys.executable, "app.py"], cwd=HERE, env=env, timeout=WAIT,
                             capture_output=True, text=True, check=True).stdout
     assert output.splitlines() == [
-        "A-1 ok ",
-        "A-2 flagged total over 800.0",
-        "A-3 flagged card from another country; no items",
+        "A-1 ok",
+        "A-2 flagged: total over 800.0",
+        "A-3 flagged: card from another country; no items",
     ]
