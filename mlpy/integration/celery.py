@@ -99,10 +99,11 @@ class MLTaskError(Exception):
 class MLTask(celery.Task):
     """The base of tasks made by :func:`ml_task`; its options are class attributes.
 
-    ``ml_source`` is the program (ML text or a ``.ml`` path; None: the caller sends the
-    source as the first argument), ``ml_function`` the function a task calls with its
-    arguments (None: run the program with ``variables``), ``ml_isolation`` ``"inprocess"``
-    or ``"subprocess"``, ``ml_allowed_grants`` the grants a caller may ask for (None: any),
+    ``ml_source`` is the program's text (None: each caller sends it as ``source=``),
+    ``ml_filename`` the name its errors give, ``ml_function`` the function a task calls
+    with its positional arguments (None: run the whole program), ``ml_inputs`` the
+    variable names it is compiled for at start, ``ml_isolation`` ``"inprocess"`` or
+    ``"subprocess"``, ``ml_allowed_grants`` the grants a caller may ask for (None: any),
     ``ml_engine_options`` the keywords of each process's :class:`~mlpy.Engine`.
     """
 
@@ -111,6 +112,7 @@ class MLTask(celery.Task):
     ml_source: str | None = None
     ml_filename: str = "<task>"  # the name errors give the program
     ml_warm_arity: int = 1  # the argument count a function task is compiled for at start
+    ml_inputs: tuple[str, ...] = ()  # the variable names it is compiled for at start
     ml_function: str | None = None
     ml_isolation: str = "inprocess"
     ml_allowed_grants: Sequence[str] | None = None
@@ -122,20 +124,22 @@ class MLTask(celery.Task):
         use in each process: a forked child never uses its parent's)."""
         return _PROCESS.engine(self.ml_engine_options)
 
-    def program(self, source: str, arity: int | None = None) -> tuple[Program, bool]:
-        """``source`` compiled by this process's engine, wrapped in a call of
-        ``ml_function`` with ``arity`` arguments when the task has one; and whether it was
-        compiled before (by this process, for the same engine options)."""
-        inputs: list[str] = []
-        if self.ml_function is not None and arity is not None:
-            inputs = [_ARG.format(i) for i in range(arity)]
-            source = source + f"\nresult = {self.ml_function}({', '.join(inputs)});\n"
+    def program(self, source: str, arity: int = 0,
+                variables: Sequence[str] = ()) -> tuple[Program, bool]:
+        """``source`` compiled by this process's engine for the host ``variables``, wrapped
+        in a call of ``ml_function`` with ``arity`` arguments when the task has one; and
+        whether it was compiled before (by this process, for the same engine options)."""
+        arguments = [_ARG.format(i) for i in range(arity)] if self.ml_function else []
+        if self.ml_function is not None:
+            source = source + f"\nresult = {self.ml_function}({', '.join(arguments)});\n"
+        inputs = [*arguments, *sorted(variables)]
         return _PROCESS.program(self.ml_engine_options, source, inputs, self.ml_filename)
 
     def warm(self) -> None:
-        """Compile the task's program now (a function task: for its usual arity)."""
+        """Compile the task's program now, for ``ml_warm_arity`` arguments (a function
+        task) and the variables ``ml_inputs``."""
         if self.ml_source is not None:
-            self.program(self.ml_source, self.ml_warm_arity if self.ml_function else None)
+            self.program(self.ml_source, self.ml_warm_arity, self.ml_inputs)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         """Celery's ``apply_async``, with the caller's ``traceparent`` in the headers."""
@@ -156,10 +160,10 @@ class MLTask(celery.Task):
                 raise MLConfigurationError(
                     "this task runs a whole program: pass its inputs as variables=, not "
                     "as arguments", hints=["use ml_task(..., function=...) to call a function"])
-            arity = len(args) if self.ml_function is not None else None
-            program, cache_hit = self.program(source, arity)
+            variables = _variables(variables)
+            program, cache_hit = self.program(source, len(args), list(variables))
             inputs = {_ARG.format(i): value for i, value in enumerate(args)}
-            inputs.update(variables or {})
+            inputs.update(variables)
             with _traced(self.request):
                 result = self.engine.execute(
                     program, inputs, capabilities=grant_set, isolation=self.ml_isolation,
@@ -219,7 +223,7 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
             name: str, function: str | None = None,
             isolation: str = "inprocess", allowed_grants: Sequence[str] | None = None,
             engine_options: Mapping[str, Any] | None = None, warm: bool = True,
-            arity: int | None = None, **task_options: Any) -> MLTask:
+            arity: int = 1, inputs: Sequence[str] = (), **task_options: Any) -> MLTask:
     """Register and return a Celery task that runs ML.
 
     ``name`` is the task's Celery name (required: every ML task would otherwise get the
@@ -227,7 +231,8 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
     ``function`` the task calls that function with its positional arguments, else it runs
     the program with ``variables=``. Without ``source`` the caller sends the program as
     ``source=`` on each call. ``warm=True`` compiles the program when each worker process
-    starts (a function task for ``arity`` arguments, default 1). The other keywords are
+    starts, for ``arity`` arguments (a function task) and the ``variables=`` names
+    ``inputs``; a call with other names compiles once more. The other keywords are
     Celery task options (``queue``, ``time_limit``, ``max_retries``...).
 
     Each call takes ``variables=``, ``grants=`` (default none), the limits ``timeout=``,
@@ -250,7 +255,7 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
     task = app.task(
         run, bind=True, base=MLTask, name=name, ml_source=text, ml_filename=filename,
         ml_function=function,
-        ml_isolation=isolation, ml_warm_arity=1 if arity is None else arity,
+        ml_isolation=isolation, ml_warm_arity=arity, ml_inputs=tuple(inputs),
         ml_allowed_grants=None if allowed_grants is None else list(allowed_grants),
         ml_engine_options=dict(engine_options or {}), **task_options)
     if warm and text is not None:
@@ -259,8 +264,10 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
 
 
 def async_result(data: Mapping[str, Any]) -> AsyncMLResult:
-    """A task's result dict as an :class:`~mlpy.aio.AsyncMLResult` (the error rebuilt as
-    its :class:`~mlpy.errors.MLError` class, ``worker`` the Celery node name)."""
+    """A task's result dict as an :class:`~mlpy.aio.AsyncMLResult`: the error rebuilt as
+    its :class:`~mlpy.errors.MLError` class (so ``unwrap()`` raises it), ``worker`` the
+    Celery node name, and the value as it came, in its wire form (plain JSON is the value
+    itself; NaN, infinities, bytes and huge integers stay ``{"$ml": ...}`` tags)."""
     error = error_from_dict(data["error"]) if data.get("error") else None
     timings = data.get("timings") or {}
     return AsyncMLResult(
@@ -322,6 +329,16 @@ def _options_key(options: Mapping[str, Any]) -> str:
 
 
 _PROCESS = _ProcessCache()
+
+
+def _variables(variables: Any) -> dict[str, Any]:
+    """The caller's variables: a mapping of names (the engine checks the values)."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, Mapping) or not all(isinstance(k, str) for k in variables):
+        raise MLConfigurationError("variables= must be an object of names to values",
+                                   hints=['for example variables={"order": {...}}'])
+    return dict(variables)
 
 
 def _limits(limits: Mapping[str, Any]) -> dict[str, Any]:
