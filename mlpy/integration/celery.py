@@ -164,14 +164,14 @@ class MLTask(celery.Task):
             program, cache_hit = self.program(source, len(args), list(variables))
             inputs = {_ARG.format(i): value for i, value in enumerate(args)}
             inputs.update(variables)
-            with _traced(self.request):
+            with _traced(self.request) as trace_id:
                 result = self.engine.execute(
                     program, inputs, capabilities=grant_set, isolation=self.ml_isolation,
                     execution_id=self.request.id, capture_output=True, **checked)
         except MLError as error:
-            result, cache_hit = ExecutionResult(False, error=error,
-                                                execution_id=self.request.id or ""), False
-        data = self._described(result, cache_hit)
+            result = ExecutionResult(False, error=error, execution_id=self.request.id or "")
+            cache_hit, trace_id = False, None
+        data = self._described(result, cache_hit, trace_id)
         if raise_errors and not result.ok:
             raise MLTaskError(data)
         return data
@@ -204,7 +204,8 @@ class MLTask(celery.Task):
                     hints=[f"allowed grants: {', '.join(self.ml_allowed_grants) or 'none'}"])
         return CapabilitySet.parse(list(requested))
 
-    def _described(self, result: ExecutionResult, cache_hit: bool) -> dict[str, Any]:
+    def _described(self, result: ExecutionResult, cache_hit: bool,
+                   trace_id: str | None) -> dict[str, Any]:
         """The task's result: the execution's wire form and where and how it ran."""
         request = self.request
         data = result.to_dict() if result.ok else _failed_dict(result)
@@ -214,7 +215,7 @@ class MLTask(celery.Task):
             timed_out=isinstance(result.error, MLTimeoutError),
             cancelled=isinstance(result.error, MLCancelledError),
             cache_hit=cache_hit, capabilities_used=sorted(result.capabilities_used),
-            trace_id=_trace_id(request))
+            trace_id=trace_id)
         return data
 
 
@@ -421,24 +422,20 @@ def _traceparent(request: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _trace_id(request: Any) -> str | None:
-    """The trace id of the caller's context (``traceparent`` is version-trace-span-flags)."""
-    parent = _traceparent(request)
-    parts = parent.split("-") if parent else []
-    return parts[1] if len(parts) == 4 else None
-
-
 @contextmanager
-def _traced(request: Any) -> Iterator[None]:
-    """Run the execution in the caller's trace context, when it sent one."""
+def _traced(request: Any) -> Iterator[str | None]:
+    """Run the execution in the caller's trace context, when it sent one; gives the trace
+    id of the context now current (None when there is none)."""
     parent = _traceparent(request)
     if parent is None or _propagator() is None:
-        yield
+        yield None
         return
     from opentelemetry import context as otel_context
+    from opentelemetry import trace
 
     token = otel_context.attach(_propagator().extract({"traceparent": parent}))
     try:
-        yield
+        span = trace.get_current_span().get_span_context()
+        yield format(span.trace_id, "032x") if span.is_valid else None
     finally:
         otel_context.detach(token)

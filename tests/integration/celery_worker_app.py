@@ -47,6 +47,37 @@ spin = ml_task(app, "function spin(n) { i = 0; while (i < n) { i = i + 1; } retu
 _client = redis.Redis.from_url(f"{URL}/2")
 
 
+def _export_spans_to_redis() -> None:
+    """Trace the workers' executions; each finished span goes to the list ``mlpy:spans``
+    as ``name trace_id parent_span_id`` (hex), for the test process to read."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        SimpleSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    from mlpy.observability import otel
+
+    class ToRedis(SpanExporter):
+        def export(self, spans):
+            for span in spans:
+                parent = format(span.parent.span_id, "016x") if span.parent else "-"
+                _client.rpush("mlpy:spans", f"{span.name} "
+                              f"{format(span.context.trace_id, '032x')} {parent}")
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(ToRedis()))
+    otel.install(provider)
+
+
+try:
+    _export_spans_to_redis()
+except ImportError:  # no OpenTelemetry SDK: the tracing test skips
+    pass
+
+
 @signals.task_prerun.connect
 def _record(task_id: str = "", task: object = None, **_: object) -> None:
     _client.rpush("mlpy:executions", f"{task_id} {task.request.hostname}")

@@ -189,13 +189,18 @@ def test_subprocess_isolation_runs_in_a_sandbox_process(celery_env):
 
 
 def test_the_trace_context_travels_with_the_task(celery_env):
-    app_module, _ = celery_env
+    app_module, workers = celery_env
     sdk = pytest.importorskip("opentelemetry.sdk.trace")
     tracer = sdk.TracerProvider().get_tracer("test")
     with tracer.start_as_current_span("caller") as span:
         sent = app_module.score.delay(_order(1))
-    data = _get(sent)
-    assert data["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    caller = span.get_span_context()
+    trace_id, span_id = format(caller.trace_id, "032x"), format(caller.span_id, "016x")
+    assert _get(sent)["trace_id"] == trace_id
+    # The worker's mlpy.execute span is a child of the caller's span.
+    spans = [entry.decode().split() for entry in workers.redis.lrange("mlpy:spans", 0, -1)]
+    assert ["mlpy.execute", trace_id, span_id] in spans
+    # Without a current span, nothing is sent and the worker starts no trace of ours.
     assert _get(app_module.score.delay(_order(1)))["trace_id"] is None
 
 
