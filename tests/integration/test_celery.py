@@ -40,7 +40,9 @@ class Workers:
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.integration.celery_worker_app",
              "worker", "-n", name, "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-l", "warning", *(options or ("-P", "solo"))],
+             "--without-heartbeat", "-l", "warning",
+             # Solo workers take the shared queue and one of their own (w1@mlpy: "w1").
+             *(options or ("-P", "solo", "-Q", f"celery,{name.split('@')[0]}"))],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_ready(self) -> None:
@@ -129,13 +131,17 @@ def test_an_ml_error_is_a_result_unless_the_caller_asks_to_raise(celery_env):
 
 
 def test_grants_are_per_task_and_never_inherited(celery_env):
-    app_module, _ = celery_env
-    # Alternate granted and ungranted tasks: each worker runs both kinds, back to back.
-    sent = [(grant, app_module.run.delay(source=READ_SECRET,
-                                         grants=["env.read:MLPY_TEST_*"] if grant else []))
-            for grant in [True, False] * 10]
-    for grant, async_result in sent:
+    app_module, workers = celery_env
+    workers.redis.delete("mlpy:executions")
+    # On each worker, through its own queue: granted and ungranted tasks, alternating.
+    sent = [(grant, worker, app_module.run.apply_async(
+                kwargs={"source": READ_SECRET,
+                        "grants": ["env.read:MLPY_TEST_*"] if grant else []},
+                queue=worker))
+            for worker in ("w1", "w2") for grant in [True, False] * 5]
+    for grant, worker, async_result in sent:
         data = _get(async_result)
+        assert data["worker"] == f"{worker}@mlpy"
         if grant:
             assert data["ok"] and data["value"] == SECRET
             assert data["capabilities_used"] == ["env.read"]
@@ -144,8 +150,11 @@ def test_grants_are_per_task_and_never_inherited(celery_env):
             assert data["error"]["type"] == "CapabilityError"
             assert data["error"]["required"] == "env.read"
             assert SECRET not in str(data)
-    workers_seen = {_get(r)["worker"] for _, r in sent}
-    assert workers_seen == {"w1@mlpy", "w2@mlpy"}
+    # Each ran right after a granted one on the same worker (queues are FIFO).
+    order = [entry.decode().split() for entry in workers.redis.lrange("mlpy:executions", 0, -1)]
+    for worker in ("w1", "w2"):
+        expected = [r.id for _, w, r in sent if w == worker]
+        assert [task for task, host in order if host == f"{worker}@mlpy"] == expected
     # A worker whose engine grants env.read by default still gives a task none.
     generous = _get(app_module.run_generous.delay(source=READ_SECRET))
     assert generous["error"]["type"] == "CapabilityError"
