@@ -8,7 +8,7 @@
     app = Celery("pricing", broker="redis://localhost:6379/0", backend="redis://...")
     price = ml_task(app, "pricing.ml", function="price", name="pricing.price")
 
-    data = price.delay({"total": 120}, grants=["console.write"], timeout=2.0).get()
+    data = price.delay({"total": 120}, grants=["env.read:PRICING_*"], timeout=2.0).get()
     data["ok"], data["value"], data["worker"]
 
 :func:`ml_task` registers a task of the base :class:`MLTask`:
@@ -27,9 +27,9 @@
 * **The result is data.** A task returns :meth:`ExecutionResult.to_dict
   <mlpy.ExecutionResult.to_dict>` (``ok``, ``value`` and ``error`` in their wire forms,
   ``execution_id``, ``timings``, ``usage``, and what the program printed in ``stdout``
-  and ``stderr``: a worker's own output is no place for it) plus ``worker`` (the Celery node name),
-  ``pid``, ``task_id``, ``redelivered``, ``timed_out``, ``cache_hit``,
-  ``capabilities_used`` and ``trace_id``. :func:`async_result` turns it into an
+  and ``stderr``: a worker's own output is no place for it) plus ``worker`` (the Celery
+  node name), ``pid``, ``task_id``, ``redelivered``, ``timed_out``, ``cancelled``,
+  ``cache_hit``, ``capabilities_used`` and ``trace_id``. :func:`async_result` turns it into an
   :class:`~mlpy.aio.AsyncMLResult`. An ML error or a limit is a *result* (the task
   succeeds with ``ok: false``), unless the caller passes ``raise_errors=True``: then the
   task fails with :class:`MLTaskError`, whose argument is that same dict.
@@ -240,9 +240,7 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
     ``max_steps=``, ``max_memory=``, ``max_output=``, and ``raise_errors=`` (default
     False: an ML error is the result, not a task failure).
     """
-    text = None if source is None else _read(source)
-    filename = f"<task {name}>" if source is None or _is_text(os.fspath(source)) else \
-        os.path.basename(os.fspath(source))
+    text, filename = _load(source, name)
     if isolation not in ("inprocess", "subprocess"):
         raise MLConfigurationError(f"isolation must be 'inprocess' or 'subprocess', not "
                                    f"{isolation!r}")
@@ -365,16 +363,16 @@ def _failed_dict(result: ExecutionResult) -> dict[str, Any]:
                            timings=result.timings, usage=result.usage).to_dict()
 
 
-def _read(source: str | os.PathLike[str]) -> str:
-    if isinstance(source, os.PathLike) or not _is_text(source):
-        with open(source, encoding="utf-8") as file:
-            return file.read()
-    return source
-
-
-def _is_text(source: str) -> bool:
-    """ML text, rather than the path of a ``.ml`` file."""
-    return "\n" in source or ";" in source or not source.endswith(".ml")
+def _load(source: str | os.PathLike[str] | None, name: str) -> tuple[str | None, str]:
+    """The program's text and the name its errors give: a path (or a string naming a
+    ``.ml`` file) is read now, and named by its file; ML text is ``<task NAME>``."""
+    if source is None:
+        return None, f"<task {name}>"
+    if isinstance(source, str) and ("\n" in source or ";" in source
+                                    or not source.endswith(".ml")):
+        return source, f"<task {name}>"
+    with open(source, encoding="utf-8") as file:
+        return file.read(), os.path.basename(os.fspath(source))
 
 
 def _warm_at_start(app: celery.Celery, task: MLTask) -> None:
