@@ -37,8 +37,9 @@
   the message is acknowledged only after the task ran, so a worker killed mid-run leaves
   it to be delivered again (for Redis, after the transport's ``visibility_timeout``); an
   ML program must therefore be safe to run twice, as any ``acks_late`` task.
-* **Tracing.** With OpenTelemetry importable, :meth:`MLTask.apply_async` puts the W3C
-  ``traceparent`` of the caller's current span in the task's headers, and the worker runs
+* **Tracing.** With OpenTelemetry importable, an ML task's message carries the W3C
+  ``traceparent`` of the caller's current span in its headers (whether ``delay``,
+  ``apply_async``, ``send_task`` or a canvas sends it), and the worker runs
   the program in that context: its ``mlpy.execute`` span (from
   :func:`mlpy.observability.otel.install`) is a child of the caller's span.
 
@@ -140,13 +141,6 @@ class MLTask(celery.Task):
         task) and the variables ``ml_inputs``."""
         if self.ml_source is not None:
             self.program(self.ml_source, self.ml_warm_arity, self.ml_inputs)
-
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
-        """Celery's ``apply_async``, with the caller's ``traceparent`` in the headers."""
-        carrier = _trace_headers()
-        if carrier:
-            options["headers"] = {**carrier, **(options.get("headers") or {})}
-        return super().apply_async(args, kwargs, **options)
 
     def run_ml(self, args: Sequence[Any], *, source: str | None, variables: Mapping[str, Any]
                | None, grants: Sequence[str], limits: Mapping[str, Any],
@@ -259,6 +253,7 @@ def ml_task(app: celery.Celery, source: str | os.PathLike[str] | None = None, *,
         ml_engine_options=dict(engine_options or {}), **task_options)
     if warm and text is not None:
         _warm_at_start(app, task)
+    _ML_TASKS.add(name)
     return task
 
 
@@ -405,12 +400,19 @@ def _propagator() -> Any:
     return TraceContextTextMapPropagator()
 
 
-def _trace_headers() -> dict[str, str]:
-    """The ``traceparent`` of the caller's current span (none without a span)."""
-    carrier: dict[str, str] = {}
+# The names of the tasks ml_task made in this process: their messages carry the trace.
+_ML_TASKS: set[str] = set()
+
+
+@signals.before_task_publish.connect(weak=False)
+def _add_trace_context(sender: str | None = None, headers: dict[str, Any] | None = None,
+                       **_: Any) -> None:
+    """Put the ``traceparent`` of the current span in an ML task's message -- sent by
+    ``delay``, ``apply_async``, ``send_task`` or a canvas alike."""
+    if sender not in _ML_TASKS or headers is None or "traceparent" in headers:
+        return
     if _propagator() is not None:
-        _propagator().inject(carrier)
-    return carrier
+        _propagator().inject(headers)
 
 
 def _traceparent(request: Any) -> str | None:

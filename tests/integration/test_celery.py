@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("celery")
+celery = pytest.importorskip("celery")
 redis = pytest.importorskip("redis")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,9 +95,11 @@ def _order(i: int) -> dict:
 
 def test_a_thousand_tasks_complete_exactly_once(celery_env):
     app_module, workers = celery_env
+    workers.wait_ready()
     workers.redis.delete("mlpy:executions")
-    sent = [app_module.score.delay(_order(i)) for i in range(1000)]
-    results = [_get(r) for r in sent]
+    job = celery.group(app_module.score.s(_order(i)) for i in range(1000)).apply_async()
+    sent = job.results
+    results = job.get(timeout=WAIT)
     assert [r["value"] for r in results] == [
         {"id": i, "total": 2.5 * (i % 7) + 3} for i in range(1000)]
     assert all(r["ok"] and r["error"] is None for r in results)
@@ -132,6 +134,7 @@ def test_an_ml_error_is_a_result_unless_the_caller_asks_to_raise(celery_env):
 
 def test_grants_are_per_task_and_never_inherited(celery_env):
     app_module, workers = celery_env
+    workers.wait_ready()
     workers.redis.delete("mlpy:executions")
     # On each worker, through its own queue: granted and ungranted tasks, alternating.
     sent = [(grant, worker, app_module.run.apply_async(
@@ -202,10 +205,13 @@ def test_the_trace_context_travels_with_the_task(celery_env):
     sdk = pytest.importorskip("opentelemetry.sdk.trace")
     tracer = sdk.TracerProvider().get_tracer("test")
     with tracer.start_as_current_span("caller") as span:
-        sent = app_module.score.delay(_order(1))
+        sent = [app_module.score.delay(_order(1)),
+                celery.chain(app_module.run.si(source="result = 1;"),
+                             app_module.run.si(source="result = 2;")).apply_async()]
     caller = span.get_span_context()
     trace_id, span_id = format(caller.trace_id, "032x"), format(caller.span_id, "016x")
-    assert _get(sent)["trace_id"] == trace_id
+    assert _get(sent[0])["trace_id"] == trace_id
+    assert _get(sent[1].parent)["trace_id"] == trace_id  # the chain's first task
     # The worker's mlpy.execute span is a child of the caller's span.
     spans = [entry.decode().split() for entry in workers.redis.lrange("mlpy:spans", 0, -1)]
     assert ["mlpy.execute", trace_id, span_id] in spans
@@ -215,6 +221,7 @@ def test_the_trace_context_travels_with_the_task(celery_env):
 
 def test_a_worker_killed_mid_run_loses_no_task(celery_env):
     app_module, workers = celery_env
+    workers.wait_ready()
     sent = [app_module.spin.delay(3_000_000) for _ in range(4)]
     deadline = time.monotonic() + WAIT
     victim = None
@@ -234,8 +241,7 @@ def test_a_worker_killed_mid_run_loses_no_task(celery_env):
         assert finished["worker"] != killed
         assert finished["redelivered"] is True
     finally:
-        workers.start(killed)
-        workers.wait_ready()
+        workers.start(killed)  # ready by the next test that waits for it
 
 
 def test_a_prefork_worker_compiles_in_each_child_and_survives_a_child_killed(celery_env):
