@@ -14,6 +14,8 @@ processes running this file's app, then for each workload:
 2. **On the workers**: the same number of tasks sent with ``delay`` and all results
    collected (``mlpy.integration.celery.ml_task``, JSON over Redis, ``acks_late``): tasks/s,
    and the ratio to (1).
+3. **Round trip**: one light task at a time, from ``delay`` to its result: p50 and p95 in
+   milliseconds.
 
 Workloads: ``light`` (a few arithmetic steps: the broker's round trip dominates) and
 ``heavy`` (a loop of 20,000 steps, a few milliseconds: the work dominates and two workers
@@ -89,6 +91,17 @@ def on_workers(count: int, rounds: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def round_trips(count: int) -> list[float]:
+    """Milliseconds from ``delay`` to the result, one light task at a time."""
+    times = []
+    for i in range(count):
+        start = time.perf_counter()
+        data = score.delay(_order(i), WORKLOADS["light"]).get(timeout=60)
+        times.append((time.perf_counter() - start) * 1000)
+        assert data["ok"], data["error"]
+    return times
+
+
 def _order(i: int) -> dict:
     return {"id": i, "qty": i % 5 + 1, "price": 2.5}
 
@@ -158,6 +171,11 @@ def main() -> int:
                 print(f"{name:5} ({counts[name]} tasks, {rounds} steps each): "
                       f"one process {_range(local)} tasks/s; {options.workers} workers "
                       f"{_range(remote)} tasks/s; ratio {_range(ratios, 2)}")
+            latency = round_trips(counts["light"] // 5)
+            cuts = statistics.quantiles(latency, n=20)
+            report["round_trip_ms"] = {"p50": statistics.median(latency), "p95": cuts[18]}
+            print(f"one light task at a time: round trip p50 {statistics.median(latency):.2f} "
+                  f"ms, p95 {cuts[18]:.2f} ms ({len(latency)} tasks)")
         finally:
             for process in reversed(processes):
                 process.terminate()
