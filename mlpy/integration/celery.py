@@ -52,6 +52,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -79,6 +80,8 @@ __all__ = ["MLTask", "MLTaskError", "async_result", "ml_task"]
 LIMITS: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float), "max_steps": int, "max_memory": int, "max_output": int,
 }
+# How many compiled programs a worker process keeps (the least recently used go first).
+PROGRAM_CACHE_SIZE = 512
 # The names a function task's arguments take in the program that calls it.
 _ARG = "task_arg_{}"
 
@@ -287,7 +290,8 @@ class _ProcessCache:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._engines: dict[str, Engine] = {}
-        self._programs: dict[tuple[str, str], Program] = {}
+        # Least recently used first; bounded, as callers may send any number of sources.
+        self._programs: OrderedDict[tuple[str, str], Program] = OrderedDict()
 
     def engine(self, options: Mapping[str, Any]) -> Engine:
         with self._lock:
@@ -301,16 +305,20 @@ class _ProcessCache:
             key = (_options_key(options), fingerprint.hexdigest())
             program = self._programs.get(key)
             if program is not None:
+                self._programs.move_to_end(key)
                 return program, True
         # Compiled outside the lock (a threads pool compiles in parallel); the first
         # program stored wins, so every task of the process uses one.
         program = engine.compile(source, filename=filename, inputs=inputs)
         with self._lock:
-            return self._programs.setdefault(key, program), False
+            program = self._programs.setdefault(key, program)
+            while len(self._programs) > PROGRAM_CACHE_SIZE:
+                self._programs.popitem(last=False)
+            return program, False
 
     def _engine(self, options: Mapping[str, Any]) -> Engine:
         if self._pid != os.getpid():
-            self._pid, self._engines, self._programs = os.getpid(), {}, {}
+            self._pid, self._engines, self._programs = os.getpid(), {}, OrderedDict()
         key = _options_key(options)
         engine = self._engines.get(key)
         if engine is None:

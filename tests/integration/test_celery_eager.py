@@ -90,6 +90,17 @@ def test_raise_errors_fails_the_task_with_the_result(tasks):
     assert "MLRuntimeError" in str(raised.value)
 
 
+def test_a_worker_keeps_a_bounded_number_of_compiled_programs(tasks, monkeypatch):
+    from mlpy.integration import celery as integration
+
+    monkeypatch.setattr(integration, "PROGRAM_CACHE_SIZE", 3)
+    for i in range(6):
+        assert tasks["run"].delay(source=f"result = {i};").get()["cache_hit"] is False
+    assert len(integration._PROCESS._programs) == 3
+    assert tasks["run"].delay(source="result = 5;").get()["cache_hit"] is True
+    assert tasks["run"].delay(source="result = 0;").get()["cache_hit"] is False
+
+
 def test_a_wrong_isolation_is_refused_when_the_task_is_made(app):
     with pytest.raises(MLConfigurationError):
         ml_task(app, name="eager.wrong", isolation="thread")
