@@ -12,6 +12,10 @@ The GUI tests (``tests/integration/test_gui.py``, ``examples/patterns/tkinter_no
   process: "Tcl_AsyncDelete: async handler deleted by the wrong thread");
 * one QApplication (``qt_app``), on Qt's offscreen platform.
 
+The Celery tests (``tests/integration/test_celery.py``, ``examples/production/celery_workers``)
+share one Redis server (``redis_server``), started on a free loopback port in a temporary
+directory and stopped at the end of the session.
+
 ``tk_root`` and ``qt_loop`` run those event loops under a watchdog (``WATCHDOG_MS``): a
 dispatcher that loses a result fails its test instead of hanging it.
 """
@@ -21,7 +25,9 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import socket
 import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -55,6 +61,38 @@ def x_display():
             os.environ.pop("DISPLAY", None)
         else:
             os.environ["DISPLAY"] = previous
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """The URL (``redis://127.0.0.1:<port>``, no database) of a private Redis server."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install -y redis-server)")
+    redis = pytest.importorskip("redis")
+    with socket.socket() as probe:  # a free port: the server binds it a moment later
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    directory = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert server.poll() is None, "redis-server exited at start"
+                assert time.monotonic() < deadline, "redis-server did not answer within 30 s"
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
