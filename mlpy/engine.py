@@ -44,7 +44,7 @@ from mlpy.program import (
 )
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import (
-    Capability, CapabilitySet, CapabilitySpec, as_capability_set, capability_items,
+    Capability, CapabilitySet, CapabilitySpec, as_capability_set, capability_items, rereadable,
 )
 from mlpy.runtime.gate import AuditLog
 from mlpy.runtime.builtins import BUILTINS
@@ -360,6 +360,7 @@ class Engine:
         still apply); the limits default to the engine's. ``isolation`` overrides the
         engine's choice for this execution.
         """
+        capabilities = rereadable(capabilities)
         if not events.ACTIVE:
             return self._execute(source_or_program, variables, filename, capabilities, timeout,
                                  max_steps, max_depth, max_output, max_memory, result_name,

@@ -611,3 +611,39 @@ def test_zero_uses_is_a_grant_that_admits_no_call():
     exhausted = Capability.parse("console.write", max_uses=0)
     result = mlpy.execute('import console; console.log(1);', capabilities=[exhausted])
     assert isinstance(result.error, CapabilityError) and "no uses left" in result.error.message
+
+
+@pytest.mark.parametrize("mode", ["execute", "async"])
+def test_a_generator_of_grants_grants_while_an_observer_reads_the_grants(mode):
+    """A listener that reports an execution's grants reads them before the run: a generator
+    given as ``capabilities=`` must still grant the run (it granted nothing when read twice)."""
+    import asyncio
+
+    from mlpy.aio import AsyncEngine
+    from mlpy.observability import events
+
+    seen = []
+
+    class Reporter(events.Listener):
+        def execution_started(self, run):
+            seen.append(run.grants())
+
+    program = 'import console; console.log("granted");'
+    reporter = Reporter()
+    events.add_listener(reporter)
+    try:
+        if mode == "execute":
+            result = mlpy.Engine().execute(program, capabilities=(c for c in ["console.write"]),
+                                           capture_output=True)
+        else:
+            async def main():
+                async with AsyncEngine(max_workers=1) as engine:
+                    return await engine.execute(
+                        program, capabilities=(c for c in ["console.write"]),
+                        capture_output=True)
+            result = asyncio.run(main())
+    finally:
+        events.remove_listener(reporter)
+    output = result.stdout
+    assert output == "granted\n", result.error
+    assert seen and all(grants is not None and grants.allows("console.write") for grants in seen)

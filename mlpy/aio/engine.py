@@ -26,7 +26,7 @@ from mlpy.engine import Engine
 from mlpy.errors import MLConfigurationError
 from mlpy.observability import events
 from mlpy.program import Program
-from mlpy.runtime.capabilities import CapabilitySpec
+from mlpy.runtime.capabilities import CapabilitySpec, rereadable
 from mlpy.runtime.state import inherited_capabilities, new_execution_id
 
 
@@ -263,7 +263,7 @@ class AsyncEngine:
     def _grants(self, capabilities: Any) -> CapabilitySpec | None:
         """What an execution submitted here runs under (None: the engine's defaults)."""
         if capabilities is not INHERIT:
-            return capabilities
+            return rereadable(capabilities)
         if self.capabilities is not None:
             return self.capabilities
         return inherited_capabilities()  # taken here: the job runs on another thread

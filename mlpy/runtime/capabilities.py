@@ -25,7 +25,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -437,6 +437,13 @@ class CapabilitySet:
 EMPTY = CapabilitySet()
 # What every API that takes capabilities accepts.
 CapabilitySpec = Union[CapabilitySet, Iterable[Union[str, Capability]], str, Capability]
+
+
+def rereadable(spec: Any) -> Any:
+    """``spec``, readable more than once: a one-shot iterator (a generator, say) becomes a
+    tuple. An execution's grants are read once to report them (metrics, tracing) and once to
+    run under them; a generator read twice would grant nothing the second time."""
+    return tuple(spec) if isinstance(spec, Iterator) else spec
 
 
 def as_capability_set(spec: Any, deny: Iterable[str] = ()) -> CapabilitySet:

@@ -138,9 +138,11 @@ class MockAsyncExecutor:
                       context: Mapping[str, Any] | None = None,
                       variables: Mapping[str, Any] | None = None, capabilities: Any = None,
                       execution_id: str | None = None, capture_output: bool = False,
-                      queue_timeout: float | None = None, debug: Any = None) -> Any:
-        """Answer as configured (see the class); recorded in ``calls``. ``debug`` is
-        accepted as AsyncEngine accepts it; the mock runs no ML, so nothing pauses."""
+                      queue_timeout: float | None = None, debug: Any = None,
+                      filename: str | None = None) -> Any:
+        """Answer as configured (see the class); recorded in ``calls``. ``debug`` and
+        ``filename`` are accepted as AsyncEngine accepts them; the mock runs no ML, so
+        nothing pauses and no error names a file."""
         self._check_open()
         limit = self.default_timeout if timeout is DEFAULT else timeout
         record = MockExecutionRecord(code_or_program, limit, context, variables=variables,
