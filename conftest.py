@@ -162,3 +162,18 @@ def blocker():
 
     yield block, entered, release
     release.set()
+
+
+@pytest.fixture(autouse=True)
+def _no_observer_outlives_its_test():
+    """A test that installs metrics, tracing or another events listener removes it: one left
+    behind changes what later tests in the same process see (under pytest-xdist, which
+    ones depends on how the tests were shared out)."""
+    from mlpy.observability import events
+
+    before = events.listeners()
+    yield
+    left = [listener for listener in events.listeners() if listener not in before]
+    for listener in left:
+        events.remove_listener(listener)
+    assert not left, f"the test left events listeners installed: {left}"
