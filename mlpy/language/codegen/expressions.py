@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast as py
 import itertools
 
+from mlpy.integers import MAX_INT_BITS
 from mlpy.language import ast
 from mlpy.language.ast import CHAIN_STEP, could_be_string
 from mlpy.language.checks import module_var
@@ -75,6 +76,12 @@ def small_factor(node: ast.Binary) -> bool:
     return type(other) not in (ast.String, ast.Array)
 
 
+# Integers of magnitude below this multiply natively: the product of two has at most 124 bits,
+# far below the integer size limit (MAX_INT_BITS), so the helper's size check cannot refuse it.
+SMALL_INT = 1 << 62
+assert 2 * 62 < MAX_INT_BITS
+
+
 def repeatable(node: ast.Expr) -> bool:
     """Whether ``node`` may be generated a second time, for the other branch of a type test
     (only one of the two runs): code of four nodes at most, and no function in it."""
@@ -91,6 +98,16 @@ def sequence(steps: list[py.NamedExpr], last: py.expr) -> py.expr:
                                                                        ctx=py.Load())])
              for step in steps]
     return py.BoolOp(op=py.And(), values=[*tests, last])
+
+
+def _numbered(sides):
+    """Each side with the index of its temporary among those of the sides that are not
+    number literals."""
+    index = 0
+    for side in sides:
+        yield index, side
+        if type(side) is not ast.Number:
+            index += 1
 
 
 def long_chain(node: ast.Expr) -> bool:
@@ -168,7 +185,7 @@ class ExpressionsMixin:
         if node.op == "+":
             return self.addition(node)
         if node.op == "*" and not small_factor(node):
-            return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
+            return self.product(node)
         if node.op == "%" and not self.numeric(node.left):
             return self.modulo(node)
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
@@ -237,6 +254,51 @@ class ExpressionsMixin:
         native = py.BinOp(left=again, op=op(), right=right_value())
         return py.IfExp(test=test, body=native,
                         orelse=self.helper_call(helper, again, right_value()))
+
+    def product(self, node: ast.Binary) -> py.expr:
+        """`*` natively when both operands are small integers (or one is a float literal:
+        a float times anything is what the helper would do itself); otherwise through the
+        helper, which refuses sequences and integers beyond the size limits. An operand
+        that is more than a name or a literal is evaluated once, in order, into a
+        temporary, before either test."""
+        left, right = node.left, node.right
+        if any(type(side) is ast.Number and side.value.__class__ is float
+               for side in (left, right)):
+            return py.BinOp(left=self.expr(left), op=py.Mult(), right=self.expr(right))
+        if any(type(side) is ast.Number and abs(side.value) >= SMALL_INT
+               for side in (left, right)):
+            return self.helper_call("mul", self.expr(left), self.expr(right))
+        # Names are read where they are used unless the other operand must be evaluated
+        # first into a temporary: then both are, so the left one is still read first.
+        held = any(type(side) not in (ast.Number, ast.Name) for side in (left, right))
+        steps: list[py.NamedExpr] = []
+        tests: list[py.expr] = []
+        values: list[py.expr] = []
+        for side in (left, right):
+            if type(side) is ast.Number:
+                values.append(self.expr(side))
+                continue
+            if held:
+                step = self.step(side)
+                steps.append(step)
+                value = lambda name=step.target.id: self.load(name)  # noqa: E731
+            else:
+                value = lambda side=side: self.expr(side)  # noqa: E731
+            if not (type(side) is ast.Name and self.known(side) == "number"):
+                tests.append(py.Compare(left=py.Attribute(value=value(), attr="__class__",
+                                                          ctx=py.Load()),
+                                        ops=[py.Is()], comparators=[self.helper("int")]))
+            tests.append(py.Compare(left=py.Constant(-SMALL_INT), ops=[py.Lt(), py.Lt()],
+                                    comparators=[value(), py.Constant(SMALL_INT)]))
+            values.append(value())
+        native = py.BinOp(left=values[0], op=py.Mult(), right=values[1])
+        again = [py.Constant(side.value) if type(side) is ast.Number
+                 else self.load(steps[index].target.id) if held
+                 else self.expr(side)
+                 for index, side in _numbered((left, right))]
+        test = tests[0] if len(tests) == 1 else py.BoolOp(op=py.And(), values=tests)
+        return py.IfExp(test=sequence(steps, test), body=native,
+                        orelse=self.helper_call("mul", *again))
 
     def step(self, node: ast.Expr) -> py.NamedExpr:
         """``node`` evaluated into a new temporary (a step of a sequence)."""

@@ -14,6 +14,7 @@ HELPERS = {
     "mul": "__ml_mul",  # limits.ml_mul(left, right)
     "add": "__ml_add",  # limits.ml_add(left, right)
     "concat": "__ml_concat",  # limits.ml_concat(*parts)
+    "range": "__ml_range",  # builtins.loop_range(fn, *args): a for loop's range
     "set_slice": "__ml_set_slice",  # limits.set_slice(target, start, stop, step, value)
     "int": "__ml_int",  # int
     "float": "__ml_float",  # float
