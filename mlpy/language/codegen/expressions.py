@@ -278,6 +278,10 @@ class ExpressionsMixin:
             if type(side) is ast.Number:
                 values.append(self.expr(side))
                 continue
+            if side is right and not held and type(left) is ast.Name \
+                    and left.id == right.id:  # `x * x`: one test
+                values.append(self.expr(side))
+                continue
             if held:
                 step = self.step(side)
                 steps.append(step)

@@ -1,0 +1,136 @@
+"""Native fast paths the compiler takes keep every limit and every ML rule.
+
+Each fast path runs an operation natively where the compiler proved the result is the
+helper's: these tests run ML programs right at the edges of those proofs (the operand sizes,
+kinds and bindings they rest on) and check that ML's answer, size limits, step counts and
+error messages are those of the slow path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import mlpy
+
+SMALL = 1 << 62  # the bound below which integers multiply natively
+
+
+def run(source, **options):
+    return mlpy.Engine().execute(source, capture_output=True, **options)
+
+
+def value(source, **options):
+    result = run(source, **options)
+    assert result.ok, result.error
+    return result.value
+
+
+# ----------------------------------------------------------------------------- `*`
+
+MUL = "function mul(a, b) { return a * b; }\n"
+
+
+@pytest.mark.parametrize("a, b", [
+    (SMALL - 1, SMALL - 1), (-(SMALL - 1), SMALL - 1), (SMALL, 3), (3, SMALL), (-SMALL, -SMALL),
+    (SMALL * SMALL, SMALL * SMALL), (0, 1 << 200), (7, 6),
+])
+def test_products_of_integers_at_and_beyond_the_native_bound_are_exact(a, b):
+    assert value(MUL + f"result = mul({a}, {b});") == a * b
+
+
+@pytest.mark.parametrize("call, expected", [
+    ('mul("ab", 3)', "ababab"), ("mul(3, [1])", [1, 1, 1]), ("mul(true, 5)", 5),
+    ("mul(5, 2.5)", 12.5), ("mul(2.5, 2)", 5.0), ('mul(0, "x")', ""),
+])
+def test_products_that_are_not_of_two_integers_keep_their_ml_meaning(call, expected):
+    result = value(MUL + f"result = {call};")
+    assert result == expected and type(result) is type(expected)
+
+
+def test_a_product_too_large_for_the_integer_limit_is_refused_in_a_loop_of_known_numbers():
+    # `x` is known to hold numbers, so only the size is tested before the native product
+    source = "function grow() { x = 3; while (true) { x = x * x; } } grow();"
+    error = run(source, timeout=30).error
+    assert error.resource == "memory" and "integer" in error.message
+
+
+def test_a_repeated_sequence_is_still_checked_against_the_size_limit():
+    error = run(MUL + 'result = mul("abcd", 10000000);').error
+    assert error.resource == "memory" and "string" in error.message
+    error = run(MUL + "result = mul([1, 2], 10000000);").error
+    assert error.resource == "memory"
+
+
+def test_operands_are_read_in_order_when_the_right_one_changes_the_left():
+    source = ("a = 2; function bump() { nonlocal a; a = 10; return 3; }\n"
+              "function f() { return a * bump(); } result = [f(), a];")
+    assert value(source) == [6, 10]
+
+
+# ----------------------------------------------------------------------------- range loops
+
+SQUARES = ("function squares(n) { s = 0; for (i in range(n)) { s = s + i * i % 7; } "
+           "return s; }\n")
+
+
+def test_a_loop_over_range_computes_what_python_does():
+    assert value(SQUARES + "result = squares(1000);") == sum(i * i % 7 for i in range(1000))
+    source = "function f() { t = []; for (i in range(10, 0, -3)) { t.append(i); } return t; }"
+    assert value(source + " result = f();") == [10, 7, 4, 1]
+
+
+def test_a_loop_over_range_keeps_the_size_limit_of_range():
+    error = run("for (i in range(20000000)) { }").error
+    assert error.resource == "memory" and "20,000,000 items" in error.message
+    error = run("function f() { for (i in range(16777217)) { } } f();").error
+    assert error.resource == "memory"
+
+
+def test_a_loop_over_range_takes_one_step_per_iteration():
+    result = run("function f() { for (i in range(1000)) { } } f();", max_steps=10_000)
+    assert result.ok and result.usage["steps"] == 1001  # the loop and f's own step
+    result = run("function f() { for (i in range(1000)) { } } f();", max_steps=1000)
+    assert result.error.resource == "steps"
+
+
+def test_a_loop_over_range_stops_at_the_time_limit():
+    source = "function f() { s = 0; for (i in range(16000000)) { s = s + i * i % 7; } } f();"
+    result = run(source, timeout=0.2)
+    assert type(result.error).__name__ == "MLTimeoutError"
+
+
+def test_range_arguments_are_checked_as_range_checks_them():
+    error = run('for (i in range("a")) { }').error
+    assert "integer" in error.message
+    assert run("for (i in range(1, 2, 0)) { }").error is not None
+
+
+def test_big_integer_range_values_multiply_within_the_limits():
+    start = 1 << 70
+    source = (f"function f() {{ t = 0; for (i in range({start}, {start + 3})) "
+              "{ t = t + i * i; } return t; } result = f();")
+    assert value(source) == sum(i * i for i in range(start, start + 3))
+
+
+def test_a_loop_variable_assigned_in_the_body_holds_what_it_is_given():
+    source = ('function f() { t = ""; for (i in range(2)) { i = "x"; t = t + i; } return t; }'
+              " result = f();")
+    assert value(source) == "xx"
+    error = run('function f() { t = 0; for (i in range(2)) { i = "x"; t = t + i; } } f();').error
+    assert "unsupported operand" in error.message
+
+
+def test_a_program_that_defines_its_own_range_loops_over_what_it_returns():
+    source = ('function range(n) { return ["a", "b"]; }\n'
+              'function f() { t = ""; for (i in range(5)) { t = t + i * 2; } return t; }'
+              " result = f();")
+    assert value(source) == "aabb"
+
+
+def test_a_session_that_rebinds_range_changes_the_loops_compiled_before():
+    session = mlpy.Engine().session()
+    session.exec("function f() { t = []; for (i in range(3)) { t.append(i * 2); } "
+                 "return t; }").raise_for_error()
+    assert session.eval("f()") == [0, 2, 4]
+    session.exec('function range(n) { return ["a", "b"]; }').raise_for_error()
+    assert session.eval("f()") == ["aa", "bb"]
