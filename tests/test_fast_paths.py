@@ -12,7 +12,8 @@ import pytest
 
 import mlpy
 
-SMALL = 1 << 62  # the bound below which integers multiply natively
+SMALL = 1 << 62  # below this, an integer times a literal multiplies natively
+COMPACT = (1 << 30) - 1  # up to this, two integer variables multiply natively
 
 
 def run(source, **options):
@@ -32,10 +33,18 @@ MUL = "function mul(a, b) { return a * b; }\n"
 
 @pytest.mark.parametrize("a, b", [
     (SMALL - 1, SMALL - 1), (-(SMALL - 1), SMALL - 1), (SMALL, 3), (3, SMALL), (-SMALL, -SMALL),
-    (SMALL * SMALL, SMALL * SMALL), (0, 1 << 200), (7, 6),
+    (SMALL * SMALL, SMALL * SMALL), (0, 1 << 200), (7, 6), (COMPACT, COMPACT),
+    (COMPACT + 1, -COMPACT - 1), (-COMPACT, 1 << 40),
 ])
 def test_products_of_integers_at_and_beyond_the_native_bound_are_exact(a, b):
     assert value(MUL + f"result = mul({a}, {b});") == a * b
+
+
+@pytest.mark.parametrize("factor", [3, SMALL - 1, SMALL, -SMALL, 1 << 100])
+@pytest.mark.parametrize("x", [5, SMALL - 1, SMALL, -(SMALL - 1), 1 << 90])
+def test_products_by_a_literal_around_the_native_bound_are_exact(x, factor):
+    source = f"function f(x) {{ return [x * {factor}, {factor} * x]; }} result = f({x});"
+    assert value(source) == [x * factor, factor * x]
 
 
 @pytest.mark.parametrize("call, expected", [
@@ -134,3 +143,55 @@ def test_a_session_that_rebinds_range_changes_the_loops_compiled_before():
     assert session.eval("f()") == [0, 2, 4]
     session.exec('function range(n) { return ["a", "b"]; }').raise_for_error()
     assert session.eval("f()") == ["aa", "bb"]
+
+
+# ----------------------------------------------------------------------------- joining text
+
+
+def test_joined_values_are_shown_after_every_operand_ran():
+    # the helper sees all operands first: so does the native join
+    source = ('a = [1]; function f() { a.append(2); return 0; }\n'
+              'result = "x" + a + ":" + f();')
+    assert value(source) == "x[1, 2]:0"
+
+
+def test_every_kind_of_value_joins_as_its_display():
+    source = 'result = "" + 1 + 2.5 + true + null + [1, "a"] + {"k": 1} + -0.0 + (1e300 * 1e10);'
+    assert value(source) == "12.5truenull[1, 'a']{'k': 1}-0.0inf"
+
+
+@pytest.mark.parametrize("length", [65_000, 65_536, 8_388_607, 8_388_608])
+def test_joined_text_at_and_past_the_sizes_that_change_the_path(length):
+    source = f'function f(s) {{ return "<" + s + s + ">"; }} result = len(f("y" * {length}));'
+    result = run(source)
+    if 2 * length + 2 <= 1 << 24:
+        assert result.ok and result.value == 2 * length + 2
+    else:
+        assert result.error.resource == "memory" and "string" in result.error.message
+
+
+def test_large_joined_text_is_charged_to_the_memory_budget():
+    source = ('function f(s) { parts = []; while (true) { parts.append(s + "," + s); } }\n'
+              'f("y" * 40000);')
+    result = run(source, max_memory=20_000_000, timeout=60)
+    assert result.error.resource == "memory" and "memory limit" in result.error.message
+
+
+def test_a_program_that_defines_str_joins_what_its_str_returns():
+    source = ('function str(x) { return [x]; }\n'
+              'function f(v) { return "<" + str(v) + str(v) + ">"; } result = f(1);')
+    assert value(source) == "<[1][1]>"
+
+
+def test_a_session_that_rebinds_str_changes_the_joins_compiled_before():
+    session = mlpy.Engine().session()
+    session.exec('function f(v) { return "<" + str(v) + ":" + str(v) + ">"; }')
+    assert session.eval("f(2)") == "<2:2>"
+    session.exec("function str(x) { return [x, x]; }").raise_for_error()
+    assert session.eval("f(2)") == "<[2, 2]:[2, 2]>"
+
+
+def test_display_of_numbers_at_the_one_digit_bound_is_python_text():
+    numbers = [(1 << 30) - 1, 1 << 30, -(1 << 30) + 1, -(1 << 30), 10 ** 40, 0.1, 1e300]
+    assert value(f"result = [{', '.join(f'str({n})' for n in numbers)}];") == [
+        str(n) for n in numbers]

@@ -33,6 +33,7 @@ from mlpy.language import ast
 from mlpy.language.ast import CHAIN_STEP, could_be_string
 from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
+from mlpy.runtime.limits import LARGE
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
 COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">=": py.GtE}
@@ -47,6 +48,14 @@ STRING_FAST = frozenset(
     "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
     "title swapcase".split()
 )
+
+
+# Concatenations of at most this many parts are joined natively (a longer one would nest the
+# Python tree as deep as it is long).
+JOINED_NATIVELY = 16
+# The native string methods (STRING_FAST) whose result is always a string.
+STRING_RESULTS = frozenset(
+    "upper lower strip lstrip rstrip capitalize title swapcase".split())
 
 
 def concatenated(node: ast.Expr) -> list[ast.Expr]:
@@ -76,9 +85,14 @@ def small_factor(node: ast.Binary) -> bool:
     return type(other) not in (ast.String, ast.Array)
 
 
-# Integers of magnitude below this multiply natively: the product of two has at most 124 bits,
-# far below the integer size limit (MAX_INT_BITS), so the helper's size check cannot refuse it.
+# Integers of magnitude below SMALL_INT multiply natively: the product of two has at most 124
+# bits, far below the integer size limit (MAX_INT_BITS), so the helper's size check cannot
+# refuse it. Two variables are tested against COMPACT instead, the largest integer CPython
+# keeps in one digit: comparisons of such integers are specialised, and about 10 ns cheaper
+# each, and loop counters and most data are that small. (A variable times a literal is
+# tested against SMALL_INT, for a product like an LCG's `x * 1103515245` of 31-bit values.)
 SMALL_INT = 1 << 62
+COMPACT = (1 << 30) - 1
 assert 2 * 62 < MAX_INT_BITS
 
 
@@ -194,11 +208,13 @@ class ExpressionsMixin:
     def concatenation(self, node: ast.Binary) -> py.expr:
         """`+` next to a string literal. With at most one operand that is not a literal the
         result grows by a literal's length at most, so it is built natively; joining two or
-        more values goes through a helper that checks the size of the result."""
+        more values checks the size of the result first (see ``joined``)."""
         parts = concatenated(node)
         values = [part for part in parts if type(part) is not ast.String]
         if len(values) >= 2:
-            return self.helper_call("concat", *[self.expr(part) for part in parts])
+            if len(parts) > JOINED_NATIVELY:  # long: one call, and a flat tree
+                return self.helper_call("concat", *[self.expr(part) for part in parts])
+            return self.joined(parts)
         # Literals next to each other are joined here: `"a" + "b" + x + "c"` is `"ab" + x + "c"`.
         pieces: list[py.expr] = []
         for part in parts:
@@ -212,6 +228,71 @@ class ExpressionsMixin:
         for piece in pieces[1:]:
             joined = py.BinOp(left=joined, op=py.Add(), right=piece)
         return joined
+
+    def joined(self, parts: list[ast.Expr]) -> py.expr:
+        """Several values joined with literals into one string: natively when the result is
+        shorter than the size at which the helper would charge it to the memory budget
+        (``LARGE``, far below the size limit), else through the helper, which checks it.
+
+        As in the helper, every operand is evaluated first, in order, into a temporary;
+        then each is turned into its display text (D3), which a string already is; then
+        the lengths are added up -- before anything is joined."""
+        steps: list[py.NamedExpr] = []
+        shown: list[py.NamedExpr] = []
+        pieces: list[py.expr] = []
+        literal_length = 0
+        for part in parts:
+            if type(part) is ast.String:
+                literal_length += len(part.value)
+                pieces.append(self.at(part.span, py.Constant(part.value)))
+                continue
+            step = self.step(part)
+            steps.append(step)
+            temp = step.target.id
+            if not self.string_valued(part):
+                test = py.Compare(left=py.Attribute(value=self.load(temp), attr="__class__",
+                                                    ctx=py.Load()),
+                                  ops=[py.Is()], comparators=[self.helper("S")])
+                shown.append(self.at(part.span, py.NamedExpr(
+                    target=self.store(temp),
+                    value=py.IfExp(test=test, body=self.load(temp),
+                                   orelse=self.helper_call("str", self.load(temp))))))
+            pieces.append(self.load(temp))
+        lengths: py.expr = py.Constant(literal_length)
+        for step in steps:
+            lengths = py.BinOp(left=lengths, op=py.Add(),
+                               right=self.helper_call("len", self.load(step.target.id)))
+        short = py.Compare(left=lengths, ops=[py.Lt()], comparators=[py.Constant(LARGE)])
+        native = pieces[0]
+        for piece in pieces[1:]:
+            native = py.BinOp(left=native, op=py.Add(), right=piece)
+        return py.IfExp(test=sequence(steps + shown, short), body=native,
+                        orelse=self.helper_call("concat", *pieces))
+
+    def string_valued(self, node: ast.Expr) -> bool:
+        """Whether ``node`` can only be a string: a literal, a local known to hold strings,
+        a call of the builtin ``str`` where nothing can rebind it, or a native string
+        method that returns text, called on such a local."""
+        kind = type(node)
+        if kind is ast.String:
+            return True
+        if kind is ast.Name:
+            return self.known(node) == "string"
+        if kind is not ast.Call:
+            return False
+        callee = node.callee
+        if type(callee) is ast.Name:
+            return callee.id == "str" and self.proven_builtin(node)
+        return (type(callee) is ast.Member and callee.name in STRING_RESULTS
+                and type(callee.target) is ast.Name and self.known(callee.target) == "string")
+
+    def proven_builtin(self, call: ast.Call) -> bool:
+        """Whether the name a call calls can only be the builtin of that name: a program
+        (not a session, where later chunks may rebind it) in which no scope binds it."""
+        name = call.callee.id
+        return (not self.analysis.session and id(call) in self.analysis.direct_calls
+                and self.scope.owner_of(name) is None
+                and name not in self.analysis.guarded_names)
 
     def addition(self, node: ast.Binary) -> py.expr:
         """`+` of numbers natively; of strings or arrays through a size check (a sequence
@@ -271,6 +352,7 @@ class ExpressionsMixin:
         # Names are read where they are used unless the other operand must be evaluated
         # first into a temporary: then both are, so the left one is still read first.
         held = any(type(side) not in (ast.Number, ast.Name) for side in (left, right))
+        literal = ast.Number in (type(left), type(right))
         steps: list[py.NamedExpr] = []
         tests: list[py.expr] = []
         values: list[py.expr] = []
@@ -292,8 +374,13 @@ class ExpressionsMixin:
                 tests.append(py.Compare(left=py.Attribute(value=value(), attr="__class__",
                                                           ctx=py.Load()),
                                         ops=[py.Is()], comparators=[self.helper("int")]))
-            tests.append(py.Compare(left=py.Constant(-SMALL_INT), ops=[py.Lt(), py.Lt()],
-                                    comparators=[value(), py.Constant(SMALL_INT)]))
+            if literal:
+                bound = py.Compare(left=py.Constant(-SMALL_INT), ops=[py.Lt(), py.Lt()],
+                                   comparators=[value(), py.Constant(SMALL_INT)])
+            else:
+                bound = py.Compare(left=py.Constant(-COMPACT), ops=[py.LtE(), py.LtE()],
+                                   comparators=[value(), py.Constant(COMPACT)])
+            tests.append(bound)
             values.append(value())
         native = py.BinOp(left=values[0], op=py.Mult(), right=values[1])
         again = [py.Constant(side.value) if type(side) is ast.Number
@@ -334,9 +421,9 @@ class ExpressionsMixin:
         """An operand of a concatenation, as display text (D3)."""
         if type(node) is ast.String or could_be_string(node):
             return self.expr(node)
+        if self.string_valued(node):
+            return self.expr(node)
         value = self.expr(node)
-        if type(node) is ast.Name and self.known(node) == "string":
-            return value
         if type(node) is ast.Name:  # skip the call when it already is a string
             test = py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
                               ops=[py.Is()], comparators=[self.helper("S")])
