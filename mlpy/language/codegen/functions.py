@@ -42,6 +42,7 @@ class FunctionsMixin:
                       self_name: str) -> list[py.stmt]:
         """Declarations, the prologue and the statements of a function's body."""
         outer, self.scope = self.scope, self.analysis.scopes[id(node)]
+        outer_held, self.ticker_held = self.ticker_held, False
         try:
             out: list[py.stmt] = []
             declared = {"global": [], "nonlocal": []}
@@ -63,12 +64,14 @@ class FunctionsMixin:
                     guarded.append(self.at(body[split].span, self.tick_stmt()))
                 if guarded:
                     out.append(self.at(node.span, self.prologue(guarded, params, self_name)))
+                self.ticker_held = split < len(body)
                 out.extend(self.block(body[split:]))
             if not out:
                 out.append(self.at(node.span, py.Pass()))
             return out
         finally:
             self.scope = outer
+            self.ticker_held = outer_held
 
     def prologue(self, guarded: list[py.stmt], params: list[ast.Param],
                  self_name: str) -> py.Try:

@@ -41,6 +41,7 @@ HELPERS = {
 }
 SELF_PREFIX = "__ml_self_"  # the hidden name a function's prologue finds itself by
 TICK_VAR = "__ml_tick"
+TICKER_VAR = "__ml_t"  # a function's own reference to its execution's ticker
 LAST = "__ml_last"  # the value of a final expression statement
 KEYWORD_PREFIX = "__mlkw_"
 
