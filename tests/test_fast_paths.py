@@ -195,3 +195,63 @@ def test_display_of_numbers_at_the_one_digit_bound_is_python_text():
     numbers = [(1 << 30) - 1, 1 << 30, -(1 << 30) + 1, -(1 << 30), 10 ** 40, 0.1, 1e300]
     assert value(f"result = [{', '.join(f'str({n})' for n in numbers)}];") == [
         str(n) for n in numbers]
+
+
+# ----------------------------------------------------------------------------- numeric functions
+
+FIB = "function fib(n) { if (n < 2) { return n; } return fib(n - 1) + fib(n - 2); }\n"
+
+
+def test_a_function_that_returns_numbers_computes_the_same_for_every_kind_of_number():
+    assert value(FIB + "result = [fib(15), fib(15.0), fib(true), fib(-3)];") == [
+        610, 610.0, True, -3]
+
+
+def test_a_function_that_returns_numbers_given_anything_else_keeps_the_ml_rules():
+    error = run(FIB + 'result = fib("ab");').error
+    assert "not supported between" in error.message
+    source = ('function twice(s) { if (len(s) > 3) { return s; } return twice(s + s); }\n'
+              'result = twice("ab");')
+    assert value(source) == "abab"
+
+
+class Shifty:
+    """A host class whose `-` gives a long string: not a number, whatever `x - 1` looks like."""
+
+    _ml_members = frozenset()
+
+    def __sub__(self, other):
+        return "y" * ((1 << 23) + 1)
+
+
+def test_arithmetic_on_a_host_object_is_not_taken_for_a_number():
+    # g and h return numbers when given numbers; given a host object whose `-` gives text,
+    # h's `+` must still go through the size check (two such strings are over the limit)
+    source = ("function g(n) { return n - 1; }\n"
+              "function h(x) { return g(x) + g(x); }\n"
+              "result = h(shifty);")
+    error = mlpy.Engine().execute(source, {"shifty": Shifty()}).error
+    assert error.resource == "memory" and "string" in error.message
+
+
+def test_a_rebound_or_redefined_function_is_not_taken_to_return_numbers():
+    source = ('function f(n) { if (n < 1) { return n; } return f(n - 1) + f(n - 1); }\n'
+              'function f(n) { return "t"; }\n'
+              "function g(n) { return f(n) + f(n); } result = g(2);")
+    assert value(source) == "tt"
+    session = mlpy.Engine().session()
+    session.exec("function k(n) { if (n < 1) { return 0; } return k(n - 1) + k(n - 1); }"
+                 "function m(n) { return k(n) + k(n); }").raise_for_error()
+    assert session.eval("m(2)") == 0
+    session.exec('function k(n) { return "z"; }').raise_for_error()
+    assert session.eval("m(2)") == "zz"
+
+
+def test_a_function_that_can_end_without_a_number_is_not_taken_to_return_numbers():
+    source = ("function f(n) { if (n > 0) { return n; } }\n"
+              "function g(n) { return f(n) + f(n); } result = g(-1);")
+    error = run(source).error
+    assert "unsupported operand" in error.message
+    source = ('function f(n) { if (n > 0) { return [n]; } return n; }\n'
+              "function g(n) { return f(n) + f(n); } result = g(1);")
+    assert value(source) == [1, 1]

@@ -23,7 +23,7 @@ from mlpy.errors import Span
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, Scope
 from mlpy.language.codegen.expressions import ExpressionsMixin
-from mlpy.language.codegen.functions import FunctionsMixin
+from mlpy.language.codegen.functions import FunctionsMixin, NumericFunctions
 from mlpy.language.codegen.names import (  # noqa: F401 - the codegen API
     HELPERS, KEYWORD_PREFIX, LAST, SELF_PREFIX, TICK_VAR, TICKER_VAR, ml_name, py_name,
 )
@@ -42,6 +42,9 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
         # Whether the code being generated runs after its function's first tick, which keeps
         # the ticker in a local variable (TICKER_VAR) for the function's loops.
         self.ticker_held = False
+        # The parameters taken to hold numbers while NumericFunctions checks a function.
+        self.assumed_numbers: set[str] = set()
+        self.numeric_functions = NumericFunctions(self)
 
     # ------------------------------------------------------------------ helpers
 

@@ -299,7 +299,7 @@ class ExpressionsMixin:
         added to itself doubles: the check stops that before memory runs out)."""
         left, right = node.left, node.right
         if ast.Number in (type(left), type(right)) or ast.Array in (type(left), type(right)) \
-                or (type(left) is ast.Name and self.known(left) == "number"):
+                or self.numeric(left, strict=True) or self.numeric(right, strict=True):
             # a number, or growth by a literal's length
             return py.BinOp(left=self.expr(left), op=py.Add(), right=self.expr(right))
 
@@ -513,27 +513,43 @@ class ExpressionsMixin:
         """The kind a local name always holds ("array", "object", "string"), else "any"."""
         return self.analysis.static_kind(self.scope, node.id)
 
-    def numeric(self, node: ast.Expr, depth: int = 8) -> bool:
+    def numeric(self, node: ast.Expr, depth: int = 8, strict: bool = False) -> bool:
         """Whether ``node`` can only be a number (or fail): a number literal, a local known
         to hold numbers, or arithmetic that can yield nothing else. Looks ``depth`` levels
-        deep at most (a long chain is simply not proven numeric)."""
+        deep at most (a long chain is simply not proven numeric).
+
+        ``strict`` leaves out what only holds for ML's own values: `a - b` of unknown
+        operands is a number or an error unless one of them is a host object whose class
+        defines the operator. Strictly, arithmetic is numeric only when its operands are
+        (a number is a number whatever the other operand of `+` is for ``addition``, which
+        asks about each side). A call of a function that returns numbers when given numbers
+        (see NumericFunctions) is numeric when its arguments strictly are."""
         kind = type(node)
         if kind is ast.Number:
             return True
         if kind is ast.Name:
-            return self.known(node) == "number"
+            return self.known(node) == "number" or (
+                node.id in self.assumed_numbers
+                and self.scope.owner_of(node.id) is self.scope)
         if depth == 0:
             return False
+        if kind is ast.Call:
+            return self.numeric_functions.numeric_call(
+                node, lambda arg: self.numeric(arg, depth - 1, True))
         if kind is ast.Unary:
-            return node.op == "-" and self.numeric(node.operand, depth - 1)
+            return node.op == "-" and self.numeric(node.operand, depth - 1, strict)
         if kind is not ast.Binary:
             return False
+        both = self.numeric(node.left, depth - 1, strict) and \
+            self.numeric(node.right, depth - 1, strict)
+        if strict:
+            return both and not (node.op == "+" and could_be_string(node))
         if node.op in ("-", "/", "//"):  # never text or arrays
             return True
         if node.op == "+":  # a number plus anything but text is a number or an error
             return not could_be_string(node) and (
                 self.numeric(node.left, depth - 1) or self.numeric(node.right, depth - 1))
-        return self.numeric(node.left, depth - 1) and self.numeric(node.right, depth - 1)
+        return both
 
     def is_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.module_refs
