@@ -222,18 +222,29 @@ class NumericFunctions:
                             for stmt in function.body for node in ast.walk(stmt)))
 
     def set(self) -> set[int]:
+        """The set, found by a worklist: a function is checked again only when a function
+        its returns call leaves the set, so finding it takes time linear in the calls."""
         if self.members is not None:
             return self.members
         candidates = {id(fn): fn for fn in self.definitions().values() if _candidate(
             fn, self.analysis.scopes[id(fn)])}
+        callers: dict[int, list[int]] = {}
+        for key, function in candidates.items():
+            scope = self.analysis.scopes[id(function)]
+            for ret in own_returns(function):
+                for node in ast.walk(ret.value):
+                    if type(node) is ast.Call:
+                        callee = self.of_call(node, scope)
+                        if callee is not None and id(callee) in candidates:
+                            callers.setdefault(id(callee), []).append(key)
         self.members = set(candidates)  # the optimistic start
-        changed = True
-        while changed:
-            changed = False
-            for key, function in list(candidates.items()):
-                if key in self.members and not self.returns_numbers(function):
-                    self.members.discard(key)
-                    changed = True
+        pending = list(candidates)
+        while pending:
+            key = pending.pop()
+            if key in self.members and not self.returns_numbers(candidates[key]):
+                self.members.discard(key)
+                pending.extend(caller for caller in callers.get(key, ())
+                               if caller in self.members)
         return self.members
 
     def returns_numbers(self, function: ast.FunctionDef) -> bool:
