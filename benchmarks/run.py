@@ -518,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
         results[key] = geometric_mean(ratios) if ratios else None
     if options.runtime_only:
         print(report({**results, "callbacks": []}))
+        if options.json:
+            Path(options.json).write_text(json.dumps(results, indent=2) + "\n",
+                                          encoding="utf-8")
         failed = any("error" in r for r in results["runtime"] + results["runtime_extra"])
         return 1 if failed else 0
     results["callbacks"] = run_callbacks(repeats)
