@@ -39,11 +39,18 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(HERE.parent))
     import mlpy
 
+# The limits of the "timeout + steps" runs; the "default" runs take mlpy.execute's defaults (a
+# depth limit of 500, no time or step limit), the "no hooks" runs a program compiled without
+# limit hooks (``ticks=False``, max_depth=None: trusted code only).
 LIMITS = {"timeout": 600, "max_steps": 10**12}
+VARIANTS = ("default", "limits", "bare")
 
 # Targets: what mlpy aims for on a typical machine. Reported, never enforced.
 TARGET_RATIO = 1.15
 TARGET_GEOMEAN = 1.10
+TARGET_LIMITS_RATIO = 1.25
+TARGET_RANGE_LOOP = 1.3
+TARGET_OVERHEAD = 1.10
 TARGET_CALLBACK = 1.3
 TARGET_WARM_COMPILE_MS = 5.0
 TARGET_CACHE_HIT_MS = 0.1
@@ -92,6 +99,13 @@ WORKLOAD_SPECS = [  # name, title, inputs, tiny warm-up inputs
     ("wordcount", "word count, 50,000 words", {"text": word_text(50_000)},
      {"text": word_text(300)}),
 ]
+# More shapes, reported below the five (the geometric mean is the five's).
+EXTRA_SPECS = [
+    ("rangeloop", "for (i in range(n)) s = s + i * i % 7, 1,000,000", {"n": 1_000_000},
+     {"n": 20}),
+    ("strings", "string building, 50,000 lines", {"n": 50_000}, {"n": 20}),
+    ("records", "objects: 100,000 records by region", {"n": 100_000}, {"n": 20}),
+]
 
 
 def orders(count: int, seed: int = 11) -> list[dict[str, Any]]:
@@ -117,21 +131,31 @@ def orders(count: int, seed: int = 11) -> list[dict[str, Any]]:
 class Workload:
     """One program written twice, ``<name>.ml`` and ``<name>.py``, run on the same inputs.
 
-    Both files are compiled once, up front. A run of the ML side is
-    ``mlpy.execute(program, inputs, timeout=600, max_steps=10**12)``; a run of the Python side
-    is ``exec`` of the compiled ``.py`` file in a fresh namespace holding the same inputs. Both
-    programs keep their hot code in functions and leave their answer in ``result``.
+    Both files are compiled once, up front, the ML one also without limit hooks. A run of the
+    ML side is ``mlpy.execute(program, inputs, **limits)`` for each variant (see VARIANTS); a
+    run of the Python side is ``exec`` of the compiled ``.py`` file in a fresh namespace
+    holding the same inputs. Both programs keep their hot code in functions and leave their
+    answer in ``result``.
     """
 
     def __init__(self, name: str, title: str, inputs: dict[str, Any], warm: dict[str, Any]):
+        from mlpy.program import compile_program
+
         self.name, self.title, self.inputs, self.warm = name, title, inputs, warm
         ml_path, py_path = WORKLOADS / f"{name}.ml", WORKLOADS / f"{name}.py"
-        self.program = mlpy.compile(ml_path.read_text(encoding="utf-8"), filename=ml_path.name,
-                                    inputs=list(inputs))
+        source = ml_path.read_text(encoding="utf-8")
+        self.program = mlpy.compile(source, filename=ml_path.name, inputs=list(inputs))
+        self.bare = compile_program(source, ml_path.name, mlpy.Engine().registry,
+                                    inputs=list(inputs), ticks=False)
         self.code = compile(py_path.read_text(encoding="utf-8"), str(py_path), "exec")
 
-    def run_ml(self, inputs: dict[str, Any]) -> Any:
-        result = mlpy.execute(self.program, inputs, **LIMITS)
+    def run_ml(self, inputs: dict[str, Any], variant: str = "limits") -> Any:
+        if variant == "bare":
+            result = mlpy.execute(self.bare, inputs, max_depth=None)
+        elif variant == "default":
+            result = mlpy.execute(self.program, inputs)
+        else:
+            result = mlpy.execute(self.program, inputs, **LIMITS)
         result.raise_for_error()
         return result.value
 
@@ -141,30 +165,40 @@ class Workload:
         return namespace["result"]
 
 
-def run_workloads(repeats: int) -> list[dict[str, Any]]:
+def run_workloads(repeats: int, specs: list[tuple] | None = None) -> list[dict[str, Any]]:
     rows = []
-    for name, title, inputs, warm in WORKLOAD_SPECS:
+    for name, title, inputs, warm in WORKLOAD_SPECS if specs is None else specs:
         row: dict[str, Any] = {"name": name, "title": title}
         try:
             workload = Workload(name, title, inputs, warm)
+            sides: dict[str, Callable[[dict[str, Any]], Any]] = {
+                variant: (lambda i, v=variant: workload.run_ml(i, v)) for variant in VARIANTS}
+            sides["python"] = workload.run_py
             # Warm up: tiny inputs first, so CPython's adaptive interpreter has specialised the
             # code of both versions (3.11 does so after a function's 8th call or at a for-loop
             # back-edge, never in a while loop), then one full-size run of each; they must agree.
             for _ in range(10):
-                workload.run_ml(workload.warm)
-                workload.run_py(workload.warm)
-            ml_value = workload.run_ml(workload.inputs)
-            py_value = workload.run_py(workload.inputs)
-            if ml_value != py_value:
-                row["error"] = f"results differ: ML {ml_value!r}, Python {py_value!r}"
-            ml, py = [], []
-            for i in range(repeats):  # interleaved, alternating which side goes first
-                pair = [(ml, workload.run_ml), (py, workload.run_py)]
-                for samples, run in (pair if i % 2 == 0 else pair[::-1]):
-                    samples.append(timed(run, workload.inputs))
-            row["ml"], row["python"] = summary(ml), summary(py)
-            row["ratio"] = row["ml"]["min"] / row["python"]["min"]
-            row["ratio_median"] = row["ml"]["median"] / row["python"]["median"]
+                for run in sides.values():
+                    run(workload.warm)
+            values = {side: run(workload.inputs) for side, run in sides.items()}
+            if len({repr(v) for v in values.values()}) != 1:
+                row["error"] = f"results differ: {values!r}"[:400]
+            samples: dict[str, list[float]] = {side: [] for side in sides}
+            order = list(sides)
+            for i in range(repeats):  # interleaved, the order turning from one repeat to the next
+                turn = order[i % len(order):] + order[:i % len(order)]
+                for side in turn:
+                    samples[side].append(timed(sides[side], workload.inputs))
+            for side in sides:
+                row[side] = summary(samples[side])
+            py_min, py_median = row["python"]["min"], row["python"]["median"]
+            for variant in VARIANTS:
+                row[f"ratio_{variant}"] = row[variant]["min"] / py_min
+                row[f"ratio_{variant}_median"] = row[variant]["median"] / py_median
+            row["ratio"] = row["ratio_default"]
+            row["ratio_median"] = row["ratio_default_median"]
+            row["overhead"] = row["limits"]["min"] / row["bare"]["min"]
+            row["overhead_default"] = row["default"]["min"] / row["bare"]["min"]
         except Exception as error:  # noqa: BLE001 - report the failure, go on with the rest
             row["error"] = f"{type(error).__name__}: {error}"
         rows.append(row)
@@ -357,6 +391,32 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.2f}"
 
 
+def runtime_table(runtime: list[dict[str, Any]], geomean: float | None,
+                  geomean_limits: float | None) -> str:
+    rows = []
+    for r in runtime:
+        if "python" not in r:
+            rows.append([r["title"], "-", "-", "-", "FAILED", "", "", ""])
+            continue
+        target = TARGET_RANGE_LOOP if r["name"] == "rangeloop" else TARGET_RATIO
+        over = max(r["overhead"], r["overhead_default"])
+        rows.append([
+            r["title"], ms(r["default"]["min"]), ms(r["limits"]["min"]),
+            ms(r["python"]["min"]),
+            f"{r['ratio_default']:.2f}x ({r['ratio_default_median']:.2f})",
+            f"{r['ratio_limits']:.2f}x ({r['ratio_limits_median']:.2f})",
+            f"{r['overhead_default']:.2f}/{r['overhead']:.2f}",
+            " ".join([verdict(r["ratio_default"], target),
+                      verdict(r["ratio_limits"], max(target, TARGET_LIMITS_RATIO)),
+                      verdict(over, TARGET_OVERHEAD)]) + mismatch(r)])
+    if geomean is not None:
+        rows.append(["geometric mean", "", "", "", f"{geomean:.2f}x", f"{geomean_limits:.2f}x",
+                     "", " ".join([verdict(geomean, TARGET_GEOMEAN),
+                                   verdict(geomean_limits, TARGET_LIMITS_RATIO)])])
+    return render(["workload", "default ms", "limits ms", "Python ms", "ratio default",
+                   "ratio limits", "overhead", "vs targets"], rows)
+
+
 def report(results: dict[str, Any]) -> str:
     meta = results["meta"]
     out = [
@@ -364,24 +424,21 @@ def report(results: dict[str, Any]) -> str:
         f"{meta['repeats']} repeats{' (quick)' if meta['quick'] else ''}; "
         "times are the minimum over repeats",
         "",
-        "1. Run time: an ML program against the same program in Python "
-        "(ML with limits on: timeout=600, max_steps=10**12)",
+        "1. Run time: an ML program against the same program in Python, ratios of minimums "
+        "(median ratios in brackets)",
+        "   default = mlpy.execute's limits (max_depth=500); limits = timeout=600, "
+        "max_steps=10**12;",
+        "   overhead = the same program with limits against it compiled without limit hooks",
     ]
-    rows = []
-    for r in results["runtime"]:
-        if "ml" not in r:
-            rows.append([r["title"], "-", "-", "FAILED", "", "", ""])
-            continue
-        rows.append([r["title"], ms(r["ml"]["min"]), ms(r["python"]["min"]), f"{r['ratio']:.2f}x",
-                     f"{r['ratio_median']:.2f}x", f"<= {TARGET_RATIO:.2f}x",
-                     verdict(r["ratio"], TARGET_RATIO) + mismatch(r)])
-    geomean = results.get("runtime_geomean")
-    if geomean is not None:
-        rows.append(["geometric mean", "", "", f"{geomean:.2f}x", "", f"<= {TARGET_GEOMEAN:.2f}x",
-                     verdict(geomean, TARGET_GEOMEAN)])
-    out.append(render(["workload", "ML ms", "Python ms", "ratio", "median ratio", "target", ""],
-                      rows))
+    out.append(runtime_table(results["runtime"], results.get("runtime_geomean"),
+                             results.get("runtime_geomean_limits")))
+    if results.get("runtime_extra"):
+        out += ["", "   More shapes (the range loop's target is "
+                f"<= {TARGET_RANGE_LOOP:.2f}x):"]
+        out.append(runtime_table(results["runtime_extra"], None, None))
     calls = results["callbacks"]
+    if not calls:
+        return "\n".join(out + problems(results))
     out += ["", f"2. Calling an ML function from Python ({calls[0].get('calls', 0):,} calls "
             "through session.function) against the same function in Python"]
     rows = []
@@ -423,12 +480,16 @@ def report(results: dict[str, Any]) -> str:
         out.append(render(["measurement", "median", "min", "target", ""], [[
             f"import mlpy ({len(imp['samples'])} processes)", ms(imp["median"]), ms(imp["min"]),
             f"<= {TARGET_IMPORT_MS:.0f}", verdict(imp["median"] * 1e3, TARGET_IMPORT_MS)]]))
-    failures = [r for r in results["runtime"] + results["callbacks"] if "error" in r]
-    if failures:
-        out += ["", "Problems:"]
-        for r in failures:
-            out.append(f"  {r['name']}: " + r["error"].replace("\n", "\n    "))
-    return "\n".join(out)
+    return "\n".join(out + problems(results))
+
+
+def problems(results: dict[str, Any]) -> list[str]:
+    failures = [r for r in results["runtime"] + results.get("runtime_extra", [])
+                + results["callbacks"] if "error" in r]
+    out = ["", "Problems:"] if failures else []
+    for r in failures:
+        out.append(f"  {r['name']}: " + r["error"].replace("\n", "\n    "))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every sample as JSON")
     parser.add_argument("--no-subprocess", action="store_true",
                         help="skip the fresh-process measurements (first compile, import)")
+    parser.add_argument("--runtime-only", action="store_true",
+                        help="only section 1, the run time of the workloads")
     options = parser.parse_args(argv)
     repeats = options.repeats or (3 if options.quick else 11)
     results: dict[str, Any] = {"meta": {
@@ -448,8 +511,18 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }}
     results["runtime"] = run_workloads(repeats)
-    ratios = [r["ratio"] for r in results["runtime"] if "ratio" in r]
-    results["runtime_geomean"] = geometric_mean(ratios) if ratios else None
+    results["runtime_extra"] = run_workloads(repeats, EXTRA_SPECS)
+    for key, ratio in (("runtime_geomean", "ratio_default"),
+                       ("runtime_geomean_limits", "ratio_limits")):
+        ratios = [r[ratio] for r in results["runtime"] if ratio in r]
+        results[key] = geometric_mean(ratios) if ratios else None
+    if options.runtime_only:
+        print(report({**results, "callbacks": []}))
+        if options.json:
+            Path(options.json).write_text(json.dumps(results, indent=2) + "\n",
+                                          encoding="utf-8")
+        failed = any("error" in r for r in results["runtime"] + results["runtime_extra"])
+        return 1 if failed else 0
     results["callbacks"] = run_callbacks(repeats)
     results["compile"] = run_compile(10 if options.quick else 40)
     results["first_compile"], results["import"] = ({}, {}) if options.no_subprocess else \
@@ -457,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report(results))
     if options.json:
         Path(options.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    failed = any("error" in r for r in results["runtime"] + results["callbacks"])
+    failed = any("error" in r for r in results["runtime"] + results["runtime_extra"]
+                 + results["callbacks"])
     return 1 if failed else 0
 
 

@@ -36,7 +36,7 @@ from mlpy.language.checks import Analysis, ModuleResolver, analyze, configure_bu
 from mlpy.language.codegen import HELPERS, KEYWORD_PREFIX, generate, ml_name, py_name
 from mlpy.language.parser import GRAMMAR_VERSION, parse
 from mlpy.runtime import imports, limits, ops
-from mlpy.runtime.builtins import BUILTINS
+from mlpy.runtime.builtins import BUILTINS, loop_range
 from mlpy.runtime.messages import describe
 from mlpy.runtime.quiet import quietly
 from mlpy.runtime.state import CURRENT
@@ -335,7 +335,7 @@ def runtime_builtins(load_module, builtin_module: ModuleObject, enter) -> dict[s
     table: dict[str, Any] = dict(BUILTINS)
     helpers = {
         "get": ops.ml_get, "method": ops.ml_method, "call": ops.ml_call, "str": display, "mod": ops.ml_mod, "mul": limits.ml_mul, "value": ops.identity, "add": limits.ml_add,
-        "concat": limits.ml_concat, "set_slice": limits.set_slice, "int": int, "float": float,
+        "concat": limits.ml_concat, "range": loop_range, "set_slice": limits.set_slice, "int": int, "float": float,
         "throw": ops.ml_throw, "catch": ops.ml_catch, "unwinding": ops.ml_unwinding, "guard": ops.guard_callable,
         "import": load_module, "import_ml": imports.import_ml,
         "import_package": imports.import_package, "exit": ops.ProgramExit, "Exception": Exception, "BaseException": BaseException,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import mlpy
-from mlpy.language.codegen import HELPERS, LAST, SELF_PREFIX, TICK_VAR
+from mlpy.language.codegen import HELPERS, LAST, SELF_PREFIX, TICK_VAR, TICKER_VAR
 from tests.language.conftest import parse_chunks
 
 CORPUS = sorted((Path(__file__).parent / "language").glob("*.ml"))
@@ -29,7 +29,7 @@ def programs():
 
 def test_every_runtime_name_the_code_uses_is_bound():
     engine = mlpy.Engine()
-    bound = set(engine._builtins) | {TICK_VAR, LAST}
+    bound = set(engine._builtins) | {TICK_VAR, TICKER_VAR, LAST}
     seen = set()
     for program in programs():
         for node in py.walk(program._tree):

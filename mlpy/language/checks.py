@@ -269,7 +269,7 @@ class _Checker(ImportChecks):
             inner = self.new_scope(stmt, scope, stmt.params)
             self.collect(stmt.body, inner)
         elif kind is ast.For:
-            scope.bind(stmt.var.id, "for")
+            scope.bind(stmt.var.id, "for", stmt)  # see counts_integers
             self.collect_expr(stmt.iterable, scope)
             self.collect(stmt.body, scope)
         elif kind is ast.Try:
@@ -584,6 +584,14 @@ class _Checker(ImportChecks):
                 continue
             stack.extend((child, scope) for child in reversed(children))
 
+    def counts_integers(self, loop: ast.For, scope: Scope) -> bool:
+        """Whether a for loop's variable only takes integers: the loop iterates a call of
+        the builtin ``range`` itself, in a program no later chunk or host can rebind it in."""
+        call = loop.iterable
+        return (not self.session and type(call) is ast.Call and type(call.callee) is ast.Name
+                and call.callee.id == "range" and id(call) in self.direct_calls
+                and scope.owner_of("range") is None and "range" not in self.prior_def_only)
+
     def is_direct(self, name: str, scope: Scope) -> bool:
         """Whether ``name(...)`` may be compiled as a native call."""
         owner = scope.owner_of(name)
@@ -674,7 +682,7 @@ class _Checker(ImportChecks):
         self.bind_nonlocals()
         self.check(program.body, self.root, False)
         for scope in self.scopes.values():
-            infer_kinds(scope)
+            infer_kinds(scope, lambda loop, scope=scope: self.counts_integers(loop, scope))
         def_only = {n for n, kinds in self.root.bindings.items() if kinds == {"def"}}
         guarded = set(self.prior_def_only)
         return Analysis(

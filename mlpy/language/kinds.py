@@ -77,10 +77,12 @@ def _node_kind(node: ast.Expr, kinds: dict[int, str | None], kind_of) -> str | N
     return "any"
 
 
-def infer_kinds(scope: Scope) -> None:
+def infer_kinds(scope: Scope, counts_integers=None) -> None:
     """Find the local names that always hold one kind of value, by a least fixpoint over
-    their assignments: `i = 0; ... i = i + 1;` makes `i` a number. Parameters, loop and
-    except variables and names rebound from inner functions hold "any".
+    their assignments: `i = 0; ... i = i + 1;` makes `i` a number. Parameters, except
+    variables and names rebound from inner functions hold "any"; so do loop variables,
+    except those of the loops ``counts_integers(loop)`` says count (over the builtin range):
+    they hold numbers.
 
     A worklist keeps this linear in the size of the function: a value is worked out again
     only when a name it reads changes, a name changes twice at most (unknown, one kind,
@@ -99,7 +101,10 @@ def infer_kinds(scope: Scope) -> None:
     def settle(index: int) -> str | None:
         """Work out value ``index`` again; the name it is assigned to, if that changed."""
         name, value = values[index]
-        new = "any" if value is None else expression_kind(value, kind_of)
+        if type(value) is ast.For:  # a loop variable
+            new = "number" if counts_integers is not None and counts_integers(value) else "any"
+        else:
+            new = "any" if value is None else expression_kind(value, kind_of)
         old, current[index] = current[index], new
         counts = found[name]
         if old is not None:
@@ -115,7 +120,8 @@ def infer_kinds(scope: Scope) -> None:
         return name
 
     for index, (_, value) in enumerate(values):
-        part = _arithmetic_part(value) if value is not None else None
+        part = _arithmetic_part(value) if value is not None and type(value) is not ast.For \
+            else None
         for read in {node.id for node in part or () if type(node) is ast.Name}:
             readers.setdefault(read, []).append(index)
     pending = [name for index in range(len(values)) if (name := settle(index)) is not None]

@@ -182,6 +182,17 @@ def range_(*args: int) -> list[int]:
     return py.list(numbers)
 
 
+def loop_range(fn: Any, *args: Any) -> Any:
+    """What ``for (x in range(...))`` iterates over: when ``fn`` -- what the name ``range``
+    holds -- is the builtin, the numbers themselves, after the same checks, without the
+    array the loop never sees; otherwise whatever calling ``fn`` returns."""
+    if fn is not range_:
+        return fn(*args)
+    numbers = py.range(*args)
+    limits.check_length(py.len(numbers))
+    return numbers
+
+
 @builtin("enumerate", "Array of [index, value] pairs")
 def enumerate_(sequence: Any, start: int = 0) -> list[list[Any]]:
     return [[i, v] for i, v in py.enumerate(sequence, start)]

@@ -229,9 +229,17 @@ def typeof(value: Any) -> str:
 
 def display(value: Any) -> str:
     """The text of ``value`` as ``print`` and ``str()`` show it (strings unquoted)."""
-    if value.__class__ is str:
+    cls = value.__class__
+    if cls is str:
         return value
+    if cls is int and -_ONE_DIGIT <= value <= _ONE_DIGIT:  # Python's text, and short
+        return int.__repr__(value)
+    if cls is float:
+        return float.__repr__(value)
     return _render(value, 0)
+
+
+_ONE_DIGIT = (1 << 30) - 1
 
 
 def show_nested(value: Any) -> str:

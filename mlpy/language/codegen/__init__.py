@@ -23,9 +23,9 @@ from mlpy.errors import Span
 from mlpy.language import ast
 from mlpy.language.checks import Analysis, Scope
 from mlpy.language.codegen.expressions import ExpressionsMixin
-from mlpy.language.codegen.functions import FunctionsMixin
+from mlpy.language.codegen.functions import FunctionsMixin, NumericFunctions
 from mlpy.language.codegen.names import (  # noqa: F401 - the codegen API
-    HELPERS, KEYWORD_PREFIX, LAST, SELF_PREFIX, TICK_VAR, ml_name, py_name,
+    HELPERS, KEYWORD_PREFIX, LAST, SELF_PREFIX, TICK_VAR, TICKER_VAR, ml_name, py_name,
 )
 from mlpy.language.codegen.statements import StatementsMixin
 
@@ -39,6 +39,12 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
         self.prelude: list[py.stmt] = []
         self.counter = 0
         self.chained: dict[int, py.expr] = {}  # id(link of a long chain) -> its code
+        # Whether the code being generated runs after its function's first tick, which keeps
+        # the ticker in a local variable (TICKER_VAR) for the function's loops.
+        self.ticker_held = False
+        # The parameters taken to hold numbers while NumericFunctions checks a function.
+        self.assumed_numbers: set[str] = set()
+        self.numeric_functions = NumericFunctions(self)
 
     # ------------------------------------------------------------------ helpers
 
@@ -69,14 +75,17 @@ class Generator(StatementsMixin, ExpressionsMixin, FunctionsMixin):
     def helper_call(self, key: str, *args: py.expr) -> py.Call:
         return py.Call(func=self.helper(key), args=list(args), keywords=[])
 
-    def ticker(self) -> py.Call:
-        """The running execution's ticker: ``__ml_T()``."""
+    def ticker(self) -> py.expr:
+        """The running execution's ticker: ``__ml_T()``, or in a function after its first
+        tick, the one that tick took (an invocation runs in one execution, start to end)."""
+        if self.ticker_held:
+            return self.load(TICKER_VAR)
         return self.helper_call("ticker")
 
     def tick_stmt(self) -> py.stmt:
-        """One step of the cooperative limit: ``for __ml_tick in __ml_T(): break``."""
-        return py.For(target=self.store(TICK_VAR), iter=self.ticker(),
-                      body=[py.Break()], orelse=[])
+        """A function's first step: ``for __ml_tick in (__ml_t := __ml_T()): break``."""
+        held = py.NamedExpr(target=self.store(TICKER_VAR), value=self.helper_call("ticker"))
+        return py.For(target=self.store(TICK_VAR), iter=held, body=[py.Break()], orelse=[])
 
     def module(self) -> py.Module:
         program = self.analysis.program

@@ -28,10 +28,12 @@ from __future__ import annotations
 import ast as py
 import itertools
 
+from mlpy.integers import MAX_INT_BITS
 from mlpy.language import ast
 from mlpy.language.ast import CHAIN_STEP, could_be_string
 from mlpy.language.checks import module_var
 from mlpy.language.codegen.names import py_name
+from mlpy.runtime.limits import LARGE
 
 BINARY = {"+": py.Add, "-": py.Sub, "*": py.Mult, "/": py.Div, "//": py.FloorDiv, "%": py.Mod}
 COMPARE = {"==": py.Eq, "!=": py.NotEq, "<": py.Lt, ">": py.Gt, "<=": py.LtE, ">=": py.GtE}
@@ -46,6 +48,14 @@ STRING_FAST = frozenset(
     "index rindex count isdigit isalpha isalnum isspace istitle isupper islower capitalize "
     "title swapcase".split()
 )
+
+
+# Concatenations of at most this many parts are joined natively (a longer one would nest the
+# Python tree as deep as it is long).
+JOINED_NATIVELY = 16
+# The native string methods (STRING_FAST) whose result is always a string.
+STRING_RESULTS = frozenset(
+    "upper lower strip lstrip rstrip capitalize title swapcase".split())
 
 
 def concatenated(node: ast.Expr) -> list[ast.Expr]:
@@ -75,6 +85,17 @@ def small_factor(node: ast.Binary) -> bool:
     return type(other) not in (ast.String, ast.Array)
 
 
+# Integers of magnitude below SMALL_INT multiply natively: the product of two has at most 124
+# bits, far below the integer size limit (MAX_INT_BITS), so the helper's size check cannot
+# refuse it. Two variables are tested against COMPACT instead, the largest integer CPython
+# keeps in one digit: comparisons of such integers are specialised, and about 10 ns cheaper
+# each, and loop counters and most data are that small. (A variable times a literal is
+# tested against SMALL_INT, for a product like an LCG's `x * 1103515245` of 31-bit values.)
+SMALL_INT = 1 << 62
+COMPACT = (1 << 30) - 1
+assert 2 * 62 < MAX_INT_BITS
+
+
 def repeatable(node: ast.Expr) -> bool:
     """Whether ``node`` may be generated a second time, for the other branch of a type test
     (only one of the two runs): code of four nodes at most, and no function in it."""
@@ -91,6 +112,16 @@ def sequence(steps: list[py.NamedExpr], last: py.expr) -> py.expr:
                                                                        ctx=py.Load())])
              for step in steps]
     return py.BoolOp(op=py.And(), values=[*tests, last])
+
+
+def _numbered(sides):
+    """Each side with the index of its temporary among those of the sides that are not
+    number literals."""
+    index = 0
+    for side in sides:
+        yield index, side
+        if type(side) is not ast.Number:
+            index += 1
 
 
 def long_chain(node: ast.Expr) -> bool:
@@ -168,7 +199,7 @@ class ExpressionsMixin:
         if node.op == "+":
             return self.addition(node)
         if node.op == "*" and not small_factor(node):
-            return self.helper_call("mul", self.expr(node.left), self.expr(node.right))
+            return self.product(node)
         if node.op == "%" and not self.numeric(node.left):
             return self.modulo(node)
         return py.BinOp(left=self.expr(node.left), op=BINARY[node.op](),
@@ -177,11 +208,13 @@ class ExpressionsMixin:
     def concatenation(self, node: ast.Binary) -> py.expr:
         """`+` next to a string literal. With at most one operand that is not a literal the
         result grows by a literal's length at most, so it is built natively; joining two or
-        more values goes through a helper that checks the size of the result."""
+        more values checks the size of the result first (see ``joined``)."""
         parts = concatenated(node)
         values = [part for part in parts if type(part) is not ast.String]
         if len(values) >= 2:
-            return self.helper_call("concat", *[self.expr(part) for part in parts])
+            if len(parts) > JOINED_NATIVELY:  # long: one call, and a flat tree
+                return self.helper_call("concat", *[self.expr(part) for part in parts])
+            return self.joined(parts)
         # Literals next to each other are joined here: `"a" + "b" + x + "c"` is `"ab" + x + "c"`.
         pieces: list[py.expr] = []
         for part in parts:
@@ -196,12 +229,77 @@ class ExpressionsMixin:
             joined = py.BinOp(left=joined, op=py.Add(), right=piece)
         return joined
 
+    def joined(self, parts: list[ast.Expr]) -> py.expr:
+        """Several values joined with literals into one string: natively when the result is
+        shorter than the size at which the helper would charge it to the memory budget
+        (``LARGE``, far below the size limit), else through the helper, which checks it.
+
+        As in the helper, every operand is evaluated first, in order, into a temporary;
+        then each is turned into its display text (D3), which a string already is; then
+        the lengths are added up -- before anything is joined."""
+        steps: list[py.NamedExpr] = []
+        shown: list[py.NamedExpr] = []
+        pieces: list[py.expr] = []
+        literal_length = 0
+        for part in parts:
+            if type(part) is ast.String:
+                literal_length += len(part.value)
+                pieces.append(self.at(part.span, py.Constant(part.value)))
+                continue
+            step = self.step(part)
+            steps.append(step)
+            temp = step.target.id
+            if not self.string_valued(part):
+                test = py.Compare(left=py.Attribute(value=self.load(temp), attr="__class__",
+                                                    ctx=py.Load()),
+                                  ops=[py.Is()], comparators=[self.helper("S")])
+                shown.append(self.at(part.span, py.NamedExpr(
+                    target=self.store(temp),
+                    value=py.IfExp(test=test, body=self.load(temp),
+                                   orelse=self.helper_call("str", self.load(temp))))))
+            pieces.append(self.load(temp))
+        lengths: py.expr = py.Constant(literal_length)
+        for step in steps:
+            lengths = py.BinOp(left=lengths, op=py.Add(),
+                               right=self.helper_call("len", self.load(step.target.id)))
+        short = py.Compare(left=lengths, ops=[py.Lt()], comparators=[py.Constant(LARGE)])
+        native = pieces[0]
+        for piece in pieces[1:]:
+            native = py.BinOp(left=native, op=py.Add(), right=piece)
+        return py.IfExp(test=sequence(steps + shown, short), body=native,
+                        orelse=self.helper_call("concat", *pieces))
+
+    def string_valued(self, node: ast.Expr) -> bool:
+        """Whether ``node`` can only be a string: a literal, a local known to hold strings,
+        a call of the builtin ``str`` where nothing can rebind it, or a native string
+        method that returns text, called on such a local."""
+        kind = type(node)
+        if kind is ast.String:
+            return True
+        if kind is ast.Name:
+            return self.known(node) == "string"
+        if kind is not ast.Call:
+            return False
+        callee = node.callee
+        if type(callee) is ast.Name:
+            return callee.id == "str" and self.proven_builtin(node)
+        return (type(callee) is ast.Member and callee.name in STRING_RESULTS
+                and type(callee.target) is ast.Name and self.known(callee.target) == "string")
+
+    def proven_builtin(self, call: ast.Call) -> bool:
+        """Whether the name a call calls can only be the builtin of that name: a program
+        (not a session, where later chunks may rebind it) in which no scope binds it."""
+        name = call.callee.id
+        return (not self.analysis.session and id(call) in self.analysis.direct_calls
+                and self.scope.owner_of(name) is None
+                and name not in self.analysis.guarded_names)
+
     def addition(self, node: ast.Binary) -> py.expr:
         """`+` of numbers natively; of strings or arrays through a size check (a sequence
         added to itself doubles: the check stops that before memory runs out)."""
         left, right = node.left, node.right
         if ast.Number in (type(left), type(right)) or ast.Array in (type(left), type(right)) \
-                or (type(left) is ast.Name and self.known(left) == "number"):
+                or self.numeric(left, strict=True) or self.numeric(right, strict=True):
             # a number, or growth by a literal's length
             return py.BinOp(left=self.expr(left), op=py.Add(), right=self.expr(right))
 
@@ -238,6 +336,61 @@ class ExpressionsMixin:
         return py.IfExp(test=test, body=native,
                         orelse=self.helper_call(helper, again, right_value()))
 
+    def product(self, node: ast.Binary) -> py.expr:
+        """`*` natively when both operands are small integers (or one is a float literal:
+        a float times anything is what the helper would do itself); otherwise through the
+        helper, which refuses sequences and integers beyond the size limits. An operand
+        that is more than a name or a literal is evaluated once, in order, into a
+        temporary, before either test."""
+        left, right = node.left, node.right
+        if any(type(side) is ast.Number and side.value.__class__ is float
+               for side in (left, right)):
+            return py.BinOp(left=self.expr(left), op=py.Mult(), right=self.expr(right))
+        if any(type(side) is ast.Number and abs(side.value) >= SMALL_INT
+               for side in (left, right)):
+            return self.helper_call("mul", self.expr(left), self.expr(right))
+        # Names are read where they are used unless the other operand must be evaluated
+        # first into a temporary: then both are, so the left one is still read first.
+        held = any(type(side) not in (ast.Number, ast.Name) for side in (left, right))
+        literal = ast.Number in (type(left), type(right))
+        steps: list[py.NamedExpr] = []
+        tests: list[py.expr] = []
+        values: list[py.expr] = []
+        for side in (left, right):
+            if type(side) is ast.Number:
+                values.append(self.expr(side))
+                continue
+            if side is right and not held and type(left) is ast.Name \
+                    and left.id == right.id:  # `x * x`: one test
+                values.append(self.expr(side))
+                continue
+            if held:
+                step = self.step(side)
+                steps.append(step)
+                value = lambda name=step.target.id: self.load(name)  # noqa: E731
+            else:
+                value = lambda side=side: self.expr(side)  # noqa: E731
+            if not (type(side) is ast.Name and self.known(side) == "number"):
+                tests.append(py.Compare(left=py.Attribute(value=value(), attr="__class__",
+                                                          ctx=py.Load()),
+                                        ops=[py.Is()], comparators=[self.helper("int")]))
+            if literal:
+                bound = py.Compare(left=py.Constant(-SMALL_INT), ops=[py.Lt(), py.Lt()],
+                                   comparators=[value(), py.Constant(SMALL_INT)])
+            else:
+                bound = py.Compare(left=py.Constant(-COMPACT), ops=[py.LtE(), py.LtE()],
+                                   comparators=[value(), py.Constant(COMPACT)])
+            tests.append(bound)
+            values.append(value())
+        native = py.BinOp(left=values[0], op=py.Mult(), right=values[1])
+        again = [py.Constant(side.value) if type(side) is ast.Number
+                 else self.load(steps[index].target.id) if held
+                 else self.expr(side)
+                 for index, side in _numbered((left, right))]
+        test = tests[0] if len(tests) == 1 else py.BoolOp(op=py.And(), values=tests)
+        return py.IfExp(test=sequence(steps, test), body=native,
+                        orelse=self.helper_call("mul", *again))
+
     def step(self, node: ast.Expr) -> py.NamedExpr:
         """``node`` evaluated into a new temporary (a step of a sequence)."""
         return py.NamedExpr(target=self.store(self.fresh("value")), value=self.expr(node))
@@ -268,9 +421,9 @@ class ExpressionsMixin:
         """An operand of a concatenation, as display text (D3)."""
         if type(node) is ast.String or could_be_string(node):
             return self.expr(node)
+        if self.string_valued(node):
+            return self.expr(node)
         value = self.expr(node)
-        if type(node) is ast.Name and self.known(node) == "string":
-            return value
         if type(node) is ast.Name:  # skip the call when it already is a string
             test = py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
                               ops=[py.Is()], comparators=[self.helper("S")])
@@ -360,27 +513,43 @@ class ExpressionsMixin:
         """The kind a local name always holds ("array", "object", "string"), else "any"."""
         return self.analysis.static_kind(self.scope, node.id)
 
-    def numeric(self, node: ast.Expr, depth: int = 8) -> bool:
+    def numeric(self, node: ast.Expr, depth: int = 8, strict: bool = False) -> bool:
         """Whether ``node`` can only be a number (or fail): a number literal, a local known
         to hold numbers, or arithmetic that can yield nothing else. Looks ``depth`` levels
-        deep at most (a long chain is simply not proven numeric)."""
+        deep at most (a long chain is simply not proven numeric).
+
+        ``strict`` leaves out what only holds for ML's own values: `a - b` of unknown
+        operands is a number or an error unless one of them is a host object whose class
+        defines the operator. Strictly, arithmetic is numeric only when its operands are
+        (a number is a number whatever the other operand of `+` is for ``addition``, which
+        asks about each side). A call of a function that returns numbers when given numbers
+        (see NumericFunctions) is numeric when its arguments strictly are."""
         kind = type(node)
         if kind is ast.Number:
             return True
         if kind is ast.Name:
-            return self.known(node) == "number"
+            return self.known(node) == "number" or (
+                node.id in self.assumed_numbers
+                and self.scope.owner_of(node.id) is self.scope)
         if depth == 0:
             return False
+        if kind is ast.Call:
+            return self.numeric_functions.numeric_call(
+                node, lambda arg: self.numeric(arg, depth - 1, True))
         if kind is ast.Unary:
-            return node.op == "-" and self.numeric(node.operand, depth - 1)
+            return node.op == "-" and self.numeric(node.operand, depth - 1, strict)
         if kind is not ast.Binary:
             return False
+        both = self.numeric(node.left, depth - 1, strict) and \
+            self.numeric(node.right, depth - 1, strict)
+        if strict:
+            return both and not (node.op == "+" and could_be_string(node))
         if node.op in ("-", "/", "//"):  # never text or arrays
             return True
         if node.op == "+":  # a number plus anything but text is a number or an error
             return not could_be_string(node) and (
                 self.numeric(node.left, depth - 1) or self.numeric(node.right, depth - 1))
-        return self.numeric(node.left, depth - 1) and self.numeric(node.right, depth - 1)
+        return both
 
     def is_module(self, node: ast.Expr) -> bool:
         return id(node) in self.analysis.module_refs

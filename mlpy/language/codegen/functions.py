@@ -42,6 +42,7 @@ class FunctionsMixin:
                       self_name: str) -> list[py.stmt]:
         """Declarations, the prologue and the statements of a function's body."""
         outer, self.scope = self.scope, self.analysis.scopes[id(node)]
+        outer_held, self.ticker_held = self.ticker_held, False
         try:
             out: list[py.stmt] = []
             declared = {"global": [], "nonlocal": []}
@@ -54,7 +55,7 @@ class FunctionsMixin:
             if declared["nonlocal"]:
                 out.append(self.at(node.span, py.Nonlocal(names=declared["nonlocal"])))
             if not self.ticks:
-                out.extend(self.block(body))
+                out.extend(self.specialise(node, params, body))
             else:
                 local = {p.name for p in params} | set(self.scope.nonlocals)
                 split = pure_prefix(body, local)
@@ -63,12 +64,41 @@ class FunctionsMixin:
                     guarded.append(self.at(body[split].span, self.tick_stmt()))
                 if guarded:
                     out.append(self.at(node.span, self.prologue(guarded, params, self_name)))
-                out.extend(self.block(body[split:]))
+                self.ticker_held = split < len(body)
+                out.extend(self.specialise(node, params, body[split:]))
             if not out:
                 out.append(self.at(node.span, py.Pass()))
             return out
         finally:
             self.scope = outer
+            self.ticker_held = outer_held
+
+    def specialise(self, node: ast.Node, params: list[ast.Param],
+                   body: list[ast.Stmt]) -> list[py.stmt]:
+        """``body``; for a function that returns numbers when given numbers, twice: once
+        for calls whose arguments are all numbers (tested here, one class test each),
+        where the parameters are known to be numbers -- so `fib(n - 1) + fib(n - 2)` adds
+        natively -- and once for any other call."""
+        if not body or not self.numeric_functions.specialised(node):
+            return self.block(body)
+        self.assumed_numbers = {p.name for p in params}
+        try:
+            numbers = self.block(body)
+        finally:
+            self.assumed_numbers = set()
+        tests = []
+        for param in params:
+            kind = self.fresh("class")
+            name = self.load(self.name_of(param.name))
+            is_int = py.Compare(
+                left=py.NamedExpr(target=self.store(kind), value=py.Attribute(
+                    value=name, attr="__class__", ctx=py.Load())),
+                ops=[py.Is()], comparators=[self.helper("int")])
+            is_float = py.Compare(left=self.load(kind), ops=[py.Is()],
+                                  comparators=[self.helper("float")])
+            tests.append(py.BoolOp(op=py.Or(), values=[is_int, is_float]))
+        test = tests[0] if len(tests) == 1 else py.BoolOp(op=py.And(), values=tests)
+        return [self.at(body[0].span, py.If(test=test, body=numbers, orelse=self.block(body)))]
 
     def prologue(self, guarded: list[py.stmt], params: list[ast.Param],
                  self_name: str) -> py.Try:
@@ -110,6 +140,134 @@ class FunctionsMixin:
             node.span, name, node.params,
             lambda hidden: self.function_body(node, node.params, body, hidden)))
         return self.load(name)
+
+
+def own_returns(function: ast.FunctionDef) -> list[ast.Return]:
+    """The return statements of ``function`` itself (not those of functions inside it)."""
+    found: list[ast.Return] = []
+    stack: list[object] = list(function.body)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Return:
+            found.append(item)
+        elif kind in (ast.FunctionDef, ast.Arrow):
+            continue
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, ast.Node):
+            stack.extend(getattr(item, name) for name in item.__slots__
+                         if name != "span" and not name.endswith("_span"))
+    return found
+
+
+class NumericFunctions:
+    """The functions that return a number whenever they are called with numbers and return.
+
+    A call of one with numeric arguments is numeric (``fib(n - 1) + fib(n - 2)`` adds
+    natively). A function qualifies when its name is bound by that one definition and
+    nothing else (outside the top level of a session, which a later chunk may rebind), no
+    parameter is assigned, its body ends with a ``return``, and every ``return`` gives an
+    expression that is numeric when the parameters are numbers and calls of qualifying
+    functions with numeric arguments are numbers. The set is the greatest one that holds
+    (every candidate in, then out until none fails): by induction on the depth of the
+    calls a returning call makes, a call of a function in it with numbers returns a number.
+    """
+
+    def __init__(self, generator):
+        self.generator = generator
+        self.analysis = generator.analysis
+        self.members: set[int] | None = None
+        self.assumed: set[str] = set()  # while checking a candidate: its parameters
+
+    def of_call(self, call: ast.Call, scope) -> ast.FunctionDef | None:
+        """The function a direct call of a name can only call, if it is a candidate."""
+        callee = call.callee
+        if type(callee) is not ast.Name or id(call) not in self.analysis.direct_calls:
+            return None
+        owner = scope.owner_of(callee.id)
+        if owner is None or owner.bindings.get(callee.id) != {"def"} \
+                or len(owner.assigned.get(callee.id, ())) != 1:
+            return None
+        if owner is self.analysis.root and self.analysis.session:
+            return None
+        return self.definitions().get((id(owner), callee.id))
+
+    def definitions(self) -> dict[tuple[int, str], ast.FunctionDef]:
+        found = getattr(self, "_definitions", None)
+        if found is None:
+            found = {}
+            for scope in self.analysis.scopes.values():
+                node = scope.node
+                if type(node) is ast.FunctionDef and scope.parent is not None:
+                    found[(id(scope.parent), node.name)] = node
+            self._definitions = found
+        return found
+
+    def numeric_call(self, call: ast.Call, numeric) -> bool:
+        """Whether a call is of a function in the set, with arguments ``numeric`` proves
+        to be numbers."""
+        function = self.of_call(call, self.generator.scope)
+        if function is None or not all(numeric(arg) for arg in call.args):
+            return False
+        return id(function) in self.set()
+
+    def specialised(self, function: ast.Node) -> bool:
+        """Whether ``function`` gets a second body for calls with numbers (see
+        FunctionsMixin.specialise): it is in the set, takes parameters and defines no
+        function of its own (which would be generated twice)."""
+        return (type(function) is ast.FunctionDef and bool(function.params)
+                and id(function) in self.set()
+                and not any(type(node) in (ast.FunctionDef, ast.Arrow)
+                            for stmt in function.body for node in ast.walk(stmt)))
+
+    def set(self) -> set[int]:
+        """The set, found by a worklist: a function is checked again only when a function
+        its returns call leaves the set, so finding it takes time linear in the calls."""
+        if self.members is not None:
+            return self.members
+        candidates = {id(fn): fn for fn in self.definitions().values() if _candidate(
+            fn, self.analysis.scopes[id(fn)])}
+        callers: dict[int, list[int]] = {}
+        for key, function in candidates.items():
+            scope = self.analysis.scopes[id(function)]
+            for ret in own_returns(function):
+                for node in ast.walk(ret.value):
+                    if type(node) is ast.Call:
+                        callee = self.of_call(node, scope)
+                        if callee is not None and id(callee) in candidates:
+                            callers.setdefault(id(callee), []).append(key)
+        self.members = set(candidates)  # the optimistic start
+        pending = list(candidates)
+        while pending:
+            key = pending.pop()
+            if key in self.members and not self.returns_numbers(candidates[key]):
+                self.members.discard(key)
+                pending.extend(caller for caller in callers.get(key, ())
+                               if caller in self.members)
+        return self.members
+
+    def returns_numbers(self, function: ast.FunctionDef) -> bool:
+        generator = self.generator
+        outer_scope, outer_assumed = generator.scope, generator.assumed_numbers
+        generator.scope = self.analysis.scopes[id(function)]
+        generator.assumed_numbers = {p.name for p in function.params}
+        try:
+            return all(generator.numeric(ret.value, strict=True)
+                       for ret in own_returns(function))
+        finally:
+            generator.scope, generator.assumed_numbers = outer_scope, outer_assumed
+
+
+def _candidate(function: ast.FunctionDef, scope) -> bool:
+    """A function whose parameters keep the values it was called with, and whose body can
+    only end by a return with a value (or an error)."""
+    if not function.body or type(function.body[-1]) is not ast.Return:
+        return False
+    if any(scope.bindings.get(p.name) != {"param"} or p.name in scope.nonlocals
+           for p in function.params):
+        return False
+    return all(ret.value is not None for ret in own_returns(function))
 
 
 def bounded(node: ast.Node) -> bool:

@@ -14,6 +14,7 @@ HELPERS = {
     "mul": "__ml_mul",  # limits.ml_mul(left, right)
     "add": "__ml_add",  # limits.ml_add(left, right)
     "concat": "__ml_concat",  # limits.ml_concat(*parts)
+    "range": "__ml_range",  # builtins.loop_range(fn, *args): a for loop's range
     "set_slice": "__ml_set_slice",  # limits.set_slice(target, start, stop, step, value)
     "int": "__ml_int",  # int
     "float": "__ml_float",  # float
@@ -40,6 +41,7 @@ HELPERS = {
 }
 SELF_PREFIX = "__ml_self_"  # the hidden name a function's prologue finds itself by
 TICK_VAR = "__ml_tick"
+TICKER_VAR = "__ml_t"  # a function's own reference to its execution's ticker
 LAST = "__ml_last"  # the value of a final expression statement
 KEYWORD_PREFIX = "__mlkw_"
 

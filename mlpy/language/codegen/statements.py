@@ -190,8 +190,20 @@ class StatementsMixin:
                       body=body or [py.Pass()], orelse=[])
         return [self.at(stmt.span, loop)]
 
+    def loop_range(self, node: ast.Expr) -> bool:
+        """Whether ``node`` is a call of the builtin ``range`` (unless a session rebinds it:
+        the helper tests that) -- what a for loop can iterate without the array."""
+        return (type(node) is ast.Call and type(node.callee) is ast.Name
+                and node.callee.id == "range" and id(node) in self.analysis.direct_calls
+                and self.scope.owner_of("range") is None)
+
     def stmt_For(self, stmt: ast.For) -> list[py.stmt]:
-        iterable = self.expr(stmt.iterable)
+        if self.loop_range(stmt.iterable):
+            call = stmt.iterable
+            iterable = self.at(call.span, self.helper_call(
+                "range", self.expr(call.callee), *(self.expr(arg) for arg in call.args)))
+        else:
+            iterable = self.expr(stmt.iterable)
         if self.ticks:  # compress(seq, ticker) yields seq's items, one tick each
             iterable = self.at(stmt.iterable.span,
                                self.helper_call("compress", iterable, self.ticker()))
