@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from mlpy.engine import _IDENTIFIER
 from mlpy.errors import MLCallError, MLCancelledError, MLConfigurationError, MLError
-from mlpy.function import _PLAIN, MLFunction, call_ml, is_ml_function
+from mlpy.function import _PLAIN, MLFunction, call_direct, call_ml, direct_entry, is_ml_function
 from mlpy.language.codegen import py_name
 from mlpy.observability import events
 from mlpy.observability.logging import log_failure
@@ -264,7 +264,7 @@ class MLCallbackWrapper(MLFunction):
                     grants = self._narrowed if grants is self._seen else self._grants_now()
             else:
                 grants = self._grants_now()
-            value = call_ml(fn, args, grants, self.timeout)
+            value = self._run(fn, args, grants)
             stats = self.stats
             stats.calls += 1
             stats.total_time += perf_counter() - start
@@ -277,6 +277,18 @@ class MLCallbackWrapper(MLFunction):
             return None, error
         finally:
             lock.release()
+
+    def _run(self, fn: FunctionType, args: tuple, grants: CapabilitySet) -> Any:
+        """Run the ML call: directly when it runs under its home's grants and limits and
+        may be called so (see :func:`mlpy.function.direct_entry`), else through call_ml."""
+        if self.timeout is None:
+            direct = self._direct
+            if direct[0] is not fn:
+                direct = self._direct = direct_entry(fn)
+            home = direct[1]
+            if home is not None and grants is home.capabilities and CURRENT.get().idle:
+                return call_direct(fn, args, home)
+        return call_ml(fn, args, grants, self.timeout)
 
     def submit(self, *args: Any, dispatcher: Any = None,
                on_result: Callable[[Any], Any] | None = None,
