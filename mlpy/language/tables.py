@@ -24,6 +24,7 @@ reach the transformer method (lark's child filter, ``maybe_placeholders``, ``?ru
 from __future__ import annotations
 
 import hashlib
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def tables_sha(tables: dict[str, Any]) -> str:
 def load(grammar: str) -> dict[str, Any] | None:
     """The shipped tables if they were generated from ``grammar`` and are intact, else None."""
     try:
-        from mlpy.language import _parse_tables as shipped
+        shipped = importlib.import_module("mlpy.language._parse_tables")
         tables = shipped.TABLES
         if shipped.FORMAT != FORMAT or shipped.GRAMMAR_SHA != grammar_sha(grammar) \
                 or shipped.TABLES_SHA != tables_sha(tables):
