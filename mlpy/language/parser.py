@@ -21,7 +21,6 @@ import os
 import re
 import threading
 import time
-from importlib import resources
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Any
@@ -40,7 +39,19 @@ _parser: lark.Lark | None = None
 # The parser of the shipped tables; False once they were found unusable (lark parses).
 _fast: lalr.Parser | None | bool = None
 
-GRAMMAR = resources.files("mlpy.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+def _read_grammar() -> str:
+    """grammar.lark, read next to this module (importlib.resources, a few milliseconds of
+    imports, only where the package is not a directory: a zip)."""
+    try:
+        return Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files("mlpy.language").joinpath("grammar.lark").read_text(
+            encoding="utf-8")
+
+
+GRAMMAR = _read_grammar()
 GRAMMAR_VERSION = hashlib.sha256(GRAMMAR.encode()).hexdigest()[:16]
 
 
