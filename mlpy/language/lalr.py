@@ -20,6 +20,9 @@ import re
 from typing import Any
 
 
+_BLOCK_WORDS = frozenset({"WHILE", "FOR", "TRY"})
+
+
 class Reject(Exception):
     """The text is not in the language as the tables read it: let lark say why."""
 
@@ -96,6 +99,11 @@ class Parser:
         return lexer
 
     def parse(self, text: str) -> Any:
+        return self.parse_counting(text)[0]
+
+    def parse_counting(self, text: str) -> tuple[Any, int, int]:
+        """The value of ``text``, how many tokens it has, and how many of them start a loop
+        or a ``try`` (the caller's nesting check can skip a small program by them)."""
         actions, lexer_of_state, lexers = self._actions, self._lexer_of_state, self._lexers
         rules, ignore, end_state = self._rules, self._ignore, self._end
         state = self._start
@@ -103,6 +111,7 @@ class Parser:
         values: list[Any] = []
         pos, line, line_start, length = 0, 1, 0, len(text)
         last: Token | None = None
+        count = blocks = 0
         while True:
             # ---- the next token, lexed as the current state's lexer would
             token = None
@@ -131,6 +140,9 @@ class Parser:
                     continue
                 if kind == lexer[2] and value in lexer[1]:
                     kind = lexer[1][value]
+                    if kind in _BLOCK_WORDS:
+                        blocks += 1
+                count += 1
                 token = last = Token(kind, value, start, start_line, column, line,
                                      pos - line_start + 1)
                 break
@@ -154,7 +166,7 @@ class Parser:
                     state = actions[states[-1]][origin]
                     states.append(state)
                     if kind == "$END" and state == end_state:
-                        return values[-1]
+                        return values[-1], count, blocks
                     row = actions[state]
                     continue
                 if size:
@@ -188,5 +200,5 @@ class Parser:
                 states.append(state)
                 values.append(value)
                 if kind == "$END" and state == end_state:
-                    return values[-1]
+                    return values[-1], count, blocks
                 row = actions[state]

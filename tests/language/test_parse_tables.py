@@ -177,3 +177,29 @@ def test_the_generator_reproduces_tables_lark_agrees_with():
     fresh = lalr.Parser(tables.build(parser.GRAMMAR), ToAST())
     for source in PROGRAMS[:40]:
         assert _outcome(fresh.parse, source) == _outcome(parser.fast_parser().parse, source)
+
+
+SMALL_SHAPES = ([f"x = {'!' * k}y;" for k in (10, 38, 60)]
+                + [f"x = {'[' * k}{']' * k};" for k in (10, 19, 40, 130)]
+                + [f"x = {'f(' * k}1{')' * k};" for k in (10, 19, 70)]
+                + [f"x = {'fn() => ' * k}1;" for k in (10, 13, 70)]
+                + ["try { " * k + "x = 1;" + " } finally { }" * k for k in (2, 3, 10)]
+                + ["while (a) { " * k + "x;" + " }" * k for k in (5, 10, 21)])
+
+
+@pytest.mark.parametrize("source", PROGRAMS[::7] + SMALL_SHAPES)
+def test_the_nesting_check_skips_only_programs_that_cannot_nest_too_deeply(source):
+    try:
+        program, tokens, blocks = parser.fast_parser().parse_counting(source)
+    except (lalr.Reject, TreeError):
+        return
+    if parser._too_small_to_nest(tokens, blocks):
+        assert parser._nesting_problem(program) is None, source
+
+
+def test_deep_nesting_is_still_refused():
+    for source in ("x = " + "[" * 130 + "]" * 130 + ";",
+                   "try { " * 10 + "x = 1;" + " } finally { }" * 10,
+                   "while (a) { " * 21 + "x;" + " }" * 21):
+        with pytest.raises(mlpy.MLSyntaxError, match="nested too deeply"):
+            mlpy.compile(source)
