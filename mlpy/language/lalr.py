@@ -17,7 +17,7 @@ made exactly the moves lark makes, so an error the tree builder raises (a
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 
 _BLOCK_WORDS = frozenset({"WHILE", "FOR", "TRY"})
@@ -27,24 +27,20 @@ class Reject(Exception):
     """The text is not in the language as the tables read it: let lark say why."""
 
 
-class Token:
+class Token(NamedTuple):
     """A terminal of the input, with lark's position fields (1-based lines and columns; the
-    end column is the one after the token's last character)."""
+    end column is the one after the token's last character). A tuple: made in C."""
 
-    __slots__ = ("type", "value", "start_pos", "line", "column", "end_line", "end_column")
+    type: str
+    value: str
+    start_pos: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
-    def __init__(self, type: str, value: str, start_pos: int, line: int, column: int,
-                 end_line: int, end_column: int):
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
 
-    def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r})"
+_token = tuple.__new__  # Token's fields in order, without NamedTuple's Python __new__
 
 
 class _Inline:
@@ -143,8 +139,8 @@ class Parser:
                     if kind in _BLOCK_WORDS:
                         blocks += 1
                 count += 1
-                token = last = Token(kind, value, start, start_line, column, line,
-                                     pos - line_start + 1)
+                token = last = _token(Token, (kind, value, start, start_line, column, line,
+                                              pos - line_start + 1))
                 break
             if token is None:
                 kind = "$END"

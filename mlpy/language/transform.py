@@ -50,8 +50,20 @@ def span_of(item: Any) -> Span:
 
 
 def join(first: Any, last: Any) -> Span:
-    a, b = span_of(first), span_of(last)
-    return Span(a.line, a.column, b.end_line, b.end_column)
+    """The span from ``first``'s start to ``last``'s end (nodes, blocks or tokens; a token's
+    position is read as it is, without a span of its own)."""
+    if isinstance(first, ast.Node):
+        first = first.span
+    elif isinstance(first, Statements):
+        first = first.end
+    if isinstance(last, ast.Node):
+        last = last.span
+    elif isinstance(last, Statements):
+        last = last.end
+    elif not isinstance(last, Span):  # a token: its last character
+        return Span(first.line, first.column, last.end_line,
+                    max(last.end_column - 1, last.column))
+    return Span(first.line, first.column, last.end_line, last.end_column)
 
 
 def string_value(token: Any) -> str:
