@@ -257,19 +257,32 @@ def _parts(node: ast.Node, depth: int, position: int, blocks: int) -> list[tuple
                 (node.final, depth + 1, 0, blocks + 1)]
     links = _links(node)
     entries = []
-    for name in node.__slots__:
-        if name == "span" or name.endswith("_span"):
-            continue
+    for name in _fields(kind):
         child = getattr(node, name)
+        if not isinstance(child, _WALKED):  # a name, a number, an operator: no nesting
+            continue
         if kind is ast.Call and name == "callee" and type(child) is ast.Member:
             child = child.target  # `o.m(...)` is one step from `o`
-        if any(child is link for link in links):
+        if links and (child is links[0] or child is links[-1]):
             step = position + 1
             back = ast.CHAIN_STEP if step % ast.CHAIN_STEP == 0 else 0
             entries.append((child, depth + 1 - back, step, blocks))
         else:
             entries.append((child, depth + 1, 0, blocks))
     return entries
+
+
+_WALKED = (ast.Node, list, tuple)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (not its spans)."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(name for name in kind.__slots__
+                                       if name != "span" and not name.endswith("_span"))
+    return fields
 
 
 def _links(node: ast.Node) -> tuple[ast.Node, ...]:
