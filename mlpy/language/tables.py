@@ -13,7 +13,9 @@ to lark, so a stale or corrupt table is never used. After changing the grammar, 
 
     python -m mlpy.language.tables
 
-(tests/language/test_parse_tables.py fails until the file is regenerated).
+(tests/language/test_parse_tables.py fails until the file is regenerated). Lark numbers the
+parser states differently from one run to the next, so two runs write different files that
+parse alike.
 
 Everything lark decides is read from lark itself, not re-implemented: the parse table, the
 terminals each parser state's contextual lexer tries (in lark's order, keywords left to the
