@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from mlpy.engine import _IDENTIFIER
 from mlpy.errors import MLCallError, MLCancelledError, MLConfigurationError, MLError
-from mlpy.function import _PLAIN, MLFunction, call_ml, is_ml_function
+from mlpy.function import _PLAIN, MLFunction, call_direct, call_ml, direct_entry, is_ml_function
 from mlpy.language.codegen import py_name
 from mlpy.observability import events
 from mlpy.observability.logging import log_failure
@@ -210,8 +210,10 @@ class MLCallbackWrapper(MLFunction):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if events.ACTIVE:
             return self._observed_call(args, kwargs)
-        value, failure = self._call(args, kwargs)
-        return value if failure is None else self._recover(failure)
+        try:
+            return self._call(args, kwargs)
+        except MLError as error:
+            return self._recover(error)
 
     def _observed_call(self, args: tuple, kwargs: dict) -> Any:
         """A call reported to the observability listeners as a ``callback`` execution."""
@@ -222,7 +224,10 @@ class MLCallbackWrapper(MLFunction):
         value = failure = None
         finished = False
         try:
-            value, failure = self._call(args, kwargs)
+            try:
+                value = self._call(args, kwargs)
+            except MLError as error:
+                failure = error
             finished = True
         finally:
             if failure is not None:
@@ -241,8 +246,10 @@ class MLCallbackWrapper(MLFunction):
         except MLError:
             return None
 
-    def _call(self, args: tuple, kwargs: dict) -> tuple[Any, MLError | None]:
-        """The call: ``(value, None)``, or ``(None, error)`` for the error contract."""
+    def _call(self, args: tuple, kwargs: dict) -> Any:
+        """The call, counted in the stats: its value, or raise its MLError (for the error
+        contract). It runs directly when it runs under its home's grants and limits and may
+        be called so (see :func:`mlpy.function.direct_entry`), else through call_ml."""
         lock = self._lock
         lock.acquire()
         start = perf_counter()
@@ -264,17 +271,26 @@ class MLCallbackWrapper(MLFunction):
                     grants = self._narrowed if grants is self._seen else self._grants_now()
             else:
                 grants = self._grants_now()
-            value = call_ml(fn, args, grants, self.timeout)
+            home = None
+            if self.timeout is None:
+                direct = self._direct
+                if direct[0] is not fn:
+                    direct = self._direct = direct_entry(fn)
+                home = direct[1]
+            if home is not None and grants is home.capabilities and CURRENT.get().idle:
+                value = call_direct(fn, args, home)
+            else:
+                value = call_ml(fn, args, grants, self.timeout)
             stats = self.stats
             stats.calls += 1
             stats.total_time += perf_counter() - start
-            return value, None
-        except MLError as error:
+            return value
+        except MLError:
             stats = self.stats
             stats.calls += 1
             stats.errors += 1
             stats.total_time += perf_counter() - start
-            return None, error
+            raise
         finally:
             lock.release()
 

@@ -10,8 +10,10 @@ function a Python callable.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import os
 import re
 import reprlib
 import sys
@@ -182,9 +184,14 @@ class Engine:
         sandbox: "SandboxConfig | None" = None,
     ):
         self.config = config  # the MLConfig the settings came from (None: arguments only)
-        self._deny = CapabilitySet.parse(deny=[*_own_files(), *capability_items(deny, "deny")])
         self.profiles = {name: as_capability_set(spec) for name, spec in (profiles or {}).items()}
-        self.capabilities = self.resolve_capabilities(capabilities)
+        if isinstance(deny, (tuple, list)) and not deny \
+                and isinstance(capabilities, (tuple, list)) and not capabilities:
+            self._deny, self.capabilities = _own_files()  # the common case, made once
+        else:
+            self._deny = CapabilitySet.parse(
+                deny=[*_own_files()[0].denies, *capability_items(deny, "deny")])
+            self.capabilities = self.resolve_capabilities(capabilities)
         self.timeout = timeout
         self.max_steps = max_steps
         self.max_depth = _positive("max_depth", max_depth)
@@ -691,12 +698,21 @@ def _isolation(value: str) -> str:
     return value
 
 
-def _own_files() -> list[str]:
+def _own_files() -> tuple[CapabilitySet, CapabilitySet]:
     """Denies that keep scripts away from mlpy's own cache (it holds the parser tables the
-    host loads at start), whatever a host grants."""
+    host loads at start), whatever a host grants; and the grants of an engine given no
+    capabilities and no denies (nothing granted, those denied). Made once per cache
+    location: every Engine needs them, and the variables that place the cache can change."""
+    return _own_file_denies(os.environ.get("MLPY_CACHE_DIR"), os.environ.get("XDG_CACHE_HOME"),
+                            os.environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _own_file_denies(*_location: str | None) -> tuple[CapabilitySet, CapabilitySet]:
     directory = cache_dir()
-    return [f"{area}:{directory}{suffix}" for area in (
-        "file.write", "file.append", "file.delete", "path.write") for suffix in ("", "/**")]
+    denies = CapabilitySet.parse(deny=[f"{area}:{directory}{suffix}" for area in (
+        "file.write", "file.append", "file.delete", "path.write") for suffix in ("", "/**")])
+    return denies, _capability_set((), {}, denies)
 
 
 # Deeper than this, Python's own stack (calls through C code) is at risk.

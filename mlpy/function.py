@@ -25,6 +25,7 @@ from mlpy.language.codegen import py_name
 from mlpy.program import translate_error
 from mlpy.runtime import ops
 from mlpy.runtime.capabilities import CapabilitySet, CapabilitySpec, as_capability_set
+from mlpy.runtime import state as _state
 from mlpy.runtime.state import CURRENT, ExecutionState, Home, current_capabilities
 from mlpy.runtime.values import HostObject
 
@@ -107,6 +108,59 @@ def call_from_host(fn: FunctionType, *args: Any) -> Any:
     return call_ml(fn, args)
 
 
+def direct_entry(fn: FunctionType) -> tuple[FunctionType, Home | None]:
+    """``(fn, home)`` when the host may call ``fn`` directly, without opening an execution
+    first (``home`` is the home it would run under); ``(fn, None)`` when it may not.
+
+    That is the case of a function whose whole body is *pure* (see
+    :mod:`mlpy.language.codegen.functions`): no call, no loop, nothing changed but its own
+    locals, so it runs in bounded time and takes no step, and whatever would need an
+    execution -- an error, a capability decision, a tick -- makes its prologue enter one
+    through :func:`call_from_host`, under the function's home, and run it again there. So
+    a direct call is the same call as one through :func:`call_ml` with the home's grants
+    and time limit, at the cost of a Python call. Not with a memory budget (a pure body can
+    still build a large value, which only an execution charges), and never for a function
+    without the prologue.
+
+    The test reads the code object: the prologue calls ``__ml_enter``, and a function that
+    ticks after its pure part binds ``__ml_tick``. Only speed rests on the second test: a
+    function taken for pure that ticks enters its execution through its prologue.
+    """
+    home = fn.__globals__.get("__ml_home__")
+    code = fn.__code__
+    if home.__class__ is not Home or home.max_memory is not None \
+            or "__ml_enter" not in code.co_names or "__ml_tick" in code.co_varnames:
+        return fn, None
+    return fn, home
+
+
+def call_direct(fn: FunctionType, args: tuple, home: Home) -> Any:
+    """Call a function :func:`direct_entry` admits, outside any execution (the caller
+    checked that none runs in this context): its value, or the MLError its prologue's
+    execution raised. A time limit still holds: a call that took longer (one native
+    operation on a huge value) raises it, as :meth:`ExecutionState.finish` does. An error
+    of the call itself (a wrong number of arguments) is left to :func:`call_ml`, which
+    makes the same call again and reports it; the function is pure, so running it again
+    changes nothing."""
+    timeout = home.timeout
+    try:
+        if timeout is None:
+            value = fn(*args)
+        else:
+            start = _state.clock()
+            value = fn(*args)
+            elapsed = _state.clock() - start
+    except MLError:
+        raise
+    except Exception:  # noqa: BLE001 - raised by the call itself (arity): call_ml says it
+        return call_ml(fn, args)
+    if timeout is not None and elapsed > timeout:
+        error = _state.timeout_error(timeout, elapsed)
+        error.execution_id = _state.new_execution_id()
+        raise error
+    return value if value.__class__ is not HostObject else value._value
+
+
 def _error(exc: BaseException, fn: FunctionType, execution_id: str) -> MLError:
     if isinstance(exc, TypeError) and exc.__traceback__ is not None \
             and exc.__traceback__.tb_next is None:  # raised by the call itself: arity
@@ -136,7 +190,8 @@ class MLFunction:
     redefinition in the session is picked up.
     """
 
-    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout")
+    __slots__ = ("_fn", "_namespace", "_key", "session", "name", "_grants", "timeout",
+                 "_direct")
     # The host may pass a handle to another execution: ML calls it like a host function,
     # and it runs with what both its own grants and the caller's allow.
     _ml_callable = True
@@ -157,6 +212,9 @@ class MLFunction:
         self._namespace = session._namespace if session is not None and fn is None else None
         self._grants = capabilities
         self.timeout = timeout
+        # (the function last called, its home if it may be called directly: direct_entry),
+        # one tuple so that threads sharing the handle read a consistent pair.
+        self._direct: tuple[Any, Home | None] = (None, None)
 
     @property
     def capabilities(self) -> CapabilitySet:
@@ -190,6 +248,12 @@ class MLFunction:
         if kwargs:
             kwargs = {k: ops.admit(v, k) for k, v in kwargs.items()}
             args = self._bind(fn, args, kwargs)
+        elif self._grants is None and self.timeout is None:  # the home's grants and limits
+            direct = self._direct
+            if direct[0] is not fn:
+                direct = self._direct = direct_entry(fn)
+            if direct[1] is not None and CURRENT.get().idle:
+                return call_direct(fn, args, direct[1])
         grants = self._grants
         if grants is not None and grants == "caller":
             grants = current_capabilities()

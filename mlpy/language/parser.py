@@ -1,9 +1,16 @@
 """Source text to ML syntax tree, with syntax errors that say what was expected and where.
 
-One lark LALR parser is built per process, on first use. Its tables are pickled in the user
-cache directory (``MLPY_CACHE_DIR``, else ``~/.cache/mlpy``), keyed by a hash of the grammar and
-the lark version, so a new process loads them instead of rebuilding them. Nothing is ever written
-next to user sources; if the cache directory is not writable the tables are simply rebuilt.
+Programs are parsed by :mod:`mlpy.language.lalr` with the tables shipped in the package
+(generated from the grammar by lark, see :mod:`mlpy.language.tables`), so neither a compile
+nor a new process builds or imports lark. Lark parses where that parser stops: a syntax
+error (lark's exceptions are what the messages below are made from), or all the time when the
+shipped tables do not match the grammar.
+
+The lark parser is built once per process, when first needed. Its tables are pickled in the
+user cache directory (``MLPY_CACHE_DIR``, else ``~/.cache/mlpy``), keyed by a hash of the
+grammar and the lark version, so a new process loads them instead of rebuilding them. Nothing
+is ever written next to user sources; if the cache directory is not writable the tables are
+simply rebuilt.
 """
 
 from __future__ import annotations
@@ -14,22 +21,37 @@ import os
 import re
 import threading
 import time
-from importlib import resources
 from pathlib import Path
 
-import lark
-from lark import Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any
 
 from mlpy.errors import Diagnostic, MLSyntaxError, Span, clip_text
-from mlpy.language import ast
+from mlpy.language import ast, lalr, tables
 from mlpy.language.transform import ToAST, TreeError
+
+if TYPE_CHECKING:
+    import lark
+    from lark.exceptions import UnexpectedInput
 
 _logger = logging.getLogger("mlpy.compiler")
 _lock = threading.Lock()
 _parser: lark.Lark | None = None
+# The parser of the shipped tables; False once they were found unusable (lark parses).
+_fast: lalr.Parser | None | bool = None
 
-GRAMMAR = resources.files("mlpy.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+def _read_grammar() -> str:
+    """grammar.lark, read next to this module (importlib.resources, a few milliseconds of
+    imports, only where the package is not a directory: a zip)."""
+    try:
+        return Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files("mlpy.language").joinpath("grammar.lark").read_text(
+            encoding="utf-8")
+
+
+GRAMMAR = _read_grammar()
 GRAMMAR_VERSION = hashlib.sha256(GRAMMAR.encode()).hexdigest()[:16]
 
 
@@ -46,9 +68,20 @@ def cache_dir() -> Path:
 DISK_CACHE = True
 
 
+def _lark_builder() -> Any:
+    """ToAST as the lark transformer of the parser (its methods take the children inline)."""
+    from lark import Transformer, v_args
+
+    methods = {name: value for name, value in vars(ToAST).items()
+               if not name.startswith("__")}
+    return v_args(inline=True)(type("LarkToAST", (Transformer,), methods))()
+
+
 def _build() -> lark.Lark:
+    import lark
+
     options = dict(parser="lalr", lexer="contextual", maybe_placeholders=True,
-                   transformer=ToAST())
+                   transformer=_lark_builder())
     cache_file = cache_dir() / f"grammar-{GRAMMAR_VERSION}-lark{lark.__version__}.pickle"
     start = time.perf_counter()
     if not DISK_CACHE:
@@ -68,6 +101,7 @@ def _build() -> lark.Lark:
 
 
 def get_parser() -> lark.Lark:
+    """The lark parser (built on first use)."""
     global _parser
     if _parser is None:
         with _lock:
@@ -76,20 +110,66 @@ def get_parser() -> lark.Lark:
     return _parser
 
 
+def fast_parser() -> lalr.Parser | None:
+    """The parser of the shipped tables, or None when they are stale or damaged."""
+    global _fast
+    if _fast is None:
+        with _lock:
+            if _fast is None:
+                shipped = tables.load(GRAMMAR)
+                if shipped is None:
+                    _logger.warning("the shipped parser tables do not match the grammar: "
+                                    "lark parses (run python -m mlpy.language.tables)")
+                _fast = False if shipped is None else _checked(lalr.Parser(shipped, ToAST()))
+    return _fast or None
+
+
+def _checked(parser: lalr.Parser) -> lalr.Parser | bool:
+    """``parser`` if it parses a program that reaches every kind of statement as expected."""
+    try:
+        program = parser.parse(_PROBE)
+    except Exception:  # noqa: BLE001 - tables that cannot parse it are not used
+        return False
+    return parser if [type(item).__name__ for item in program.body] == _PROBE_KINDS else False
+
+
+_PROBE = ("import a.b as c; capability k { resource 'r'; allow net 'z'; } x = [1, -2.5] + "
+          "{a: 1}[\"a\"] * f(y)(z) // 2; function f(a, b: c) { nonlocal n; if (!a) { "
+          "return; } elif (a < 1 && b) { throw e; } else { for (i in x) { break; } } "
+          "while (true) { continue; } try { g = fn(x) => x ? 1 : s[1:2:3]; } except (e) { } "
+          "finally { } return o.if; }")
+_PROBE_KINDS = ["Import", "CapabilityDecl", "Assign", "FunctionDef"]
+
+
 def parse(source: str, filename: str = "<string>") -> ast.Program:
     """Parse ML ``source``; raise :class:`MLSyntaxError` pointing at the first problem."""
-    parser = get_parser()
+    fast = fast_parser()
+    small = False
     try:
-        program = parser.parse(source)
-    except UnexpectedInput as error:
-        raise _syntax_error(error, source, filename, parser) from None
+        if fast is not None:
+            program, tokens, blocks = fast.parse_counting(source)
+            small = _too_small_to_nest(tokens, blocks)
+        else:
+            program = _lark_parse(source, filename)
+    except lalr.Reject:
+        program = _lark_parse(source, filename)  # raises the syntax error, saying what
     except TreeError as error:
         raise _error(error.message, error.span, [error.hint] if error.hint else [], source,
                      filename) from None
-    problem = _nesting_problem(program)
+    problem = None if small else _nesting_problem(program)
     if problem is not None:
         raise _error(*problem, source, filename)
     return program
+
+
+def _lark_parse(source: str, filename: str) -> ast.Program:
+    from lark.exceptions import UnexpectedInput
+
+    parser = get_parser()
+    try:
+        return parser.parse(source)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, source, filename, parser) from None
 
 
 # The passes after parsing recurse over the tree, and Python's compiler over the code made
@@ -97,6 +177,17 @@ def parse(source: str, filename: str = "<string>") -> ast.Program:
 MAX_DEPTH = 128
 # Python compiles at most 20 loops and `try` statements inside one another in one function.
 MAX_BLOCKS = 20
+
+
+def _too_small_to_nest(tokens: int, blocks: int) -> bool:
+    """Whether a program of ``tokens`` tokens, ``blocks`` of them ``while``, ``for`` or
+    ``try``, is too small to nest too deeply, so that the walk below can be skipped (it
+    costs more than parsing a one-line program). Each level of the walk is a node, and a
+    node holds at least one token more than its child, or wraps it (a statement around an
+    expression, an ``elif`` branch): three levels a token is a wide margin over the one
+    level a token measured on every program of the test suite. A ``try`` costs at most four
+    blocks, a loop one."""
+    return 3 * tokens + 3 <= MAX_DEPTH and 4 * blocks <= MAX_BLOCKS
 
 
 def _nesting_problem(program: ast.Program) -> tuple[str, Span, list[str]] | None:
@@ -166,19 +257,32 @@ def _parts(node: ast.Node, depth: int, position: int, blocks: int) -> list[tuple
                 (node.final, depth + 1, 0, blocks + 1)]
     links = _links(node)
     entries = []
-    for name in node.__slots__:
-        if name == "span" or name.endswith("_span"):
-            continue
+    for name in _fields(kind):
         child = getattr(node, name)
+        if not isinstance(child, _WALKED):  # a name, a number, an operator: no nesting
+            continue
         if kind is ast.Call and name == "callee" and type(child) is ast.Member:
             child = child.target  # `o.m(...)` is one step from `o`
-        if any(child is link for link in links):
+        if links and (child is links[0] or child is links[-1]):
             step = position + 1
             back = ast.CHAIN_STEP if step % ast.CHAIN_STEP == 0 else 0
             entries.append((child, depth + 1 - back, step, blocks))
         else:
             entries.append((child, depth + 1, 0, blocks))
     return entries
+
+
+_WALKED = (ast.Node, list, tuple)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (not its spans)."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(name for name in kind.__slots__
+                                       if name != "span" and not name.endswith("_span"))
+    return fields
 
 
 def _links(node: ast.Node) -> tuple[ast.Node, ...]:
@@ -267,6 +371,8 @@ def _comment_start(text: str) -> int | None:
 
 
 def _syntax_error(error: UnexpectedInput, source: str, filename: str, parser: lark.Lark):
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     hints: list[str] = []
     if isinstance(error, UnexpectedCharacters):
         char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else ""
@@ -447,6 +553,8 @@ _CLOSING = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
 
 def _end_hint(error: UnexpectedInput, expected: set[str]) -> str | None:
     """For input that ends too early: the bracket left open, else the missing `;`."""
+    from lark import Token
+
     parser = getattr(error, "interactive_parser", None)
     opened: list[Token] = []
     for value in parser.parser_state.value_stack if parser is not None else ():

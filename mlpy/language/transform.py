@@ -1,7 +1,9 @@
-"""Builds the ML syntax tree of :mod:`mlpy.language.ast` while lark parses.
+"""Builds the ML syntax tree of :mod:`mlpy.language.ast` while the parser parses.
 
-The parser calls one method per grammar rule (or ``-> alias``) as it reduces -- no parse tree
-is built. Positions come from the tokens and from the children's spans, which is why the
+The parser (:mod:`mlpy.language.lalr`, or lark when it falls back) calls one method per
+grammar rule (or ``-> alias``) as it reduces, with the rule's kept children as arguments --
+no parse tree is built. Tokens are lark's or :class:`mlpy.language.lalr.Token`: the methods
+read only their ``type``, ``value`` and position fields. Positions come from the tokens and from the children's spans, which is why the
 grammar keeps the keyword and closing tokens a span needs (``RETURN``, ``RBRACE``, ...).
 Binary operators arrive as one flat list and are grouped by precedence here.
 
@@ -12,8 +14,6 @@ pattern holding a non-name) are refused with the position of the offending part.
 from __future__ import annotations
 
 from typing import Any
-
-from lark import Token, Transformer, v_args
 
 from mlpy.errors import Span
 from mlpy.integers import digits_value
@@ -37,24 +37,36 @@ class Statements(list):
     end: Span
 
 
-def token_span(token: Token) -> Span:
+def token_span(token: Any) -> Span:
     return Span(token.line, token.column, token.end_line, max(token.end_column - 1, token.column))
 
 
 def span_of(item: Any) -> Span:
-    if isinstance(item, Token):
-        return token_span(item)
     if isinstance(item, Statements):
         return item.end
-    return item.span
+    if isinstance(item, ast.Node):
+        return item.span
+    return token_span(item)
 
 
 def join(first: Any, last: Any) -> Span:
-    a, b = span_of(first), span_of(last)
-    return Span(a.line, a.column, b.end_line, b.end_column)
+    """The span from ``first``'s start to ``last``'s end (nodes, blocks or tokens; a token's
+    position is read as it is, without a span of its own)."""
+    if isinstance(first, ast.Node):
+        first = first.span
+    elif isinstance(first, Statements):
+        first = first.end
+    if isinstance(last, ast.Node):
+        last = last.span
+    elif isinstance(last, Statements):
+        last = last.end
+    elif not isinstance(last, Span):  # a token: its last character
+        return Span(first.line, first.column, last.end_line,
+                    max(last.end_column - 1, last.column))
+    return Span(first.line, first.column, last.end_line, last.end_column)
 
 
-def string_value(token: Token) -> str:
+def string_value(token: Any) -> str:
     try:
         return decode(token.value[1:-1])
     except EscapeError as error:
@@ -89,8 +101,7 @@ def _operation(op: str, left: ast.Expr, right: ast.Expr) -> ast.Expr:
     return ast.Binary(span, op, left, right)
 
 
-@v_args(inline=True)
-class ToAST(Transformer):
+class ToAST:
     # --------------------------------------------------------------------- program
 
     def start(self, *items):

@@ -314,12 +314,7 @@ class ExecutionState(chain):
         if self.cancelled or self.parent is not None and self.parent.stopped():
             self.trip(MLCancelledError("the execution was cancelled"))
         elif self.deadline is not None and clock() > self.deadline:
-            elapsed = clock() - self.started
-            self.trip(MLTimeoutError(
-                f"time limit reached: the execution ran longer than {self.timeout:g} s",
-                limit=self.timeout, elapsed=elapsed,
-                hints=["raise timeout=, or look for a loop that never ends"],
-            ))
+            self.trip(timeout_error(self.timeout, clock() - self.started))
 
     def nest(self, outer: "ExecutionState") -> None:
         """This call runs while ``outer`` runs (a host function called back into ML): it
@@ -552,6 +547,14 @@ _ids = itertools.count()
 def new_execution_id() -> str:
     """A 32-hex id, unique in this process and, by its random half, across processes."""
     return f"{_ID_PREFIX}{next(_ids):016x}"
+
+
+def timeout_error(timeout: float, elapsed: float) -> MLTimeoutError:
+    return MLTimeoutError(
+        f"time limit reached: the execution ran longer than {timeout:g} s",
+        limit=timeout, elapsed=elapsed,
+        hints=["raise timeout=, or look for a loop that never ends"],
+    )
 
 
 def depth_error(limit: int | None) -> MLResourceError:
