@@ -20,15 +20,27 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QLabel, QLineEdit,
-                               QMainWindow, QProgressBar, QPushButton, QSpinBox, QTabWidget,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QWidget,
+)
 
 import mlpy
 from mlpy.aio import AsyncEngine, AsyncMLResult
 from mlpy.integration.gui import QtDispatcher, deliver
 
 RULES = Path(__file__).resolve().parent / "rules"
+# The arithmetic tab's operations: the symbol shown, the function of arithmetic.ml it calls.
+OPERATIONS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
 # [engine]
 # Rules get no capabilities (the engine grants none) and at most 2 s on the GUI thread, a
@@ -58,8 +70,6 @@ def number(field: QLineEdit) -> float:
 class ArithmeticTab(QWidget):
     """Two numbers, an operation, =: the operation is an ML function called directly."""
 
-    OPERATIONS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
-
     def __init__(self, window: Calculator) -> None:
         super().__init__()
         self.window = window
@@ -69,11 +79,11 @@ class ArithmeticTab(QWidget):
         # even a rule edited into a loop.
         session = engine.load(RULES / "arithmetic.ml")
         self.operations = {symbol: mlpy.ml_callback(session, name, timeout=0.5)
-                           for symbol, name in self.OPERATIONS.items()}
+                           for symbol, name in OPERATIONS.items()}
         # [/callbacks]
         self.left, self.right = QLineEdit("12"), QLineEdit("4")
         self.operation = QComboBox()
-        self.operation.addItems(list(self.OPERATIONS))
+        self.operation.addItems(list(OPERATIONS))
         self.equals = QPushButton("=")
         self.answer = QLabel()
         form = QFormLayout(self)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
