@@ -68,11 +68,20 @@ def run_until(done: Callable[[], bool]) -> list[float]:
 # [/run-until]
 
 
+def type_into(field: Any, text: str) -> None:
+    """Key presses, as a user types them."""
+    from PySide6.QtTest import QTest
+
+    field.clear()
+    QTest.keyClicks(field, text)
+
+
 def calculate(calculator: Any, a: str, operation: str, b: str) -> str:
+    """Type two numbers, pick the operation, click =; the answer shown."""
     tab = calculator.arithmetic
-    tab.left.setText(a)
+    type_into(tab.left, a)
     tab.operation.setCurrentText(operation)
-    tab.right.setText(b)
+    type_into(tab.right, b)
     tab.equals.click()
     return tab.answer.text()
 
@@ -111,8 +120,8 @@ def test_interest_moves_the_progress_bar_from_the_gui_thread(calculator):
         show(done, total)
 
     tab.show_progress = recording
-    tab.principal.setText("1000")
-    tab.rate.setText("5")
+    type_into(tab.principal, "1000")
+    type_into(tab.rate, "5")
     tab.years.setValue(10)
     tab.per_year.setValue(1)
     tab.run_button.click()

@@ -85,7 +85,16 @@ def test_the_sample_rule_runs_over_every_record(editor):
     assert highlighted_lines(editor) == []
 
 
-def test_an_edited_rule_is_what_runs(editor):
+def test_editing_the_text_changes_what_runs(editor):
+    text = editor.editor
+    start = text.search("discount = 5;", "1.0")  # the line of the sample rule, edited
+    text.delete(f"{start}+11c", f"{start}+12c")
+    text.insert(f"{start}+11c", "10")
+    press_run(editor)
+    assert results(editor) == ["12", "0", "10", "2"]
+
+
+def test_a_new_rule_is_what_runs(editor):
     press_run(editor, 'result = record.name + " pays " + str(record.amount);')
     assert results(editor)[:2] == ["Ada pays 120", "Grace pays 80"]
 
