@@ -77,8 +77,8 @@ class ArithmeticTab(QWidget):
         # One session of arithmetic.ml, its functions as Python callables. A call runs on
         # the GUI thread: these functions take microseconds, and the 0.5 s limit bounds
         # even a rule edited into a loop.
-        session = engine.load(RULES / "arithmetic.ml")
-        self.operations = {symbol: mlpy.ml_callback(session, name, timeout=0.5)
+        self.session = engine.load(RULES / "arithmetic.ml")
+        self.operations = {symbol: mlpy.ml_callback(self.session, name, timeout=0.5)
                            for symbol, name in OPERATIONS.items()}
         # [/callbacks]
         self.left, self.right = QLineEdit("12"), QLineEdit("4")
