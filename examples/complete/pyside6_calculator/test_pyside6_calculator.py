@@ -108,10 +108,10 @@ def test_division_by_zero_is_shown_in_the_status_bar_and_the_window_goes_on(calc
 def test_an_operation_edited_into_a_loop_is_stopped_by_its_limit(calculator):
     # The callbacks look their function up at each call: a redefinition is what runs.
     calculator.arithmetic.session.exec("function add(a, b) { while (true) {} }")
-    started = time.perf_counter()
     assert calculate(calculator, "1", "+", "2") == "error"
-    assert status(calculator).startswith("error: time limit reached")
-    assert time.perf_counter() - started < 30  # the 0.5 s limit, not the loop, ended it
+    # The callback's own 0.5 s limit ended it, not the engine's 2 s default.
+    assert status(calculator) == ("error: time limit reached: the execution ran longer "
+                                  "than 0.5 s")
     assert calculate(calculator, "3", "*", "2") == "6"
 
 
