@@ -113,7 +113,7 @@ class Batch(BaseModel):
 
 class BatchStatus(BaseModel):
     id: str
-    status: str = Field(description="checking, done or failed")
+    status: str = Field(description="checking, then done")
     accepted: int = 0
     rejected: list[dict[str, Any]] = Field(default_factory=list)
     anomalies: dict[str, int] = Field(default_factory=dict, description="per metric")

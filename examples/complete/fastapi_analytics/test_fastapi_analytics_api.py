@@ -175,6 +175,25 @@ def test_a_basic_plan_cannot_forecast_even_if_its_rule_tries(tmp_path):
         assert client.get("/dashboard", headers=PRO).json()["cards"][0]["forecast"] == 3.0
 
 
+def test_a_rule_that_throws_is_a_problem_and_rejects_only_its_event_in_a_batch(tmp_path):
+    rules = copy_rules(tmp_path)
+    unlucky = (rules / "validate.ml").read_text().replace(
+        "function process_event(event, now) {",
+        'function process_event(event, now) {\n    if (event.value == 13) { throw {message: "unlucky"}; }')
+    (rules / "validate.ml").write_text(unlucky)
+    with TestClient(example.create_app(rules_dir=rules)) as client:
+        thrown = client.post("/events", json={"metric": "m", "value": 13}, headers=PRO)
+        assert thrown.status_code == 400
+        assert thrown.headers["content-type"].startswith("application/problem+json")
+        assert thrown.json()["detail"].endswith("unlucky")
+        started = client.post("/events/batch", headers=PRO, json={"events": [
+            {"metric": "m", "value": 13}, {"metric": "m", "value": 1}]})
+        batch = client.get(started.headers["location"], headers=PRO).json()
+        assert batch["accepted"] == 1
+        assert batch["rejected"] == [{"index": 0, "problems": ["MLRuntimeError: unlucky"]}]
+        assert client.get("/metrics/1h", headers=PRO).json()["m"]["count"] == 1
+
+
 def copy_rules(tmp_path: Path) -> Path:
     rules = tmp_path / "rules"
     shutil.copytree(HERE / "rules", rules)
