@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Response
+from fastapi import (
+    BackgroundTasks,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Query,
+    Response,
+)
 from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -41,7 +49,10 @@ from mlpy.aio import AsyncEngine, AsyncMLResult
 from mlpy.config import MLConfig
 from mlpy.integration.asgi import CapabilityMiddleware
 from mlpy.integration.fastapi import (
-    get_async_engine, health_router, install_error_handlers, mlpy_lifespan,
+    get_async_engine,
+    health_router,
+    install_error_handlers,
+    mlpy_lifespan,
 )
 from mlpy.observability import prometheus
 

@@ -16,7 +16,7 @@ import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ pytest.importorskip("prometheus_client")
 
 with warnings.catch_warnings():  # Starlette may prefer another httpx for its TestClient
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
 HERE = Path(__file__).resolve().parent
 PRO = {"X-Api-Key": "key-acme"}
@@ -57,12 +57,12 @@ def nile_events() -> list[dict]:
     """The annual flow of the Nile at Aswan, 1871-1970 (10^8 m^3), one event a year."""
     with open(HERE / "data" / "nile_flow.csv", newline="", encoding="utf-8") as file:
         return [{"metric": "nile.flow", "value": float(row["flow"]),
-                 "timestamp": datetime(int(row["year"]), 1, 1, tzinfo=timezone.utc).timestamp()}
+                 "timestamp": datetime(int(row["year"]), 1, 1, tzinfo=UTC).timestamp()}
                 for row in csv.DictReader(file)]
 
 
 def year_of(timestamp: float) -> int:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).year
+    return datetime.fromtimestamp(timestamp, tz=UTC).year
 
 
 def test_an_event_passes_the_rules_or_is_rejected_with_the_problems(client):
