@@ -16,8 +16,8 @@ SMALL = 1 << 62  # below this, an integer times a literal multiplies natively
 COMPACT = (1 << 30) - 1  # up to this, two integer variables multiply natively
 
 
-def run(source, **options):
-    return mlpy.Engine().execute(source, capture_output=True, **options)
+def run(source, variables=None, **options):
+    return mlpy.Engine().execute(source, variables, capture_output=True, **options)
 
 
 def value(source, **options):
@@ -68,6 +68,35 @@ def test_a_repeated_sequence_is_still_checked_against_the_size_limit():
     assert error.resource == "memory" and "string" in error.message
     error = run(MUL + "result = mul([1, 2], 10000000);").error
     assert error.resource == "memory"
+
+
+# A small literal factor compounds in a loop: every pass multiplies what the last one made.
+COMPOUNDING = {
+    "string doubled": ('s = "x"; while (true) { s = s * 2; }', "string"),
+    "string doubled, literal first": ('s = "x"; while (true) { s = 2 * s; }', "string"),
+    "array tripled": ("a = [1]; while (true) { a = a * 3; }", "sequence"),
+    "integer times 1000": ("n = 7; while (true) { n = n * 1000; }", "integer"),
+    "integer times -1000 in a function": (
+        "function grow() { n = 7; while (true) { n = -1000 * n; } } grow();", "integer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOUNDING))
+def test_a_product_by_a_small_literal_cannot_grow_past_the_size_limits(name):
+    source, what = COMPOUNDING[name]
+    error = run(source, timeout=60).error
+    assert isinstance(error, mlpy.MLResourceError), error
+    assert error.resource == "memory" and what in error.message, error.message
+
+
+@pytest.mark.parametrize("source, variables", [
+    ("result = s * 2;", {"s": "x" * 10_000_000}),
+    ("result = 2 * a;", {"a": [0] * 10_000_000}),
+    ("result = n * 2;", {"n": 2 ** (2 ** 20 - 1)}),
+])
+def test_one_product_by_a_small_literal_is_checked_against_the_size_limits(source, variables):
+    error = run(source, variables).error
+    assert isinstance(error, mlpy.MLResourceError) and "over the limit" in error.message, error
 
 
 def test_operands_are_read_in_order_when_the_right_one_changes_the_left():

@@ -52,10 +52,10 @@ def compile_once() -> None:
 
 # [transpile]
 def transpile() -> None:
-    shown: mlpy.TranspileResult = mlpy.transpile("result = price * qty;",
-                                                 inputs=["price", "qty"])
+    shown: mlpy.TranspileResult = mlpy.transpile("result = price - discount;",
+                                                 inputs=["price", "discount"])
     print(shown.ok, shown.python_code.strip())
-    #> True result = __ml_mul(price, qty)
+    #> True result = price - discount
     broken = mlpy.transpile("result = ;")
     print(broken.ok, [d.code for d in broken.diagnostics])
     #> False ['MLS001']

@@ -72,17 +72,12 @@ def concatenated(node: ast.Expr) -> list[ast.Expr]:
     return parts
 
 
-def small_factor(node: ast.Binary) -> bool:
-    """Whether a product is cheap for sure: a number literal of at most 1000 times anything
-    that is not a sequence literal (growth by a bounded factor), or two number literals."""
-    left, right = node.left, node.right
-    literal = [side for side in (left, right) if type(side) is ast.Number]
-    if len(literal) == 2:
-        return True
-    if not literal or abs(literal[0].value) > 1000:
-        return False
-    other = right if literal[0] is left else left
-    return type(other) not in (ast.String, ast.Array)
+def literal_product(node: ast.Binary) -> bool:
+    """Whether a product is of two number literals, so the compiler knows its size. Any
+    other operand may be a string, an array or an integer near the size limit, and even a
+    small factor compounds in a loop (`s = s * 2;` doubles a string every pass): the
+    product goes through ``product``'s tests."""
+    return type(node.left) is ast.Number and type(node.right) is ast.Number
 
 
 # Integers of magnitude below SMALL_INT multiply natively: the product of two has at most 124
@@ -198,7 +193,7 @@ class ExpressionsMixin:
             return self.concatenation(node)
         if node.op == "+":
             return self.addition(node)
-        if node.op == "*" and not small_factor(node):
+        if node.op == "*" and not literal_product(node):
             return self.product(node)
         if node.op == "%" and not self.numeric(node.left):
             return self.modulo(node)
