@@ -284,3 +284,20 @@ def test_a_function_that_can_end_without_a_number_is_not_taken_to_return_numbers
     source = ('function f(n) { if (n > 0) { return [n]; } return n; }\n'
               "function g(n) { return f(n) + f(n); } result = g(1);")
     assert value(source) == [1, 1]
+
+
+@pytest.mark.parametrize("source, variables", [
+    ('result = s + "abc";', {"s": "x" * (2 ** 24 - 1)}),
+    ('result = "abc" + s;', {"s": "x" * (2 ** 24 - 1)}),
+    ('result = "<" + n + ">";', {"n": "x" * (2 ** 24 - 1)}),
+])
+def test_one_value_joined_with_literals_is_checked_against_the_size_limit(source, variables):
+    error = run(source, variables).error
+    assert isinstance(error, mlpy.MLResourceError) and "over the limit" in error.message, error
+
+
+def test_a_string_grown_by_a_literal_in_a_loop_stops_at_the_size_limit():
+    # Growth by a literal's length per pass, not by a factor: still past the limit in time.
+    source = 's = ""; while (true) { s = s + "' + "x" * 1_000_000 + '"; }'
+    error = run(source, timeout=60).error
+    assert isinstance(error, mlpy.MLResourceError) and "string" in error.message, error

@@ -201,28 +201,16 @@ class ExpressionsMixin:
                         right=self.expr(node.right))
 
     def concatenation(self, node: ast.Binary) -> py.expr:
-        """`+` next to a string literal. With at most one operand that is not a literal the
-        result grows by a literal's length at most, so it is built natively; joining two or
-        more values checks the size of the result first (see ``joined``)."""
+        """`+` next to a string literal. Literals alone are joined here; with any value the
+        size of the result is checked first (see ``joined``): even one value grows by a
+        literal's length every pass of a loop (`s = s + "x";`), past the size limit."""
         parts = concatenated(node)
         values = [part for part in parts if type(part) is not ast.String]
-        if len(values) >= 2:
+        if values:
             if len(parts) > JOINED_NATIVELY:  # long: one call, and a flat tree
                 return self.helper_call("concat", *[self.expr(part) for part in parts])
             return self.joined(parts)
-        # Literals next to each other are joined here: `"a" + "b" + x + "c"` is `"ab" + x + "c"`.
-        pieces: list[py.expr] = []
-        for part in parts:
-            if type(part) is not ast.String:
-                pieces.append(self.text(part))
-            elif pieces and isinstance(pieces[-1], py.Constant):
-                pieces[-1] = py.Constant(pieces[-1].value + part.value)
-            else:
-                pieces.append(self.at(part.span, py.Constant(part.value)))
-        joined = pieces[0]
-        for piece in pieces[1:]:
-            joined = py.BinOp(left=joined, op=py.Add(), right=piece)
-        return joined
+        return self.at(parts[0].span, py.Constant("".join(part.value for part in parts)))
 
     def joined(self, parts: list[ast.Expr]) -> py.expr:
         """Several values joined with literals into one string: natively when the result is
@@ -411,20 +399,6 @@ class ExpressionsMixin:
                               ops=[py.IsNot()], comparators=[self.helper("S")])
 
         return self.dispatch(node, not_text, py.Mod, "mod")
-
-    def text(self, node: ast.Expr) -> py.expr:
-        """An operand of a concatenation, as display text (D3)."""
-        if type(node) is ast.String or could_be_string(node):
-            return self.expr(node)
-        if self.string_valued(node):
-            return self.expr(node)
-        value = self.expr(node)
-        if type(node) is ast.Name:  # skip the call when it already is a string
-            test = py.Compare(left=py.Attribute(value=value, attr="__class__", ctx=py.Load()),
-                              ops=[py.Is()], comparators=[self.helper("S")])
-            return self.at(node.span, py.IfExp(test=test, body=self.expr(node),
-                                               orelse=self.helper_call("str", self.expr(node))))
-        return self.at(node.span, self.helper_call("str", value))
 
     def expr_Compare(self, node: ast.Compare) -> py.expr:
         return py.Compare(left=self.expr(node.left), ops=[COMPARE[node.op]()],
