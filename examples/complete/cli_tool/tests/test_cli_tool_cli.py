@@ -15,13 +15,13 @@ import pytest
 click = pytest.importorskip("click")
 pytest.importorskip("rich")
 
-from click.testing import CliRunner  # noqa: E402
+from click.testing import CliRunner
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))  # the project is not installed: import it from its folder
 
-from mlbatch import Batch, load_config  # noqa: E402
-from mlbatch.cli import EXIT_OK, EXIT_REJECTED, EXIT_RULE_BROKEN, EXIT_USAGE, main  # noqa: E402
+from mlbatch import Batch, load_config
+from mlbatch.cli import EXIT_OK, EXIT_REJECTED, EXIT_RULE_BROKEN, EXIT_USAGE, main
 
 
 @pytest.fixture
@@ -139,7 +139,8 @@ def test_the_command_runs_as_a_real_process(project):
     # What the installed console script runs (`mlbatch = "mlbatch.cli:main"`), without the
     # cost of a pip install into a new virtual environment.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT), *sys.path])}
-    done = subprocess.run([sys.executable, "-m", "mlbatch", "mlbatch.toml"], cwd=project,
+    done = subprocess.run([sys.executable, "-m", "mlbatch", "mlbatch.toml"], check=False,
+                          cwd=project,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == EXIT_REJECTED, done.stderr
     assert "mlbatch summary" in done.stdout and "M-2: amount must be positive" in done.stdout

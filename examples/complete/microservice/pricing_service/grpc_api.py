@@ -11,8 +11,9 @@ client calls ``/pricing.v1.Pricing/Evaluate`` with the JSON text of
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc

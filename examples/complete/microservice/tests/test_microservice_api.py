@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,15 +17,15 @@ pytest.importorskip("grpc_health")
 pytest.importorskip("fastapi")
 pytest.importorskip("prometheus_client")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+from fastapi.testclient import TestClient
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))  # the service is not installed: import it from its folder
 
-from pricing_service.core import PricingService  # noqa: E402
-from pricing_service.grpc_api import SERVICE, create_grpc_server, evaluate_stub  # noqa: E402
-from pricing_service.rest import create_rest_app  # noqa: E402
+from pricing_service.core import PricingService
+from pricing_service.grpc_api import SERVICE, create_grpc_server, evaluate_stub
+from pricing_service.rest import create_rest_app
 
 # Rules that misbehave on purpose, beside the real one, to reach each limit.
 SPIN = "while (true) { }\n"
