@@ -134,8 +134,17 @@ def test_a_full_queue_is_resource_exhausted_and_429(tmp_path):
     service = make_service(tmp_path, timeout=30.0)  # the held calls must not time out
     gate = threading.Event()
     try:
+        running = threading.Semaphore(0)
+
+        def hold() -> bool:
+            running.release()
+            return gate.wait(30)
+
         # Two workers busy and eight calls waiting: the executor refuses any more at once.
-        held = [service.executor.submit_call(gate.wait, 30) for _ in range(2 + 8)]
+        held = [service.executor.submit_call(hold) for _ in range(2)]
+        assert running.acquire(timeout=30) and running.acquire(timeout=30)
+        held += [service.executor.submit_call(hold) for _ in range(8)]
+        assert service.executor.stats().queued == 8
         rest = TestClient(create_rest_app(service))
         with grpc_channel(service) as channel:
             assert via_rest(rest, "quote", ORDER)[0] == 429
