@@ -1,0 +1,1 @@
+"""A pricing microservice: ML rules behind REST (FastAPI) and gRPC, on one AsyncEngine."""
