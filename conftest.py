@@ -164,11 +164,12 @@ def blocker():
     release.set()
 
 
-@pytest.fixture(autouse=True)
-def _no_observer_outlives_its_test():
-    """A test that installs metrics, tracing or another events listener removes it: one left
-    behind changes what later tests in the same process see (under pytest-xdist, which
-    ones depends on how the tests were shared out)."""
+@pytest.fixture(autouse=True, scope="module")
+def _no_observer_outlives_its_module():
+    """A test module that installs metrics, tracing or another events listener (in a test
+    or a fixture of its own) removes it by its end: one left behind changes what later
+    modules in the same process see (under pytest-xdist, which ones depends on how the
+    files were shared out)."""
     from mlpy.observability import events
 
     before = events.listeners()
@@ -176,4 +177,4 @@ def _no_observer_outlives_its_test():
     left = [listener for listener in events.listeners() if listener not in before]
     for listener in left:
         events.remove_listener(listener)
-    assert not left, f"the test left events listeners installed: {left}"
+    assert not left, f"the module left events listeners installed: {left}"

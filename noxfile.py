@@ -20,7 +20,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 def tests(session: nox.Session) -> None:
     """The test suite."""
     session.install(".[test,cli,docs]")  # the docs tests import the docs extension
-    session.run("pytest", *(session.posargs or ["-n", "auto", "tests"]))
+    session.run("pytest", *(session.posargs or ["-n", "auto", "--dist", "loadfile", "tests"]))
 
 
 @nox.session
@@ -46,7 +46,8 @@ def examples(session: nox.Session) -> None:
     """Every example project, with the frameworks it integrates with (the ``examples``
     extra: FastAPI, Flask, Django, PySide6, pydantic, ...), and the guide's checks."""
     session.install(".[test,cli,examples]")
-    session.run("pytest", *(session.posargs or ["-n", "auto", "examples", "tests/test_guide.py"]))
+    session.run("pytest", *(session.posargs or ["-n", "auto", "--dist", "loadfile", "examples",
+                                                "tests/test_guide.py"]))
 
 
 @nox.session

@@ -72,10 +72,14 @@ def _export_spans_to_redis() -> None:
     otel.install(provider)
 
 
-try:
-    _export_spans_to_redis()
-except ImportError:  # no OpenTelemetry SDK: the tracing test skips
-    pass
+@signals.worker_init.connect
+def _trace_in_the_worker(**_: object) -> None:
+    """Only in a worker process: the test process imports this module too (to send tasks),
+    and must not be left tracing."""
+    try:
+        _export_spans_to_redis()
+    except ImportError:  # no OpenTelemetry SDK: the tracing test skips
+        pass
 
 
 @signals.task_prerun.connect

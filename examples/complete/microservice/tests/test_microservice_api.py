@@ -23,9 +23,25 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))  # the service is not installed: import it from its folder
 
+from pricing_service import core
 from pricing_service.core import PricingService
 from pricing_service.grpc_api import SERVICE, create_grpc_server, evaluate_stub
 from pricing_service.rest import create_rest_app
+
+from mlpy.observability import prometheus
+
+# The service installs mlpy's metrics when it is imported, as a service does at start-up;
+# pytest imports this module while collecting, long before it runs, so they are taken out
+# here and installed for this module's tests only (other tests expect nothing installed).
+core.MLPY_METRICS.uninstall()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _service_metrics():
+    core.MLPY_METRICS = prometheus.install(registry=core.REGISTRY)
+    yield
+    core.MLPY_METRICS.uninstall()
+
 
 # Rules that misbehave on purpose, beside the real one, to reach each limit.
 SPIN = "while (true) { }\n"
