@@ -301,3 +301,29 @@ def test_a_string_grown_by_a_literal_in_a_loop_stops_at_the_size_limit():
     source = 's = ""; while (true) { s = s + "' + "x" * 1_000_000 + '"; }'
     error = run(source, timeout=60).error
     assert isinstance(error, mlpy.MLResourceError) and "string" in error.message, error
+
+
+# The native range loop and the native str() in a join are taken only where `range` and
+# `str` are the builtins: every way a program can bind those names changes what runs.
+REBOUND = {
+    "range, a function": ("function range(n) { return [7]; }\n"
+                          "s = 0; for (i in range(3)) { s = s + i; } result = s;", 7),
+    "range, assigned": ("range = fn(n) => [7];\n"
+                        "s = 0; for (i in range(3)) { s = s + i; } result = s;", 7),
+    "range, a parameter": ("function f(range) { s = 0; for (i in range(3)) { s = s + i; }"
+                           " return s; } result = f(fn(n) => [7]);", 7),
+    "range, a loop variable": ("r = 0; for (range in [fn(n) => [7]]) { s = 0;"
+                               " for (i in range(3)) { s = s + i; } r = s; } result = r;", 7),
+    "range, a local": ("function f() { range = fn(n) => [7]; s = 0;"
+                       " for (i in range(3)) { s = s + i; } return s; } result = f();", 7),
+    "str, a function": ('function str(x) { return "S"; } result = "a" + str(1);', "aS"),
+    "str, assigned": ('str = fn(x) => "S"; result = "a" + str(1);', "aS"),
+    "str, a parameter": ('function f(str) { return "a" + str(1); }'
+                         ' result = f(fn(x) => "S");', "aS"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REBOUND))
+def test_a_rebound_builtin_is_what_the_fast_path_calls(name):
+    source, expected = REBOUND[name]
+    assert value(source) == expected
